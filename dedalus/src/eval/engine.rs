@@ -1,0 +1,639 @@
+//! The evaluation of one run (shared/dedalus.md §4-§8).
+//!
+//! Per timestep: seed facts and the crash oracle (messages and `@next`
+//! tuples were inserted when they were produced), run each stratum's
+//! deductive rules to fixpoint semi-naively, then the `@next` and `@async`
+//! rules over the completed tables. Every firing is recorded as it happens.
+
+use std::cmp::Ordering;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::program::RelId;
+use crate::provenance::{Conclusion, Fate, NodeId, Provenance, Time, TupleId};
+use crate::syntax::ast::{AggFn, BinOp, CmpOp, HeadTime};
+use crate::value::{Interner, Value};
+
+use super::compile::{HeadArg, Lookup, Plan, Role, Rule, Step, Term};
+use super::table::Table;
+use super::{EvalError, Run, Shared};
+
+/// Integer arithmetic with the errors of §8 (strings, division by zero, overflow).
+pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Result<Value, String> {
+    let (Value::Int(a), Value::Int(b)) = (l, r) else {
+        return Err(format!(
+            "arithmetic on a string: {} {} {}",
+            interner.display(l),
+            op.as_str(),
+            interner.display(r)
+        ));
+    };
+    let v = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div | BinOp::Rem if b == 0 => return Err(format!("division by zero: {a} {} 0", op.as_str())),
+        BinOp::Div => a.checked_div(b),
+        BinOp::Rem => a.checked_rem(b),
+    };
+    v.map(Value::Int)
+        .ok_or_else(|| format!("integer overflow: {a} {} {b}", op.as_str()))
+}
+
+fn eval(t: &Term, slots: &[Value], interner: &Interner) -> Result<Value, String> {
+    match t {
+        Term::Slot(s) => Ok(slots[*s as usize]),
+        Term::Const(v) => Ok(*v),
+        Term::Bin(op, l, r) => arith(*op, eval(l, slots, interner)?, eval(r, slots, interner)?, interner),
+    }
+}
+
+fn compare(op: CmpOp, l: Value, r: Value, interner: &Interner) -> Result<bool, String> {
+    let ord = match (l, r) {
+        (Value::Int(a), Value::Int(b)) => a.cmp(&b),
+        (Value::Str(a), Value::Str(b)) if a == b => Ordering::Equal,
+        (Value::Str(a), Value::Str(b)) => interner.resolve(a).cmp(interner.resolve(b)),
+        _ => match op {
+            CmpOp::Eq => return Ok(false),
+            CmpOp::Ne => return Ok(true),
+            _ => {
+                return Err(format!(
+                    "`{}` between an integer and a string: {} {} {}",
+                    op.as_str(),
+                    interner.display(l),
+                    op.as_str(),
+                    interner.display(r)
+                ));
+            }
+        },
+    };
+    Ok(match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    })
+}
+
+/// The binding being built by a join.
+struct Env {
+    slots: Vec<Value>,
+    premises: Vec<TupleId>,
+    loc: NodeId,
+    keys: Vec<Vec<Value>>,
+}
+
+/// What a join reads: the tables, the time, and the row ranges per atom.
+struct View<'a> {
+    sh: &'a Shared,
+    tables: &'a [Vec<Table>],
+    t: Time,
+    /// Row counts of the tables at `t` at the start of this iteration and the one before.
+    cur: &'a [u32],
+    prev: &'a [u32],
+}
+
+const EMPTY: &[u32] = &[];
+
+impl View<'_> {
+    /// The table an atom reads (`@N` outside `1..=t` reads as empty: `None`).
+    fn table(&self, rel: RelId, at: Option<u32>) -> Option<&Table> {
+        let time = at.unwrap_or(self.t);
+        (time >= 1 && time <= self.t).then(|| &self.tables[time as usize][rel as usize])
+    }
+
+    fn range(&self, rule: &Rule, plan: &Plan, atom: usize) -> (u32, u32) {
+        let a = &rule.pos[atom];
+        match a.at {
+            Some(n) if n != self.t => (0, self.table(a.rel, a.at).map_or(0, Table::len)),
+            _ => {
+                let (p, c) = (self.prev[a.rel as usize], self.cur[a.rel as usize]);
+                match plan.roles[atom] {
+                    Role::All => (0, c),
+                    Role::Old => (0, p),
+                    Role::Delta => (p, c),
+                }
+            }
+        }
+    }
+
+    fn error(&self, rule: &Rule, env: &Env, message: String) -> EvalError {
+        self.sh.runtime_error(rule, &env.slots, message)
+    }
+
+    /// Enumerates every binding of `plan` from `step` on, calling `emit` on each.
+    fn join(
+        &self,
+        rule: &Rule,
+        plan: &Plan,
+        step: usize,
+        env: &mut Env,
+        emit: &mut dyn FnMut(&Env) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let Some(s) = plan.steps.get(step) else {
+            return emit(env);
+        };
+        let interner = &self.sh.interner;
+        match s {
+            Step::Scan(scan) => {
+                let atom = &rule.pos[scan.atom];
+                let Some(table) = self.table(atom.rel, atom.at) else {
+                    return Ok(());
+                };
+                let (lo, hi) = self.range(rule, plan, scan.atom);
+                if lo >= hi {
+                    return Ok(());
+                }
+                let rows: &[u32] = match &scan.lookup {
+                    Lookup::All => {
+                        for row in lo..hi {
+                            self.visit(rule, plan, step, scan, table, row, env, emit)?;
+                        }
+                        return Ok(());
+                    }
+                    Lookup::Exact(terms) | Lookup::Index(_, terms) => {
+                        let mut key = std::mem::take(&mut env.keys[step]);
+                        key.clear();
+                        for t in terms {
+                            match eval(t, &env.slots, interner) {
+                                Ok(v) => key.push(v),
+                                Err(m) => return Err(self.error(rule, env, m)),
+                            }
+                        }
+                        let rows = match &scan.lookup {
+                            Lookup::Exact(_) => match table.find(&key) {
+                                Some(r) if r >= lo && r < hi => {
+                                    env.keys[step] = key;
+                                    return self.visit(rule, plan, step, scan, table, r, env, emit);
+                                }
+                                _ => EMPTY,
+                            },
+                            Lookup::Index(i, _) => table.probe(*i, &key),
+                            Lookup::All => EMPTY,
+                        };
+                        env.keys[step] = key;
+                        rows
+                    }
+                };
+                let start = rows.partition_point(|&r| r < lo);
+                for &row in &rows[start..] {
+                    if row >= hi {
+                        break;
+                    }
+                    self.visit(rule, plan, step, scan, table, row, env, emit)?;
+                }
+                Ok(())
+            }
+            Step::Cmp(l, op, r) => {
+                let ok = eval(l, &env.slots, interner)
+                    .and_then(|l| eval(r, &env.slots, interner).and_then(|r| compare(*op, l, r, interner)))
+                    .map_err(|m| self.error(rule, env, m))?;
+                if ok {
+                    self.join(rule, plan, step + 1, env, emit)
+                } else {
+                    Ok(())
+                }
+            }
+            Step::Neg(n) => {
+                let neg = &rule.negs[*n];
+                let present = match self.table(neg.rel, neg.at) {
+                    None => false,
+                    Some(table) => match &neg.lookup {
+                        Lookup::All => table.len() > 0,
+                        Lookup::Exact(terms) | Lookup::Index(_, terms) => {
+                            let mut key = Vec::with_capacity(terms.len());
+                            for t in terms {
+                                key.push(eval(t, &env.slots, interner).map_err(|m| self.error(rule, env, m))?);
+                            }
+                            match &neg.lookup {
+                                Lookup::Index(i, _) => !table.probe(*i, &key).is_empty(),
+                                _ => table.find(&key).is_some(),
+                            }
+                        }
+                    },
+                };
+                if present {
+                    Ok(())
+                } else {
+                    self.join(rule, plan, step + 1, env, emit)
+                }
+            }
+            Step::Loc => {
+                let v = eval(&rule.loc, &env.slots, interner).map_err(|m| self.error(rule, env, m))?;
+                match self.sh.node_of(v) {
+                    Some(n) => {
+                        env.loc = n;
+                        self.join(rule, plan, step + 1, env, emit)
+                    }
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn visit(
+        &self,
+        rule: &Rule,
+        plan: &Plan,
+        step: usize,
+        scan: &super::compile::Scan,
+        table: &Table,
+        row: u32,
+        env: &mut Env,
+        emit: &mut dyn FnMut(&Env) -> Result<(), EvalError>,
+    ) -> Result<(), EvalError> {
+        let vals = table.row(row);
+        for &(col, slot) in &scan.binds {
+            env.slots[slot as usize] = vals[col];
+        }
+        env.premises[scan.atom] = table.id(row);
+        self.join(rule, plan, step + 1, env, emit)
+    }
+}
+
+/// A firing waiting for its head to be inserted.
+struct Pending {
+    firing: u32,
+    start: usize,
+}
+
+/// One aggregate group being gathered.
+struct Group {
+    key: Box<[Value]>,
+    bindings: FxHashSet<Box<[Value]>>,
+    order: Vec<Box<[Value]>>,
+    premises: Vec<TupleId>,
+    absent: Vec<(RelId, Time, Vec<Option<Value>>)>,
+    locations: Vec<NodeId>,
+}
+
+/// The mutable state of one run under evaluation.
+pub(crate) struct Engine<'a> {
+    sh: &'a Shared,
+    eot: Time,
+    limit: usize,
+    tables: Vec<Vec<Table>>,
+    tuples: Vec<(RelId, Time, u32)>,
+    counts: Vec<usize>,
+    prov: Provenance,
+    crash_time: Vec<Option<Time>>,
+    omissions: FxHashSet<(NodeId, NodeId, Time)>,
+    delays: FxHashMap<(NodeId, NodeId, Time), u32>,
+    /// Messages sent at the current time: `(relation, sender, values) -> id`.
+    sent: FxHashMap<(RelId, NodeId, Box<[Value]>), u32>,
+}
+
+impl<'a> Engine<'a> {
+    pub(crate) fn new(sh: &'a Shared, cfg: &super::Resolved) -> Engine<'a> {
+        let eot = cfg.eot;
+        let tables = (0..=eot)
+            .map(|_| {
+                sh.program
+                    .relations
+                    .iter()
+                    .enumerate()
+                    .map(|(r, rel)| Table::new(rel.arity, &sh.compiled.masks[r]))
+                    .collect()
+            })
+            .collect();
+        let mut crash_time = vec![None; sh.nodes.len()];
+        for &(n, t) in &cfg.crashes {
+            crash_time[n as usize] = Some(t);
+        }
+        Engine {
+            sh,
+            eot,
+            limit: cfg.max_tuples,
+            tables,
+            tuples: Vec::new(),
+            counts: vec![0; eot as usize + 1],
+            prov: Provenance::default(),
+            crash_time,
+            omissions: cfg.omissions.iter().copied().collect(),
+            delays: cfg.delays.iter().map(|&(f, to, t, d)| ((f, to, t), d)).collect(),
+            sent: FxHashMap::default(),
+        }
+    }
+
+    fn insert(&mut self, t: Time, rel: RelId, vals: &[Value]) -> Result<TupleId, EvalError> {
+        let table = &mut self.tables[t as usize][rel as usize];
+        if let Some(row) = table.find(vals) {
+            return Ok(table.id(row));
+        }
+        let id = self.tuples.len() as TupleId;
+        let row = table.push(vals, id);
+        self.tuples.push((rel, t, row));
+        self.counts[t as usize] += 1;
+        if self.counts[t as usize] > self.limit {
+            return Err(EvalError::Runaway {
+                relation: self.sh.program.relations[rel as usize].name.clone(),
+                time: t,
+                limit: self.limit,
+            });
+        }
+        Ok(id)
+    }
+
+    pub(crate) fn run(mut self, cfg: super::Resolved) -> Result<Run, EvalError> {
+        let sh = self.sh;
+        let crash_rel = sh.crash_rel;
+        for t in 1..=self.eot {
+            for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
+                if *at == t as u64 {
+                    let id = self.insert(t, *rel, vals)?;
+                    self.prov.add_origin(id, crate::provenance::Origin::Fact(i as u32));
+                }
+            }
+            for obs in 0..sh.nodes.len() {
+                for &(n, ct) in &cfg.crashes {
+                    let row = [sh.node_value(obs as NodeId), sh.node_value(n), Value::Int(ct as i64)];
+                    let id = self.insert(t, crash_rel, &row)?;
+                    self.prov.add_origin(id, crate::provenance::Origin::Crash);
+                }
+            }
+            for stratum in &sh.strata {
+                self.stratum(t, stratum)?;
+            }
+            if t < self.eot {
+                self.sent.clear();
+                for &r in &sh.temporal {
+                    self.fire(t, &sh.compiled.rules[r], None, &[], &[])?;
+                }
+            }
+        }
+        self.prov.seal(self.tuples.len());
+        Ok(Run {
+            shared: std::sync::Arc::clone(&cfg.shared),
+            eot: self.eot,
+            eff: cfg.eff,
+            faults: cfg.faults,
+            tables: self.tables,
+            tuples: self.tuples,
+            prov: self.prov,
+        })
+    }
+
+    fn lens(&self, t: Time) -> Vec<u32> {
+        self.tables[t as usize].iter().map(Table::len).collect()
+    }
+
+    /// Semi-naive fixpoint of one stratum's deductive rules at `t`.
+    fn stratum(&mut self, t: Time, rules: &[usize]) -> Result<(), EvalError> {
+        let sh = self.sh;
+        let mut cur = self.lens(t);
+        let zero = vec![0; cur.len()];
+        for &r in rules {
+            self.fire(t, &sh.compiled.rules[r], None, &cur, &zero)?;
+        }
+        loop {
+            let prev = cur;
+            cur = self.lens(t);
+            if cur == prev {
+                return Ok(());
+            }
+            for &r in rules {
+                let rule = &sh.compiled.rules[r];
+                for (atom, _) in &rule.variants {
+                    let a = &rule.pos[*atom];
+                    if a.at.is_some_and(|n| n != t) || prev[a.rel as usize] == cur[a.rel as usize] {
+                        continue;
+                    }
+                    self.fire(t, rule, Some(*atom), &cur, &prev)?;
+                }
+            }
+        }
+    }
+
+    /// Evaluates one plan of `rule` at `t` and inserts what it derives.
+    /// `variant`: `None` for the full plan, else the delta atom.
+    fn fire(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        variant: Option<usize>,
+        cur: &[u32],
+        prev: &[u32],
+    ) -> Result<(), EvalError> {
+        let sh = self.sh;
+        let plan = match variant {
+            None => &rule.full,
+            Some(a) => &rule.variants.iter().find(|(i, _)| *i == a).expect("variant exists").1,
+        };
+        let full_lens;
+        let (cur, prev) = if rule.time == HeadTime::Now {
+            (cur, prev)
+        } else {
+            full_lens = self.lens(t);
+            (&full_lens[..], &full_lens[..])
+        };
+        let view = View {
+            sh,
+            tables: &self.tables,
+            t,
+            cur,
+            prev,
+        };
+        let mut env = Env {
+            slots: vec![Value::Int(0); rule.slots],
+            premises: vec![0; rule.pos.len()],
+            loc: 0,
+            keys: vec![Vec::new(); plan.steps.len()],
+        };
+        let prov = &mut self.prov;
+        let nvars = rule.vars.len();
+        let mut heads: Vec<Value> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
+        let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
+        let limit = self.limit.saturating_mul(8);
+        let absent = |env: &Env| -> Result<Vec<(RelId, Time, Vec<Option<Value>>)>, EvalError> {
+            rule.negs
+                .iter()
+                .map(|n| {
+                    let pattern = n
+                        .pattern
+                        .iter()
+                        .map(|p| p.as_ref().map(|t| eval(t, &env.slots, &sh.interner)).transpose())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
+                    Ok((n.rel, n.at.unwrap_or(t), pattern))
+                })
+                .collect()
+        };
+        let mut emit = |env: &Env| -> Result<(), EvalError> {
+            if rule.aggregate {
+                let mut key = Vec::new();
+                for h in &rule.head {
+                    if let HeadArg::Term(term) = h {
+                        key.push(eval(term, &env.slots, &sh.interner).map_err(|m| sh.runtime_error(rule, &env.slots, m))?);
+                    }
+                }
+                let key: Box<[Value]> = key.into();
+                let g = match group_of.get(&key) {
+                    Some(&g) => g,
+                    None => {
+                        groups.push(Group {
+                            key: key.clone(),
+                            bindings: FxHashSet::default(),
+                            order: Vec::new(),
+                            premises: Vec::new(),
+                            absent: Vec::new(),
+                            locations: Vec::new(),
+                        });
+                        group_of.insert(key, groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                let group = &mut groups[g];
+                let binding: Box<[Value]> = env.slots[..nvars].into();
+                if group.bindings.insert(binding.clone()) {
+                    group.order.push(binding);
+                }
+                group.premises.extend_from_slice(&env.premises);
+                group.absent.extend(absent(env)?);
+                if !group.locations.contains(&env.loc) {
+                    group.locations.push(env.loc);
+                }
+                return Ok(());
+            }
+            let start = heads.len();
+            for h in &rule.head {
+                if let HeadArg::Term(term) = h {
+                    let v = eval(term, &env.slots, &sh.interner).map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
+                    heads.push(v);
+                }
+            }
+            if rule.time == HeadTime::Async && sh.node_of(heads[start]).is_none() {
+                heads.truncate(start);
+                return Ok(());
+            }
+            if pending.len() >= limit {
+                return Err(EvalError::Runaway {
+                    relation: sh.program.relations[rule.head_rel as usize].name.clone(),
+                    time: t,
+                    limit,
+                });
+            }
+            let firing = prov.add_firing(rule.id, t, env.loc, &env.slots[..nvars], &env.premises, absent(env)?);
+            pending.push(Pending { firing, start });
+            Ok(())
+        };
+        view.join(rule, plan, 0, &mut env, &mut emit)?;
+        drop(emit);
+
+        // Aggregate groups become firings (one per location for @async heads).
+        for group in groups {
+            let head = self.aggregate(rule, &group.key, &group)?;
+            let mut premises = group.premises.clone();
+            premises.sort_unstable();
+            premises.dedup();
+            let mut absent = group.absent.clone();
+            absent.sort();
+            absent.dedup();
+            let locations = if rule.time == HeadTime::Async {
+                if sh.node_of(head[0]).is_none() {
+                    continue;
+                }
+                group.locations.clone()
+            } else {
+                group.locations[..1].to_vec()
+            };
+            for loc in locations {
+                let start = heads.len();
+                heads.extend_from_slice(&head);
+                let firing = self.prov.add_firing(rule.id, t, loc, &[], &premises, absent.iter().cloned());
+                pending.push(Pending { firing, start });
+            }
+        }
+
+        let arity = rule.head.len();
+        for p in pending {
+            let vals = &heads[p.start..p.start + arity];
+            let conclusion = match rule.time {
+                HeadTime::Now => Conclusion::Tuple(self.insert(t, rule.head_rel, vals)?),
+                HeadTime::Next => Conclusion::Tuple(self.insert(t + 1, rule.head_rel, vals)?),
+                HeadTime::Async => {
+                    let from = self.prov.firing(p.firing).location;
+                    Conclusion::Message(self.send(t, rule.head_rel, from, vals)?)
+                }
+            };
+            self.prov.conclude(p.firing, conclusion);
+        }
+        Ok(())
+    }
+
+    /// The head tuple of an aggregate group (§7).
+    fn aggregate(&self, rule: &Rule, key: &[Value], group: &Group) -> Result<Vec<Value>, EvalError> {
+        let sh = self.sh;
+        let mut out = Vec::with_capacity(rule.head.len());
+        let mut k = key.iter();
+        for h in &rule.head {
+            out.push(match h {
+                HeadArg::Term(_) => *k.next().expect("group key matches the head"),
+                HeadArg::Agg(fun, slot) => {
+                    let xs = group.order.iter().map(|b| b[*slot as usize]);
+                    let err = |m: String| sh.runtime_error(rule, &group.order[0], m);
+                    match fun {
+                        AggFn::Count => Value::Int(group.order.len() as i64),
+                        AggFn::Sum => {
+                            let mut s = Value::Int(0);
+                            for x in xs {
+                                s = arith(BinOp::Add, s, x, &sh.interner).map_err(|m| err(format!("in sum<>: {m}")))?;
+                            }
+                            s
+                        }
+                        AggFn::Min | AggFn::Max => {
+                            let mut best: Option<Value> = None;
+                            for x in xs {
+                                best = Some(match best {
+                                    None => x,
+                                    Some(b) => {
+                                        if matches!((b, x), (Value::Int(_), Value::Str(_)) | (Value::Str(_), Value::Int(_))) {
+                                            return Err(err(format!("{}<> over integers and strings", fun.as_str())));
+                                        }
+                                        let ord = sh.interner.cmp(x, b);
+                                        if (*fun == AggFn::Min) == (ord == Ordering::Less) && ord != Ordering::Equal { x } else { b }
+                                    }
+                                });
+                            }
+                            best.expect("groups are never empty")
+                        }
+                    }
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// Sends one message at `t` (or adds a sender to the identical one) and
+    /// applies the fault schedule to it (§5).
+    fn send(&mut self, t: Time, rel: RelId, from: NodeId, vals: &[Value]) -> Result<u32, EvalError> {
+        let key = (rel, from, Box::<[Value]>::from(vals));
+        if let Some(&m) = self.sent.get(&key) {
+            return Ok(m);
+        }
+        let to = self.sh.node_of(vals[0]).expect("destinations are checked to be nodes");
+        let (fate, arrival) = if from == to {
+            (Fate::Delivered, Some(t + 1))
+        } else if let Some(ct) = self.crash_time[from as usize].filter(|&ct| ct <= t) {
+            (Fate::Crashed(ct), None)
+        } else if self.omissions.contains(&(from, to, t)) {
+            (Fate::Omitted, None)
+        } else if let Some(&d) = self.delays.get(&(from, to, t)) {
+            (Fate::Delayed(d), Some(t + 1 + d))
+        } else {
+            (Fate::Delivered, Some(t + 1))
+        };
+        let received = arrival.filter(|&a| a <= self.eot);
+        let m = self.prov.add_message(rel, vals, (from, to, t), fate, received);
+        if let Some(a) = received {
+            let id = self.insert(a, rel, vals)?;
+            self.prov.deliver(m, id);
+        }
+        self.sent.insert(key, m);
+        Ok(m)
+    }
+}

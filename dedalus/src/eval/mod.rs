@@ -1,0 +1,400 @@
+//! Evaluation of one run: a checked [`Program`] on a node set, up to EOT,
+//! under a fault schedule (shared/dedalus.md §4-§8).
+//!
+//! [`Evaluator::new`] compiles the program once for a node set; each call of
+//! [`Evaluator::run`] evaluates one run and returns a [`Run`]: every table at
+//! every time, the message log, and complete provenance.
+
+mod compile;
+mod engine;
+mod run;
+mod table;
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::program::{CRASH, Program, RelId};
+use crate::provenance::{NodeId, Time};
+use crate::syntax::ast::HeadTime;
+use crate::value::{Interner, Value};
+
+pub use run::{Run, TupleRef};
+
+/// Default bound on the tuples of one timestep before a run is stopped as runaway.
+pub const DEFAULT_MAX_TUPLES: usize = 1_000_000;
+
+/// `omission(from, to, t)`: the messages from `from` to `to` sent at `t` are lost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Omission {
+    /// Sender.
+    pub from: String,
+    /// Destination.
+    pub to: String,
+    /// Send time (must be before EFF).
+    pub time: Time,
+}
+
+/// `crash(node, t)`: from `t` on, every message `node` sends to another node is lost.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Crash {
+    /// The crashing node.
+    pub node: String,
+    /// From when (1..=EOT).
+    pub time: Time,
+}
+
+/// `delay(from, to, t, d)`: the message sent at `t` arrives at `t + 1 + d`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Delay {
+    /// Sender.
+    pub from: String,
+    /// Destination.
+    pub to: String,
+    /// Send time (must be before EFF).
+    pub time: Time,
+    /// Extra timesteps in flight (1..=max_delay).
+    pub by: u32,
+}
+
+/// A fault schedule: what goes wrong in one run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FaultSchedule {
+    /// Lost messages.
+    pub omissions: Vec<Omission>,
+    /// Crashed nodes.
+    pub crashes: Vec<Crash>,
+    /// Delayed messages.
+    pub delays: Vec<Delay>,
+}
+
+impl FaultSchedule {
+    /// No faults.
+    pub fn none() -> FaultSchedule {
+        FaultSchedule::default()
+    }
+
+    /// True if the schedule has no faults.
+    pub fn is_empty(&self) -> bool {
+        self.omissions.is_empty() && self.crashes.is_empty() && self.delays.is_empty()
+    }
+}
+
+/// The parameters of one run besides the program and node set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunConfig {
+    /// End of time: the last timestep.
+    pub eot: Time,
+    /// End of finite failures: omissions and delays only at `t < eff`.
+    pub eff: Time,
+    /// Largest admissible delay (0: no delays).
+    pub max_delay: u32,
+    /// The faults.
+    pub faults: FaultSchedule,
+    /// Bound on tuples per timestep (runaway programs).
+    pub max_tuples: usize,
+}
+
+impl RunConfig {
+    /// A failure-free run up to `eot` (EFF = EOT, no delays).
+    pub fn new(eot: Time) -> RunConfig {
+        RunConfig {
+            eot,
+            eff: eot,
+            max_delay: 0,
+            faults: FaultSchedule::none(),
+            max_tuples: DEFAULT_MAX_TUPLES,
+        }
+    }
+}
+
+/// Why a run could not be evaluated.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EvalError {
+    /// A runtime error in a rule (§8): names the rule and the binding.
+    #[error("{location}: {message}\n  in rule: {rule}\n  with: {binding}")]
+    Runtime {
+        /// `path:line:col` of the rule.
+        location: String,
+        /// The rule as written.
+        rule: String,
+        /// `X = 1, Y = "a"`.
+        binding: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A relation grew past the bound on tuples per timestep.
+    #[error(
+        "relation `{relation}` passed {limit} tuples at timestep {time}: the program derives without bound \
+         (e.g. `p(X + 1) :- p(X);`); raise the bound only if the program really is that large"
+    )]
+    Runaway {
+        /// The relation being filled.
+        relation: String,
+        /// The timestep.
+        time: Time,
+        /// The bound.
+        limit: usize,
+    },
+    /// The node set, bounds or fault schedule are not admissible.
+    #[error("{0}")]
+    Config(String),
+}
+
+/// What every run of one compiled program shares.
+pub(crate) struct Shared {
+    pub program: Program,
+    pub interner: Interner,
+    pub nodes: Vec<String>,
+    node_values: Vec<Value>,
+    /// Node id of each interned string that names a node.
+    node_of_sym: Vec<Option<NodeId>>,
+    pub compiled: compile::Compiled,
+    /// Folded facts: relation, values, time.
+    pub facts: Vec<(RelId, Vec<Value>, u64)>,
+    /// Deductive rules per stratum, in order.
+    pub strata: Vec<Vec<usize>>,
+    /// `@next` and `@async` rules.
+    pub temporal: Vec<usize>,
+    pub crash_rel: RelId,
+}
+
+impl Shared {
+    pub(crate) fn node_of(&self, v: Value) -> Option<NodeId> {
+        match v {
+            Value::Str(s) => self.node_of_sym.get(s.0 as usize).copied().flatten(),
+            Value::Int(_) => None,
+        }
+    }
+
+    pub(crate) fn node_value(&self, n: NodeId) -> Value {
+        self.node_values[n as usize]
+    }
+
+    pub(crate) fn rule_location(&self, rule: crate::RuleId) -> String {
+        let r = &self.program.rules[rule as usize];
+        let (line, col) = self.program.sources.line_col(r.span);
+        format!("{}:{line}:{col}", self.program.sources.path(r.span.file).display())
+    }
+
+    pub(crate) fn runtime_error(&self, rule: &compile::Rule, slots: &[Value], message: String) -> EvalError {
+        let mut binding = String::new();
+        for (i, name) in rule.vars.iter().enumerate() {
+            if i > 0 {
+                binding.push_str(", ");
+            }
+            let _ = write!(binding, "{name} = {}", self.interner.display(slots[i]));
+        }
+        EvalError::Runtime {
+            location: self.rule_location(rule.id),
+            rule: self.program.rules[rule.id as usize].to_string(),
+            binding,
+            message,
+        }
+    }
+}
+
+/// A program compiled for one node set, ready to evaluate runs.
+#[derive(Clone)]
+pub struct Evaluator {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator").field("nodes", &self.shared.nodes).finish_non_exhaustive()
+    }
+}
+
+/// A run configuration checked against the node set, with node ids.
+pub(crate) struct Resolved {
+    pub shared: Arc<Shared>,
+    pub eot: Time,
+    pub eff: Time,
+    pub max_tuples: usize,
+    pub faults: FaultSchedule,
+    pub omissions: Vec<(NodeId, NodeId, Time)>,
+    pub crashes: Vec<(NodeId, Time)>,
+    pub delays: Vec<(NodeId, NodeId, Time, u32)>,
+}
+
+impl Evaluator {
+    /// Compiles `program` for the nodes `nodes` (their names, in order).
+    pub fn new(program: &Program, nodes: &[impl AsRef<str>]) -> Result<Evaluator, EvalError> {
+        let mut interner = Interner::default();
+        let mut names = Vec::new();
+        let mut node_values = Vec::new();
+        for n in nodes {
+            let n = n.as_ref();
+            if names.iter().any(|m: &String| m == n) {
+                return Err(EvalError::Config(format!("node `{n}` is listed twice")));
+            }
+            names.push(n.to_string());
+            node_values.push(Value::Str(interner.intern(n)));
+        }
+        if names.is_empty() {
+            return Err(EvalError::Config("a run needs at least one node".into()));
+        }
+        let compiled =
+            compile::compile(program, &mut interner).map_err(|e| EvalError::Config(format!("cannot compile: {}", e.0)))?;
+        let mut facts = Vec::new();
+        for f in &program.facts {
+            let rel = program
+                .relation(&f.atom.name.name)
+                .ok_or_else(|| EvalError::Config(format!("unknown relation `{}`", f.atom.name.name)))?;
+            let mut vals = Vec::new();
+            for a in &f.atom.args {
+                let crate::syntax::ast::Arg::Expr(e) = a else {
+                    return Err(EvalError::Config("aggregate in a fact".into()));
+                };
+                match compile::constant(e, &mut interner) {
+                    Some(Ok(v)) => vals.push(v),
+                    Some(Err(m)) => return Err(EvalError::Config(format!("in fact `{f}`: {m}"))),
+                    None => return Err(EvalError::Config(format!("fact `{f}` is not ground"))),
+                }
+            }
+            facts.push((rel, vals, f.time));
+        }
+        let mut node_of_sym = Vec::new();
+        for (i, v) in node_values.iter().enumerate() {
+            if let Value::Str(s) = v {
+                if node_of_sym.len() <= s.0 as usize {
+                    node_of_sym.resize(s.0 as usize + 1, None);
+                }
+                node_of_sym[s.0 as usize] = Some(i as NodeId);
+            }
+        }
+        let mut strata = vec![Vec::new(); program.strata.max(1) as usize];
+        let mut temporal = Vec::new();
+        for (i, r) in compiled.rules.iter().enumerate() {
+            match r.time {
+                HeadTime::Now => strata[program.relations[r.head_rel as usize].stratum as usize].push(i),
+                HeadTime::Next | HeadTime::Async => temporal.push(i),
+            }
+        }
+        let crash_rel = program
+            .relation(CRASH)
+            .ok_or_else(|| EvalError::Config("the program lacks the `crash` relation".into()))?;
+        Ok(Evaluator {
+            shared: Arc::new(Shared {
+                program: program.clone(),
+                interner,
+                nodes: names,
+                node_values,
+                node_of_sym,
+                compiled,
+                facts,
+                strata,
+                temporal,
+                crash_rel,
+            }),
+        })
+    }
+
+    /// The program.
+    pub fn program(&self) -> &Program {
+        &self.shared.program
+    }
+
+    /// The node names, in order (a [`NodeId`] indexes this list).
+    pub fn nodes(&self) -> &[String] {
+        &self.shared.nodes
+    }
+
+    /// The strings of the program and node set.
+    pub fn interner(&self) -> &Interner {
+        &self.shared.interner
+    }
+
+    /// The named variables of a rule, in binding order (see [`crate::provenance::Firing`]).
+    pub fn rule_vars(&self, rule: crate::RuleId) -> &[String] {
+        &self.shared.compiled.rules[rule as usize].vars
+    }
+
+    fn node(&self, name: &str, what: &str) -> Result<NodeId, EvalError> {
+        self.shared
+            .nodes
+            .iter()
+            .position(|n| n == name)
+            .map(|i| i as NodeId)
+            .ok_or_else(|| {
+                EvalError::Config(format!(
+                    "{what} names `{name}`, which is not a node (nodes: {})",
+                    self.shared.nodes.join(", ")
+                ))
+            })
+    }
+
+    fn resolve(&self, cfg: &RunConfig) -> Result<Resolved, EvalError> {
+        let bad = |m: String| Err(EvalError::Config(m));
+        if cfg.eot == 0 {
+            return bad("EOT must be at least 1".into());
+        }
+        if cfg.eff > cfg.eot {
+            return bad(format!("EFF ({}) may not exceed EOT ({})", cfg.eff, cfg.eot));
+        }
+        let f = &cfg.faults;
+        let mut omissions = Vec::new();
+        for o in &f.omissions {
+            let (from, to) = (self.node(&o.from, "an omission")?, self.node(&o.to, "an omission")?);
+            if from == to {
+                return bad(format!("omission {},{},{}: a node's messages to itself are never lost", o.from, o.to, o.time));
+            }
+            if o.time == 0 || o.time >= cfg.eff {
+                return bad(format!(
+                    "omission {},{},{}: omissions are allowed only at 1 <= t < EFF ({})",
+                    o.from, o.to, o.time, cfg.eff
+                ));
+            }
+            omissions.push((from, to, o.time));
+        }
+        let mut crashes: Vec<(NodeId, Time)> = Vec::new();
+        for c in &f.crashes {
+            let n = self.node(&c.node, "a crash")?;
+            if c.time == 0 || c.time > cfg.eot {
+                return bad(format!("crash {},{}: crash times are within 1..=EOT ({})", c.node, c.time, cfg.eot));
+            }
+            if crashes.iter().any(|&(m, _)| m == n) {
+                return bad(format!("node `{}` crashes twice: a node crashes at most once", c.node));
+            }
+            crashes.push((n, c.time));
+        }
+        let mut delays = Vec::new();
+        for d in &f.delays {
+            let (from, to) = (self.node(&d.from, "a delay")?, self.node(&d.to, "a delay")?);
+            let name = format!("delay {},{},{},{}", d.from, d.to, d.time, d.by);
+            if from == to {
+                return bad(format!("{name}: delays apply only between different nodes"));
+            }
+            if d.time == 0 || d.time >= cfg.eff {
+                return bad(format!("{name}: delays are allowed only at 1 <= t < EFF ({})", cfg.eff));
+            }
+            if d.by == 0 || d.by > cfg.max_delay {
+                return bad(format!("{name}: the delay must be within 1..=max_delay ({})", cfg.max_delay));
+            }
+            if omissions.contains(&(from, to, d.time)) || delays.iter().any(|&(a, b, t, _)| (a, b, t) == (from, to, d.time)) {
+                return bad(format!("{name}: a message takes at most one omission or delay"));
+            }
+            delays.push((from, to, d.time, d.by));
+        }
+        if omissions.len() != omissions.iter().collect::<std::collections::BTreeSet<_>>().len() {
+            return bad("an omission is listed twice".into());
+        }
+        Ok(Resolved {
+            shared: Arc::clone(&self.shared),
+            eot: cfg.eot,
+            eff: cfg.eff,
+            max_tuples: cfg.max_tuples,
+            faults: cfg.faults.clone(),
+            omissions,
+            crashes,
+            delays,
+        })
+    }
+
+    /// Evaluates one run.
+    pub fn run(&self, cfg: &RunConfig) -> Result<Run, EvalError> {
+        let resolved = self.resolve(cfg)?;
+        engine::Engine::new(&self.shared, &resolved).run(resolved)
+    }
+}

@@ -1,0 +1,35 @@
+//! The harness's error type.
+
+use std::path::PathBuf;
+
+/// Anything that stops a check before it reaches a verdict.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The program does not parse or check (rendered diagnostics).
+    #[error("{0}")]
+    Program(#[from] dedalus::diagnostic::Diagnostics),
+    /// A run could not be evaluated.
+    #[error("{0}")]
+    Eval(#[from] dedalus::eval::EvalError),
+    /// Impossible bounds.
+    #[error("impossible bounds: {0}")]
+    Bounds(#[from] crate::faults::BoundsError),
+    /// A spec file is malformed.
+    #[error("{0}")]
+    Spec(#[from] crate::spec::SpecError),
+    /// The program defines no specification.
+    #[error(
+        "the program defines no specification: it needs both `pre` and `post` relations (same arity)\n  \
+         help: add rules such as `pre(X) :- ...;` and `post(X) :- ...;`, or use `ldfi run` to just evaluate it"
+    )]
+    NoSpecification,
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,336 @@
+//! The falsification formula and the enumeration of minimal fault sets (z3).
+//!
+//! Over the merged [`Lineage`], a key *holds* under a fault assignment iff
+//! one of its origins does: a base fact always; a crash-oracle row iff that
+//! crash is chosen; a firing iff all its premises hold and all its negated
+//! atoms stay absent; a message iff some sender fired and no fault stopped
+//! it (an omission, a crash of the sender at or before the send, or a delay
+//! other than the one it arrived with). A goal is falsified iff every
+//! derivation of it is: exactly the LDFI condition of design.md.
+//!
+//! Negation is where lineage is incomplete: a negated atom may become true
+//! through a derivation no run has shown yet. Every key is therefore encoded
+//! in two polarities. `holds⁺` is optimistic (a negated atom with no known
+//! matching tuple stays absent); `holds⁻` is pessimistic (it may appear as
+//! soon as any message that could lead to it is disturbed: its *negative
+//! support*, the messages of relations from which it is reachable, sent
+//! before it was checked). A violation needs
+//! `holds⁺(pre(x)) ∧ ¬holds⁻(post(x))`; concrete runs decide.
+
+use std::collections::{BTreeMap, HashMap};
+
+use dedalus::Program;
+use dedalus::provenance::{NodeId, Time};
+use dedalus::value::Value;
+use z3::ast::Bool;
+use z3::{SatResult, Solver};
+
+use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage};
+use crate::faults::{Fault, FaultSet, FaultSpace};
+
+/// The fault variables of one formula, created on first use.
+struct Vars {
+    by_fault: BTreeMap<Fault, Bool>,
+}
+
+impl Vars {
+    fn get(&mut self, f: Fault) -> Bool {
+        self.by_fault
+            .entry(f)
+            .or_insert_with(|| {
+                Bool::new_const(match f {
+                    Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
+                    Fault::Crash { node, time } => format!("c_{node}_{time}"),
+                    Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
+                })
+            })
+            .clone()
+    }
+}
+
+/// Which relations each relation is reachable from (through any rule).
+pub(crate) fn reachability(program: &Program) -> Vec<Vec<bool>> {
+    let n = program.relations.len();
+    let mut reach = vec![vec![false; n]; n];
+    for (i, row) in reach.iter_mut().enumerate() {
+        row[i] = true;
+    }
+    for rule in &program.rules {
+        let Some(h) = program.relation(&rule.head.name.name) else { continue };
+        for lit in &rule.body {
+            if let dedalus::syntax::ast::Literal::Atom(a) = lit {
+                if let Some(b) = program.relation(&a.atom.name.name) {
+                    reach[h as usize][b as usize] = true;
+                }
+            }
+        }
+    }
+    // Transitive closure (relations are few).
+    for k in 0..n {
+        for i in 0..n {
+            if reach[i][k] {
+                for j in 0..n {
+                    if reach[k][j] {
+                        reach[i][j] = true;
+                    }
+                }
+            }
+        }
+    }
+    reach
+}
+
+/// Builds formulas over one lineage graph.
+pub(crate) struct Encoder<'a> {
+    g: &'a Lineage,
+    space: &'a FaultSpace,
+    crash_rel: Option<dedalus::RelId>,
+    /// `reach[p][q]`: relation `p` is reachable from `q`.
+    reach: &'a [Vec<bool>],
+    /// Each node's name as a value.
+    nodes: Vec<Value>,
+    vars: Vars,
+    memo: HashMap<(KeyId, bool), Bool>,
+    on_stack: HashMap<(KeyId, bool), ()>,
+}
+
+impl<'a> Encoder<'a> {
+    pub fn new(
+        g: &'a Lineage,
+        space: &'a FaultSpace,
+        program: &Program,
+        reach: &'a [Vec<bool>],
+        nodes: Vec<Value>,
+    ) -> Self {
+        Encoder {
+            g,
+            nodes,
+            space,
+            crash_rel: program.relation(dedalus::program::CRASH),
+            reach,
+            vars: Vars { by_fault: BTreeMap::new() },
+            memo: HashMap::new(),
+            on_stack: HashMap::new(),
+        }
+    }
+
+    fn crashed_by(&mut self, node: NodeId, time: Time) -> Vec<Bool> {
+        if self.space.crashes == 0 {
+            return Vec::new();
+        }
+        (1..=time.min(self.space.eot))
+            .map(|t| self.vars.get(Fault::Crash { node, time: t }))
+            .collect()
+    }
+
+    /// Every fault that stops message `m` arriving `delay` steps late.
+    fn stopped(&mut self, m: u32, delay: u32) -> Bool {
+        let msg = &self.g.messages[m as usize];
+        let (from, to, sent) = (msg.from, msg.to, msg.sent);
+        if from == to {
+            return Bool::from_bool(false);
+        }
+        let mut stops = self.crashed_by(from, sent);
+        if sent < self.space.eff {
+            if delay == 0 {
+                stops.push(self.vars.get(Fault::Omission { from, to, time: sent }));
+                for by in 1..=self.space.max_delay {
+                    stops.push(self.vars.get(Fault::Delay { from, to, time: sent, by }));
+                }
+            } else {
+                // It arrived late only under exactly this delay.
+                let d = self.vars.get(Fault::Delay { from, to, time: sent, by: delay });
+                stops.push(d.not());
+            }
+        } else if delay > 0 {
+            return Bool::from_bool(true);
+        }
+        Bool::or(&stops)
+    }
+
+    /// `holds⁺` (`optimistic`) or `holds⁻` of a key.
+    pub fn holds(&mut self, k: KeyId, optimistic: bool) -> Bool {
+        if let Some(b) = self.memo.get(&(k, optimistic)) {
+            return b.clone();
+        }
+        if self.on_stack.contains_key(&(k, optimistic)) {
+            // A derivation through itself within a timestep supports nothing.
+            return Bool::from_bool(false);
+        }
+        self.on_stack.insert((k, optimistic), ());
+        let mut alts = Vec::new();
+        for o in self.g.origins[k as usize].clone() {
+            match o {
+                GOrigin::Base => {
+                    alts.clear();
+                    alts.push(Bool::from_bool(true));
+                    break;
+                }
+                GOrigin::Crash { node, at } => {
+                    if self.space.crashes > 0 && at >= 1 && at <= self.space.eot {
+                        alts.push(self.vars.get(Fault::Crash { node, time: at }));
+                    }
+                }
+                GOrigin::Firing(f) => alts.push(self.fires(f, optimistic)),
+                GOrigin::Message { msg, delay } => {
+                    let stopped = self.stopped(msg, delay);
+                    let senders = self.g.messages[msg as usize].senders.clone();
+                    let sent: Vec<Bool> = senders.iter().map(|&f| self.fires(f, optimistic)).collect();
+                    alts.push(Bool::and(&[stopped.not(), Bool::or(&sent)]));
+                }
+            }
+        }
+        let b = Bool::or(&alts);
+        self.on_stack.remove(&(k, optimistic));
+        self.memo.insert((k, optimistic), b.clone());
+        b
+    }
+
+    fn fires(&mut self, f: u32, optimistic: bool) -> Bool {
+        let firing = self.g.firings[f as usize].clone();
+        let mut all = Vec::new();
+        for &p in &firing.premises {
+            all.push(self.holds(p, optimistic));
+        }
+        for a in &firing.absent {
+            all.push(self.stays_absent(a, optimistic));
+        }
+        Bool::and(&all)
+    }
+
+    fn stays_absent(&mut self, a: &AbsentAtom, optimistic: bool) -> Bool {
+        if Some(a.rel) == self.crash_rel {
+            return self.no_crash_matching(a).not();
+        }
+        let known = self.g.matching(a.rel, a.time, &a.pattern);
+        let mut conj: Vec<Bool> = known.iter().map(|&k| self.holds(k, !optimistic).not()).collect();
+        if !optimistic && known.is_empty() {
+            // Negative support: disturbing a message that could lead to the
+            // atom may make it appear. Any destination, not only the node
+            // that checked it: specifications read other nodes' state (the
+            // §9 example's `missing_log` at c appears when b loses a message).
+            let candidates: Vec<u32> = (0..self.g.messages.len() as u32)
+                .filter(|&m| {
+                    let msg = &self.g.messages[m as usize];
+                    msg.from != msg.to && msg.sent < a.time && self.reach[a.rel as usize][msg.rel as usize]
+                })
+                .collect();
+            for m in candidates {
+                conj.push(self.stopped(m, 0).not());
+            }
+        }
+        Bool::and(&conj)
+    }
+
+    /// The disjunction of chosen crashes whose oracle rows match `a`.
+    fn no_crash_matching(&mut self, a: &AbsentAtom) -> Bool {
+        if a.time < 1 || self.space.crashes == 0 {
+            return Bool::from_bool(false);
+        }
+        let mut any = Vec::new();
+        for n in 0..self.space.node_count() {
+            for t in 1..=self.space.eot {
+                if self.crash_row_matches(&a.pattern, n, t) {
+                    any.push(self.vars.get(Fault::Crash { node: n, time: t }));
+                }
+            }
+        }
+        Bool::or(&any)
+    }
+
+    /// Whether `crash(o, n, t)` rows (for some observer node `o`) match `p`.
+    fn crash_row_matches(&self, p: &[Option<Value>], n: NodeId, t: Time) -> bool {
+        let is = |col: usize, v: Value| p.get(col).copied().flatten().is_none_or(|x| x == v);
+        is(1, self.nodes[n as usize])
+            && is(2, Value::Int(t as i64))
+            && self.nodes.iter().any(|&o| is(0, o))
+    }
+
+    /// The budget: each node crashes at most once, at most `crashes` nodes
+    /// crash, and a message takes at most one of omission or delay.
+    fn budget(&mut self) -> Vec<Bool> {
+        let mut out = Vec::new();
+        let mut per_node: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
+        let mut per_channel: BTreeMap<(NodeId, NodeId, Time), Vec<Bool>> = BTreeMap::new();
+        for (f, b) in &self.vars.by_fault {
+            match *f {
+                Fault::Crash { node, .. } => per_node.entry(node).or_default().push(b.clone()),
+                Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
+                    per_channel.entry((from, to, time)).or_default().push(b.clone())
+                }
+            }
+        }
+        let mut crashed = Vec::new();
+        for times in per_node.values() {
+            if times.len() > 1 {
+                out.push(z3::ast::atmost(times.iter(), 1));
+            }
+            crashed.push(Bool::or(times));
+        }
+        if crashed.len() > self.space.crashes as usize {
+            out.push(z3::ast::atmost(crashed.iter(), self.space.crashes));
+        }
+        for faults in per_channel.values() {
+            if faults.len() > 1 {
+                out.push(z3::ast::atmost(faults.iter(), 1));
+            }
+        }
+        out
+    }
+}
+
+/// Enumerates subset-minimal fault sets satisfying `goal`, smallest first, at
+/// most `limit` of them, never one in `skip` (sets already run).
+pub(crate) fn minimal_sets(enc: &mut Encoder<'_>, goal: &Bool, skip: &std::collections::BTreeSet<FaultSet>, limit: usize) -> Vec<FaultSet> {
+    let budget = enc.budget();
+    let vars: Vec<(Fault, Bool)> = enc.vars.by_fault.iter().map(|(f, b)| (*f, b.clone())).collect();
+    let solver = Solver::new();
+    solver.assert(goal);
+    for b in &budget {
+        solver.assert(b);
+    }
+    for set in skip {
+        // Block exactly this set (its supersets may still be needed).
+        if set.iter().all(|f| enc.vars.by_fault.contains_key(f)) {
+            let lits: Vec<Bool> = vars
+                .iter()
+                .map(|(f, b)| if set.iter().any(|g| g == f) { b.not() } else { b.clone() })
+                .collect();
+            solver.assert(Bool::or(&lits));
+        }
+    }
+    let mut found = Vec::new();
+    if solver.check() != SatResult::Sat {
+        return found;
+    }
+    let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
+    let mut k = 0u32;
+    while found.len() < limit && k as usize <= vars.len() {
+        solver.push();
+        solver.assert(z3::ast::atmost(all.iter().copied(), k));
+        let sat = solver.check() == SatResult::Sat;
+        let model = if sat { solver.get_model() } else { None };
+        solver.pop(1);
+        let Some(model) = model else {
+            k += 1;
+            if solver.check() != SatResult::Sat {
+                break;
+            }
+            continue;
+        };
+        let set: FaultSet = vars
+            .iter()
+            .filter(|(_, b)| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true))
+            .map(|(f, _)| *f)
+            .collect();
+        // Its supersets are not minimal.
+        let lits: Vec<Bool> = vars
+            .iter()
+            .filter(|(f, _)| set.iter().any(|g| g == f))
+            .map(|(_, b)| b.not())
+            .collect();
+        solver.assert(Bool::or(&lits));
+        found.push(set);
+    }
+    found
+}

@@ -1,0 +1,80 @@
+//! Lineage-driven fault injection for Dedalus protocols.
+//!
+//! You write a protocol in Dedalus together with its specification: a `pre`
+//! relation (what was promised) and a `post` relation (what must then hold),
+//! checked at the end of time. This crate searches the faults a network can
+//! inflict — lost messages, crashed nodes, late messages — for a run where
+//! some `pre` holds without its `post`, and either hands you that run (a
+//! counterexample with a one-line replay command) or certifies that no such
+//! run exists within the bounds you gave.
+//!
+//! # A first check
+//!
+//! A spec file names the program and the bounds:
+//!
+//! ```yaml
+//! program: [../protocols/simple_broadcast.ded]
+//! nodes: [a, b, c]
+//! eot: 4        # end of time: runs last 4 timesteps
+//! eff: 2        # end of finite failures: messages may be lost before t = 2
+//! crashes: 0    # how many nodes may crash
+//! expect: violated
+//! ```
+//!
+//! From a test, with this crate as a dev-dependency:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), harness::Error> {
+//! let report = harness::check("specs/simple_broadcast.yaml")?;
+//! report.assert_violated(); // a failing assertion prints the counterexample and its replay line
+//! # Ok(()) }
+//! ```
+//!
+//! One `#[test]` per spec file comes from [`spec_tests!`].
+//!
+//! # Looking inside
+//!
+//! [`check`] is [`Spec::load`] + [`target_of`] + [`search`]. A [`Target`]
+//! runs any [`FaultSet`] you build by hand, and [`report`] renders outcomes
+//! as text, JSON or YAML:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), harness::Error> {
+//! use harness::{Budget, Spec, Strategy};
+//! let spec = Spec::load("specs/simple_broadcast.yaml".as_ref())?;
+//! let target = harness::target_of(&spec)?;
+//! let outcome = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+//! if let Some(cx) = outcome.counterexample() {
+//!     println!("{}", cx.faults.describe(&target.space.nodes));
+//!     println!("replay: {}", cx.replay);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # How the search works
+//!
+//! See [`ldfi`]: the failure-free run's lineage says why every good outcome
+//! happened; z3 picks the smallest fault sets that would break every
+//! derivation of one; those runs teach new derivations; repeat. The
+//! [`exhaustive`] strategy is the ground truth our tests compare against, and
+//! [`random`] the baseline the benchmark (`ldfi bench`) measures against.
+
+mod api;
+mod error;
+pub mod exhaustive;
+pub mod faults;
+pub mod ldfi;
+pub mod random;
+pub mod report;
+pub mod search;
+pub mod spec;
+pub mod target;
+pub mod verdict;
+
+pub use api::{Report, Strategy, check, search, spec_files, target_of};
+pub use error::Error;
+pub use faults::{Fault, FaultSet, FaultSpace};
+pub use search::{Budget, Progress};
+pub use spec::{Expect, Spec};
+pub use target::{Judgement, Target};
+pub use verdict::{Counterexample, Outcome, Verdict};

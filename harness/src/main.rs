@@ -1,0 +1,6 @@
+//! The `ldfi` command: run, check, hunt, bench.
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -1,0 +1,74 @@
+//! The baseline a user would otherwise reach for: uniformly random
+//! admissible fault sets, from a ChaCha generator seeded by one printed
+//! `u64`, so that every random search is replayable.
+//!
+//! Random search can find counterexamples but never certify: without one it
+//! ends `inconclusive` after its run budget.
+
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::faults::{Fault, FaultSet, FaultSpace};
+use crate::search::{Budget, Progress, Searcher};
+use crate::target::Target;
+use crate::{Error, Outcome};
+
+/// Runs when `--max-runs` is not given.
+pub const DEFAULT_RUNS: usize = 1000;
+
+/// Draws one fault set uniformly from `space`.
+pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
+    let mut set = FaultSet::none();
+    // Crash sets: choose k nodes with weight C(n,k)·EOT^k, then the nodes and times.
+    let n = space.node_count();
+    let weights: Vec<f64> = (0..=space.crashes.min(n))
+        .map(|k| (0..k).fold(1.0, |a, i| a * (n - i) as f64 / (i + 1) as f64) * (space.eot as f64).powi(k as i32))
+        .collect();
+    let total: f64 = weights.iter().sum();
+    let mut pick = rng.random::<f64>() * total;
+    let mut k = 0;
+    for (i, w) in weights.iter().enumerate() {
+        k = i as u32;
+        if pick < *w {
+            break;
+        }
+        pick -= w;
+    }
+    let mut nodes: Vec<u32> = (0..n).collect();
+    for i in 0..k as usize {
+        let j = rng.random_range(i..nodes.len());
+        nodes.swap(i, j);
+        set.insert(Fault::Crash {
+            node: nodes[i],
+            time: rng.random_range(1..=space.eot),
+        });
+    }
+    for (from, to, time) in space.channels() {
+        match rng.random_range(0..2 + space.max_delay) {
+            0 => {}
+            1 => set.insert(Fault::Omission { from, to, time }),
+            d => set.insert(Fault::Delay { from, to, time, by: d - 1 }),
+        }
+    }
+    set
+}
+
+/// Random search with `seed`.
+pub fn search(target: &Target, seed: u64, budget: &Budget, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+    let mut budget = budget.clone();
+    budget.max_runs.get_or_insert(DEFAULT_RUNS);
+    let mut s = Searcher::new(target, "random", &budget, Instant::now());
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    loop {
+        if let Some(reason) = s.exhausted() {
+            return s.inconclusive(reason, progress);
+        }
+        let faults = sample(&target.space, &mut rng).normalized();
+        let run = target.run(&faults)?;
+        if s.record(faults, run, &mut |_| {})? {
+            return s.finish(progress);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! Renders outcomes for people (text), scripts (JSON) and later replay
+//! (a counterexample as YAML).
+
+use std::fmt::Write as _;
+
+use dedalus::eval::Run;
+use dedalus::provenance::Fate;
+use serde_json::{Value as Json, json};
+
+use crate::faults::{Fault, FaultSet, FaultSpace};
+use crate::verdict::{Counterexample, Outcome, Verdict};
+
+fn fault_lists(faults: &FaultSet, space: &FaultSpace) -> (Vec<Json>, Vec<Json>, Vec<Json>) {
+    let n = |i: u32| Json::from(space.nodes[i as usize].as_str());
+    let (mut o, mut c, mut d) = (Vec::new(), Vec::new(), Vec::new());
+    for f in faults.iter() {
+        match *f {
+            Fault::Omission { from, to, time } => o.push(json!([n(from), n(to), time])),
+            Fault::Crash { node, time } => c.push(json!([n(node), time])),
+            Fault::Delay { from, to, time, by } => d.push(json!([n(from), n(to), time, by])),
+        }
+    }
+    (o, c, d)
+}
+
+/// The counterexample object of the JSON report.
+pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
+    let (omissions, crashes, delays) = fault_lists(&cx.faults, space);
+    json!({
+        "omissions": omissions,
+        "crashes": crashes,
+        "delays": delays,
+        "violated": cx.violated,
+        "replay": cx.replay,
+    })
+}
+
+/// The machine-readable outcome: `{"verdict", "runs", "combinations",
+/// "counterexample", "elapsed_ms"}`.
+pub fn json(outcome: &Outcome) -> Json {
+    json!({
+        "verdict": outcome.verdict.name(),
+        "runs": outcome.runs,
+        "combinations": outcome.combinations.to_string(),
+        "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
+        "elapsed_ms": outcome.elapsed.as_millis() as u64,
+    })
+}
+
+/// One line per message of a run: when, who, what, and its fate.
+pub fn message_trace(run: &Run) -> String {
+    let mut out = String::new();
+    let prov = run.provenance();
+    for m in run.sorted_messages() {
+        let fate = match m.fate {
+            Fate::Delivered => format!("delivered at {}", m.received.unwrap_or(m.sent + 1)),
+            Fate::Omitted => "LOST (omission)".to_string(),
+            Fate::Crashed(t) => format!("LOST ({} crashed at {t})", run.node_name(m.from)),
+            Fate::Delayed(d) => match m.received {
+                Some(r) => format!("DELAYED by {d}, delivered at {r}"),
+                None => format!("DELAYED by {d}, arrives after EOT"),
+            },
+        };
+        let _ = writeln!(
+            out,
+            "    t={:<3} {} -> {}  {}  {}",
+            m.sent,
+            run.node_name(m.from),
+            run.node_name(m.to),
+            run.show_atom(m.rel, prov.message_values(m)),
+            fate
+        );
+    }
+    out
+}
+
+/// The human-readable outcome.
+pub fn text(outcome: &Outcome) -> String {
+    let mut out = String::new();
+    let s = &outcome.space;
+    let _ = writeln!(
+        out,
+        "{}: {} runs ({} vacuous), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} = {} combinations",
+        match outcome.verdict {
+            Verdict::Holds => "HOLDS",
+            Verdict::Violated => "VIOLATED",
+            Verdict::Inconclusive { .. } => "INCONCLUSIVE",
+        },
+        outcome.runs,
+        outcome.vacuous,
+        outcome.elapsed.as_millis(),
+        outcome.strategy,
+        s.nodes.join(","),
+        s.eot,
+        s.eff,
+        s.crashes,
+        s.max_delay,
+        outcome.combinations
+    );
+    match &outcome.verdict {
+        Verdict::Holds if outcome.strategy == "random" => {}
+        Verdict::Holds => {
+            let _ = writeln!(out, "certificate: {}", outcome.certificate());
+        }
+        Verdict::Inconclusive { reason } => {
+            let _ = writeln!(out, "inconclusive: {reason}; nothing is certified");
+        }
+        Verdict::Violated => {}
+    }
+    for cx in &outcome.counterexamples {
+        let what = if cx.faults.is_empty() {
+            "fails without faults".to_string()
+        } else {
+            cx.faults.describe(&s.nodes)
+        };
+        let _ = writeln!(out, "counterexample: {what}");
+        for row in &cx.violated {
+            let vals: Vec<String> = row.iter().map(ToString::to_string).collect();
+            let _ = writeln!(out, "  pre({}) holds at EOT without post({})", vals.join(", "), vals.join(", "));
+        }
+        let _ = writeln!(out, "  messages:");
+        out.push_str(&message_trace(&cx.run));
+        let _ = writeln!(out, "  replay: {}", cx.replay);
+    }
+    if outcome.shrink_runs > 0 {
+        let _ = writeln!(out, "({} more runs made the counterexample minimal)", outcome.shrink_runs);
+    }
+    out
+}
+
+/// A counterexample as a YAML document that records everything needed to
+/// replay it.
+pub fn counterexample_yaml(cx: &Counterexample, outcome: &Outcome) -> String {
+    let s = &outcome.space;
+    let (omissions, crashes, delays) = fault_lists(&cx.faults, s);
+    let doc = json!({
+        "program": outcome.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        "nodes": s.nodes,
+        "eot": s.eot,
+        "eff": s.eff,
+        "crashes": s.crashes,
+        "max_delay": s.max_delay,
+        "faults": {"omissions": omissions, "crashes": crashes, "delays": delays},
+        "violated": cx.violated,
+        "replay": cx.replay,
+    });
+    serde_yaml::to_string(&doc).unwrap_or_default()
+}

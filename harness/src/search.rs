@@ -1,0 +1,144 @@
+//! What every search strategy shares: budgets, progress, and the
+//! bookkeeping of runs and counterexamples.
+
+use std::time::{Duration, Instant};
+
+use dedalus::eval::Run;
+
+use crate::faults::FaultSet;
+use crate::target::{Judgement, Target};
+use crate::verdict::{Counterexample, Outcome, Verdict};
+use crate::Error;
+
+/// Limits on a search, and whether to stop at the first counterexample.
+#[derive(Clone, Debug, Default)]
+pub struct Budget {
+    /// Stop (inconclusive) after this many runs.
+    pub max_runs: Option<usize>,
+    /// Stop (inconclusive) after this much wall time.
+    pub timeout: Option<Duration>,
+    /// Keep going after a counterexample, collecting all of them.
+    pub all: bool,
+}
+
+/// A progress report, sent before each round of runs.
+#[derive(Clone, Debug)]
+pub struct Progress {
+    /// Runs so far.
+    pub runs: usize,
+    /// Counterexamples so far.
+    pub counterexamples: usize,
+    /// Time so far.
+    pub elapsed: Duration,
+}
+
+/// The state of one search.
+pub(crate) struct Searcher<'t> {
+    target: &'t Target,
+    strategy: &'static str,
+    budget: &'t Budget,
+    start: Instant,
+    runs: usize,
+    vacuous: usize,
+    shrink_runs: usize,
+    found: Vec<Counterexample>,
+}
+
+impl<'t> Searcher<'t> {
+    pub fn new(target: &'t Target, strategy: &'static str, budget: &'t Budget, start: Instant) -> Self {
+        Searcher {
+            target,
+            strategy,
+            budget,
+            start,
+            runs: 0,
+            vacuous: 0,
+            shrink_runs: 0,
+            found: Vec::new(),
+        }
+    }
+
+    pub fn runs(&self) -> usize {
+        self.runs
+    }
+
+    /// Runs the budget still allows.
+    pub fn runs_left(&self) -> usize {
+        self.budget.max_runs.map_or(usize::MAX, |m| m.saturating_sub(self.runs))
+    }
+
+    /// Why the search must stop now, if it must.
+    pub fn exhausted(&self) -> Option<String> {
+        if self.runs_left() == 0 {
+            return Some(format!("stopped after --max-runs {} runs", self.runs));
+        }
+        match self.budget.timeout {
+            Some(t) if self.start.elapsed() >= t => Some(format!("stopped by --timeout after {:.1} s", t.as_secs_f64())),
+            _ => None,
+        }
+    }
+
+    pub fn progress(&self) -> crate::search::Progress {
+        Progress {
+            runs: self.runs,
+            counterexamples: self.found.len(),
+            elapsed: self.start.elapsed(),
+        }
+    }
+
+    /// Accounts for one run; `learn` sees every run. Returns true when the
+    /// search should stop (a counterexample and not `--all`).
+    pub fn record(&mut self, faults: FaultSet, run: Run, learn: &mut dyn FnMut(&Run)) -> Result<bool, Error> {
+        self.runs += 1;
+        learn(&run);
+        match self.target.judge(&run) {
+            Judgement::Correct => Ok(false),
+            Judgement::Vacuous => {
+                self.vacuous += 1;
+                Ok(false)
+            }
+            Judgement::Violated(_) => {
+                let (cx, extra) = self.target.shrink(faults, run)?;
+                self.shrink_runs += extra;
+                if !self.found.iter().any(|c| c.faults == cx.faults) {
+                    self.found.push(cx);
+                }
+                Ok(!self.budget.all)
+            }
+        }
+    }
+
+    fn outcome(self, verdict: Verdict) -> Outcome {
+        Outcome {
+            verdict,
+            counterexamples: self.found,
+            space: self.target.space.clone(),
+            files: self.target.files.clone(),
+            combinations: self.target.space.combinations(),
+            runs: self.runs,
+            vacuous: self.vacuous,
+            shrink_runs: self.shrink_runs,
+            strategy: self.strategy.to_string(),
+            elapsed: self.start.elapsed(),
+        }
+    }
+
+    /// The search ran to completion.
+    pub fn finish(self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+        progress(&self.progress());
+        let verdict = if self.found.is_empty() { Verdict::Holds } else { Verdict::Violated };
+        Ok(self.outcome(verdict))
+    }
+
+    /// A budget ran out: a violation found so far still stands, a
+    /// certificate does not.
+    pub fn inconclusive(self, reason: String, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+        progress(&self.progress());
+        let verdict = if self.found.is_empty() {
+            Verdict::Inconclusive { reason }
+        } else {
+            Verdict::Violated
+        };
+        Ok(self.outcome(verdict))
+    }
+}

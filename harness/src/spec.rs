@@ -1,0 +1,210 @@
+//! Spec files (`specs/*.yaml`): which program to check, on which nodes, up to
+//! which bounds, and the verdict CI expects.
+//!
+//! ```yaml
+//! description: "best-effort broadcast loses a message"   # optional
+//! program: [../protocols/simple_broadcast.ded]           # relative to this file
+//! nodes: [a, b, c]
+//! eot: 4
+//! eff: 2
+//! crashes: 0
+//! max_delay: 0          # optional, default 0
+//! expect: violated      # optional: holds | violated
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::faults::FaultSpace;
+
+/// The verdict a spec expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    /// The search must certify the specification.
+    Holds,
+    /// The search must find a counterexample.
+    Violated,
+}
+
+impl Expect {
+    /// `holds` or `violated`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Expect::Holds => "holds",
+            Expect::Violated => "violated",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpecFile {
+    #[serde(default)]
+    description: Option<String>,
+    program: Vec<PathBuf>,
+    nodes: Vec<String>,
+    eot: u32,
+    eff: u32,
+    crashes: u32,
+    #[serde(default)]
+    max_delay: u32,
+    #[serde(default)]
+    expect: Option<Expect>,
+}
+
+/// A loaded spec file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spec {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// What it checks, in a sentence.
+    pub description: Option<String>,
+    /// The program files, resolved relative to the spec file.
+    pub program: Vec<PathBuf>,
+    /// The fault space.
+    pub space: FaultSpace,
+    /// The expected verdict.
+    pub expect: Option<Expect>,
+}
+
+/// A malformed spec file, with its location.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct SpecError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line and column, when known.
+    pub location: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}\n  --> {}", self.message, self.path.display())?;
+        if let Some((l, c)) = self.location {
+            write!(f, ":{l}:{c}")?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, "\n  help: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+/// 1-based position of top-level `key:` in `text`.
+fn key_location(text: &str, key: &str) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
+        .map(|(i, _)| (i + 1, 1))
+}
+
+impl Spec {
+    /// Reads and validates a spec file.
+    pub fn load(path: &Path) -> Result<Spec, crate::Error> {
+        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Spec::parse(path, &text)?)
+    }
+
+    /// Parses spec text read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Spec, SpecError> {
+        let err = |location, message: String, help: Option<&str>| SpecError {
+            path: path.to_path_buf(),
+            location,
+            message,
+            help: help.map(str::to_string),
+        };
+        let file: SpecFile = serde_yaml::from_str(text).map_err(|e| {
+            err(
+                e.location().map(|l| (l.line(), l.column())),
+                format!("invalid spec: {e}"),
+                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated)"),
+            )
+        })?;
+        let at = |key: &str| key_location(text, key);
+        if file.program.is_empty() {
+            return Err(err(at("program"), "`program` lists no files".into(), Some("program: [../protocols/x.ded]")));
+        }
+        let space = FaultSpace {
+            nodes: file.nodes,
+            eot: file.eot,
+            eff: file.eff,
+            crashes: file.crashes,
+            max_delay: file.max_delay,
+        };
+        if let Err(e) = space.validate() {
+            let key = if e.0.contains("EFF") {
+                "eff"
+            } else if e.0.contains("crashes") {
+                "crashes"
+            } else if e.0.contains("EOT") {
+                "eot"
+            } else {
+                "nodes"
+            };
+            return Err(err(at(key), e.0, None));
+        }
+        let base = path.parent().unwrap_or(Path::new(""));
+        Ok(Spec {
+            path: path.to_path_buf(),
+            description: file.description,
+            program: file.program.iter().map(|p| base.join(p)).collect(),
+            space,
+            expect: file.expect,
+        })
+    }
+
+    /// Checks that every fact located at a node-like string names one of the
+    /// spec's nodes: a fact placed at an unknown node never takes part in the
+    /// run, which is almost always a typo in `nodes`.
+    pub fn check_locations(&self, program: &dedalus::Program, text: &str) -> Result<(), SpecError> {
+        use dedalus::syntax::ast::{Arg, Expr, Literal};
+        let located: std::collections::BTreeSet<&str> = program
+            .rules
+            .iter()
+            .filter_map(|r| match r.body.first() {
+                Some(Literal::Atom(a)) => Some(a.atom.name.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let nodes_named_in_facts: std::collections::BTreeSet<&str> = program
+            .facts
+            .iter()
+            .filter(|f| f.atom.name.name == "node" || f.atom.name.name == "member")
+            .flat_map(|f| f.atom.args.iter())
+            .filter_map(|a| match a {
+                Arg::Expr(Expr::Str(s, _)) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        for f in &program.facts {
+            if !located.contains(f.atom.name.name.as_str()) {
+                continue;
+            }
+            if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first() {
+                if !self.space.nodes.iter().any(|n| n == s) && nodes_named_in_facts.contains(s.as_str()) {
+                    let (line, col) = program.sources.line_col(f.span);
+                    return Err(SpecError {
+                        path: self.path.clone(),
+                        location: key_location(text, "nodes"),
+                        message: format!(
+                            "node `{s}` is used as a location ({}:{line}:{col}) but is not in `nodes` [{}]",
+                            program.sources.path(f.span.file).display(),
+                            self.space.nodes.join(", ")
+                        ),
+                        help: Some(format!("add `{s}` to `nodes`, or remove the facts that place data at it")),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

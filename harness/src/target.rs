@@ -1,0 +1,126 @@
+//! A program under test with its bounds: runs fault sets and judges them.
+
+use std::path::PathBuf;
+
+use dedalus::Program;
+use dedalus::eval::{DEFAULT_MAX_TUPLES, Evaluator, Run, RunConfig};
+
+use crate::Error;
+use crate::faults::{FaultSet, FaultSpace};
+use crate::verdict::{Counterexample, Datum, replay_line};
+
+/// How one run fared against the specification (shared/dedalus.md §6).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Judgement {
+    /// Every `pre` tuple has its `post`.
+    Correct,
+    /// No `pre` tuple at all: vacuously correct.
+    Vacuous,
+    /// These `pre` tuples have no `post`.
+    Violated(Vec<Vec<Datum>>),
+}
+
+/// A checked program, its files and the fault space to search.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The program's files, as given (for replay lines).
+    pub files: Vec<PathBuf>,
+    /// The fault space.
+    pub space: FaultSpace,
+    /// Bound on tuples per timestep.
+    pub max_tuples: usize,
+    eval: Evaluator,
+}
+
+impl Target {
+    /// Compiles `program` for the space's nodes after checking the bounds
+    /// and that the program has a specification.
+    pub fn new(files: Vec<PathBuf>, program: &Program, space: FaultSpace) -> Result<Target, Error> {
+        space.validate()?;
+        let pre = program.relation("pre").map(|r| program.relations[r as usize].arity);
+        let post = program.relation("post").map(|r| program.relations[r as usize].arity);
+        match (pre, post) {
+            (Some(a), Some(b)) if a == b => {}
+            (Some(a), Some(b)) => {
+                return Err(Error::Bounds(crate::faults::BoundsError(format!(
+                    "`pre` has {a} columns but `post` has {b}: they must have the same arity"
+                ))));
+            }
+            _ => return Err(Error::NoSpecification),
+        }
+        let eval = Evaluator::new(program, &space.nodes)?;
+        Ok(Target {
+            files,
+            space,
+            max_tuples: DEFAULT_MAX_TUPLES,
+            eval,
+        })
+    }
+
+    /// The compiled program.
+    pub fn evaluator(&self) -> &Evaluator {
+        &self.eval
+    }
+
+    /// Evaluates the run with `faults`.
+    pub fn run(&self, faults: &FaultSet) -> Result<Run, Error> {
+        let cfg = RunConfig {
+            eot: self.space.eot,
+            eff: self.space.eff,
+            max_delay: self.space.max_delay,
+            faults: faults.schedule(&self.space.nodes),
+            max_tuples: self.max_tuples,
+        };
+        Ok(self.eval.run(&cfg)?)
+    }
+
+    /// Checks the specification on a run.
+    pub fn judge(&self, run: &Run) -> Judgement {
+        let violations = run.violations().unwrap_or_default();
+        if !violations.is_empty() {
+            Judgement::Violated(violations.iter().map(|r| Datum::row(r, run.interner())).collect())
+        } else if run.pre_count() == 0 {
+            Judgement::Vacuous
+        } else {
+            Judgement::Correct
+        }
+    }
+
+    /// The replay command of a fault set.
+    pub fn replay(&self, faults: &FaultSet) -> String {
+        replay_line(&self.files, &self.space, faults)
+    }
+
+    /// Makes a violating fault set subset-minimal by dropping faults one at a
+    /// time while the run still violates; returns the counterexample and the
+    /// number of extra runs.
+    pub fn shrink(&self, faults: FaultSet, run: Run) -> Result<(Counterexample, usize), Error> {
+        let (mut faults, mut run) = (faults, run);
+        let mut extra = 0;
+        let mut i = 0;
+        while i < faults.len() {
+            let fewer: FaultSet = faults.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, f)| *f).collect();
+            let candidate = self.run(&fewer)?;
+            extra += 1;
+            if matches!(self.judge(&candidate), Judgement::Violated(_)) {
+                faults = fewer;
+                run = candidate;
+            } else {
+                i += 1;
+            }
+        }
+        let Judgement::Violated(violated) = self.judge(&run) else {
+            unreachable!("shrinking keeps the run violating")
+        };
+        let replay = self.replay(&faults);
+        Ok((
+            Counterexample {
+                faults,
+                violated,
+                run,
+                replay,
+            },
+            extra,
+        ))
+    }
+}

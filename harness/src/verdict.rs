@@ -1,0 +1,159 @@
+//! What a search concludes: a counterexample, a bounded certificate, or an
+//! honest "inconclusive" with the coverage reached.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use dedalus::eval::Run;
+use dedalus::value::{Interner, Value};
+use serde::Serialize;
+
+use crate::faults::{Combinations, FaultSet, FaultSpace};
+
+/// A value as reports print it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(untagged)]
+pub enum Datum {
+    /// An integer.
+    Int(i64),
+    /// A string.
+    Str(String),
+}
+
+impl Datum {
+    /// Converts a run value.
+    pub fn new(v: Value, interner: &Interner) -> Datum {
+        match v {
+            Value::Int(i) => Datum::Int(i),
+            Value::Str(s) => Datum::Str(interner.resolve(s).to_string()),
+        }
+    }
+
+    /// Converts a row.
+    pub fn row(vals: &[Value], interner: &Interner) -> Vec<Datum> {
+        vals.iter().map(|&v| Datum::new(v, interner)).collect()
+    }
+}
+
+impl std::fmt::Display for Datum {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Datum::Int(i) => write!(f, "{i}"),
+            Datum::Str(s) => write!(f, "\"{s}\""),
+        }
+    }
+}
+
+/// A fault set under which the specification fails.
+#[derive(Debug)]
+pub struct Counterexample {
+    /// The faults (subset-minimal: removing any one makes the run correct).
+    pub faults: FaultSet,
+    /// The `pre` tuples left without a matching `post` at EOT.
+    pub violated: Vec<Vec<Datum>>,
+    /// The failing run (tables, messages, provenance).
+    pub run: Run,
+    /// The command line that reproduces the run exactly.
+    pub replay: String,
+}
+
+/// The conclusion of a search.
+#[derive(Debug)]
+pub enum Verdict {
+    /// No admissible fault set violates the specification (a bounded certificate).
+    Holds,
+    /// At least one fault set violates it.
+    Violated,
+    /// A budget ran out first: nothing is certified.
+    Inconclusive {
+        /// Which budget.
+        reason: String,
+    },
+}
+
+impl Verdict {
+    /// `holds`, `violated` or `inconclusive`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "violated",
+            Verdict::Inconclusive { .. } => "inconclusive",
+        }
+    }
+}
+
+/// Everything a search found out.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The conclusion.
+    pub verdict: Verdict,
+    /// Counterexamples, in the order found (one unless `--all`).
+    pub counterexamples: Vec<Counterexample>,
+    /// The search space.
+    pub space: FaultSpace,
+    /// The program files.
+    pub files: Vec<PathBuf>,
+    /// Its size.
+    pub combinations: Combinations,
+    /// Runs evaluated (the failure-free one included; shrinking excluded).
+    pub runs: usize,
+    /// Runs whose `pre` was empty (vacuously correct).
+    pub vacuous: usize,
+    /// Extra runs spent making counterexamples subset-minimal.
+    pub shrink_runs: usize,
+    /// The strategy that ran (`ldfi`, `random`, `exhaustive`).
+    pub strategy: String,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Outcome {
+    /// What a certificate covers, in one sentence.
+    pub fn certificate(&self) -> String {
+        let s = &self.space;
+        format!(
+            "no counterexample for nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations; \
+             lineage-driven: every derivation of every good outcome seen in {} runs is broken by some tried fault set, \
+             negated premises covered through their negative support)",
+            s.nodes.join(","),
+            s.eot,
+            s.eff,
+            s.crashes,
+            s.max_delay,
+            self.combinations,
+            self.runs
+        )
+    }
+
+    /// The first counterexample.
+    pub fn counterexample(&self) -> Option<&Counterexample> {
+        self.counterexamples.first()
+    }
+}
+
+/// The command that replays one run exactly.
+pub fn replay_line(files: &[PathBuf], space: &FaultSpace, faults: &FaultSet) -> String {
+    let mut line = String::from("ldfi run");
+    for f in files {
+        line.push(' ');
+        line.push_str(&shell_word(&f.display().to_string()));
+    }
+    line.push_str(&format!(" --nodes {} --eot {} --eff {}", space.nodes.join(","), space.eot, space.eff));
+    if space.max_delay > 0 {
+        line.push_str(&format!(" --max-delay {}", space.max_delay));
+    }
+    let flags = faults.flags(&space.nodes);
+    if !flags.is_empty() {
+        line.push(' ');
+        line.push_str(&flags);
+    }
+    line
+}
+
+fn shell_word(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,=:".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}

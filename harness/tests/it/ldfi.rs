@@ -1,0 +1,59 @@
+//! Tests: LDFI verdicts against exhaustive search.
+
+use std::path::PathBuf;
+
+use harness::{Budget, FaultSpace, Strategy, Target, Verdict};
+
+pub(crate) const BCAST: &str = r#"
+node(N, M)@next :- node(N, M);
+log(N, P)@next :- log(N, P);
+log(M, P)@async :- bcast(N, P), node(N, M);
+log(N, P) :- bcast(N, P);
+
+node("a", "b")@1; node("a", "c")@1; node("b", "a")@1;
+node("b", "c")@1; node("c", "a")@1; node("c", "b")@1;
+bcast("a", "hello")@1;
+
+missing_log(A, P) :- log(X, P), node(X, A), notin log(A, P);
+pre(X, P)  :- log(X, P), notin bcast(X, P)@1, notin crash(X, X, _);
+post(X, P) :- log(X, P), notin missing_log(_, P);
+"#;
+
+pub(crate) fn target(src: &str, nodes: &[&str], eot: u32, eff: u32, crashes: u32) -> Target {
+    let program = dedalus::load_str("test.ded", src).unwrap_or_else(|e| panic!("{e}"));
+    let space = FaultSpace {
+        nodes: nodes.iter().map(|n| n.to_string()).collect(),
+        eot,
+        eff,
+        crashes,
+        max_delay: 0,
+    };
+    Target::new(vec![PathBuf::from("test.ded")], &program, space).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn verdict(t: &Target, s: Strategy) -> (String, usize) {
+    let o = harness::search(t, s, &Budget::default(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    (o.verdict.name().to_string(), o.runs)
+}
+
+#[test]
+fn broadcast_is_caught_in_two_runs() {
+    let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
+    let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    assert!(matches!(o.verdict, Verdict::Violated));
+    assert_eq!(o.runs, 2);
+    let cx = o.counterexample().unwrap();
+    assert_eq!(cx.faults.len(), 1);
+    assert!(cx.replay.starts_with("ldfi run test.ded --nodes a,b,c --eot 4 --eff 2 --omit a,"), "{}", cx.replay);
+}
+
+#[test]
+fn retry_broadcast_matches_exhaustive() {
+    let retry = format!("{BCAST}\nbcast(N, P)@next :- bcast(N, P);");
+    for (eot, eff, crashes) in [(4, 2, 0), (4, 2, 1), (4, 3, 1), (5, 3, 0)] {
+        let t = target(&retry, &["a", "b", "c"], eot, eff, crashes);
+        let (l, runs) = verdict(&t, Strategy::Ldfi);
+        let (e, all) = verdict(&t, Strategy::Exhaustive);
+        assert_eq!(l, e, "bounds {eot}/{eff}/{crashes}: ldfi {l} in {runs} runs, exhaustive {e} in {all}");
+    }
+}

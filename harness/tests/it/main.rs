@@ -1,0 +1,2 @@
+//! Integration tests of the harness (one binary, one module per area).
+mod ldfi;

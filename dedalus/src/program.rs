@@ -3,8 +3,8 @@
 //! Produced only by [`crate::check::check`], so every invariant listed on
 //! [`Program`] holds for any value a caller can obtain.
 
-use crate::syntax::ast::{Fact, Rule};
 use crate::syntax::SourceMap;
+use crate::syntax::ast::{Fact, Rule};
 
 /// Index of a relation in [`Program::relations`].
 pub type RelId = u32;

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::Error;
 use crate::search::{Budget, Progress};
 use crate::spec::{Expect, Spec};
 use crate::target::Target;
 use crate::verdict::{Outcome, Verdict};
-use crate::Error;
 
 /// How to search a fault space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,7 +23,12 @@ pub enum Strategy {
 }
 
 /// Searches `target` with `strategy`.
-pub fn search(target: &Target, strategy: Strategy, budget: &Budget, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+pub fn search(
+    target: &Target,
+    strategy: Strategy,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome, Error> {
     match strategy {
         Strategy::Ldfi => crate::ldfi::search(target, budget, progress),
         Strategy::Random { seed } => crate::random::search(target, seed, budget, progress),
@@ -34,12 +39,7 @@ pub fn search(target: &Target, strategy: Strategy, budget: &Budget, progress: &m
 /// Loads a spec's program and checks the spec against it.
 pub fn target_of(spec: &Spec) -> Result<Target, Error> {
     let program = dedalus::load_files(&spec.program)?;
-    let text: String = spec
-        .program
-        .iter()
-        .filter_map(|p| std::fs::read_to_string(p).ok())
-        .collect();
-    spec.check_locations(&program, &text)?;
+    spec.check_locations(&program)?;
     Target::new(spec.program.clone(), &program, spec.space.clone())
 }
 
@@ -68,7 +68,9 @@ impl Report {
         match (self.spec.expect, &self.outcome.verdict) {
             (_, Verdict::Inconclusive { .. }) => false,
             (None, _) => true,
-            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => true,
+            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
+                true
+            }
             _ => false,
         }
     }
@@ -78,7 +80,11 @@ impl Report {
     #[track_caller]
     pub fn assert_holds(&self) {
         if !matches!(self.outcome.verdict, Verdict::Holds) {
-            panic!("{}: expected the specification to hold\n{}", self.spec.path.display(), crate::report::text(&self.outcome));
+            panic!(
+                "{}: expected the specification to hold\n{}",
+                self.spec.path.display(),
+                crate::report::text(&self.outcome)
+            );
         }
     }
 
@@ -86,7 +92,11 @@ impl Report {
     #[track_caller]
     pub fn assert_violated(&self) {
         if !matches!(self.outcome.verdict, Verdict::Violated) {
-            panic!("{}: expected a counterexample\n{}", self.spec.path.display(), crate::report::text(&self.outcome));
+            panic!(
+                "{}: expected a counterexample\n{}",
+                self.spec.path.display(),
+                crate::report::text(&self.outcome)
+            );
         }
     }
 

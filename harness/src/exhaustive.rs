@@ -61,7 +61,11 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
 }
 
 /// Runs every admissible fault set (in parallel chunks, results in order).
-pub fn search(target: &Target, budget: &Budget, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+pub fn search(
+    target: &Target,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome, Error> {
     let mut s = Searcher::new(target, "exhaustive", budget, Instant::now());
     let sets = all_sets(&target.space);
     for chunk in sets.chunks(64) {

@@ -109,7 +109,10 @@ impl FaultSet {
                     to: name(to),
                     time,
                 }),
-                Fault::Crash { node, time } => s.crashes.push(Crash { node: name(node), time }),
+                Fault::Crash { node, time } => s.crashes.push(Crash {
+                    node: name(node),
+                    time,
+                }),
                 Fault::Delay { from, to, time, by } => s.delays.push(Delay {
                     from: name(from),
                     to: name(to),
@@ -127,9 +130,13 @@ impl FaultSet {
         let mut out = Vec::new();
         for f in &self.0 {
             out.push(match *f {
-                Fault::Omission { from, to, time } => format!("--omit {},{},{time}", n(from), n(to)),
+                Fault::Omission { from, to, time } => {
+                    format!("--omit {},{},{time}", n(from), n(to))
+                }
                 Fault::Crash { node, time } => format!("--crash {},{time}", n(node)),
-                Fault::Delay { from, to, time, by } => format!("--delay {},{},{time},{by}", n(from), n(to)),
+                Fault::Delay { from, to, time, by } => {
+                    format!("--delay {},{},{time},{by}", n(from), n(to))
+                }
             });
         }
         out.join(" ")
@@ -146,7 +153,9 @@ impl FaultSet {
             .map(|f| match *f {
                 Fault::Omission { from, to, time } => format!("omit {}->{}@{time}", n(from), n(to)),
                 Fault::Crash { node, time } => format!("crash {}@{time}", n(node)),
-                Fault::Delay { from, to, time, by } => format!("delay {}->{}@{time} by {by}", n(from), n(to)),
+                Fault::Delay { from, to, time, by } => {
+                    format!("delay {}->{}@{time} by {by}", n(from), n(to))
+                }
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -241,7 +250,12 @@ impl FaultSpace {
         for f in set.iter() {
             let ok = match *f {
                 Fault::Omission { from, to, time } => {
-                    from < n && to < n && from != to && time >= 1 && time < self.eff && hit.insert((from, to, time))
+                    from < n
+                        && to < n
+                        && from != to
+                        && time >= 1
+                        && time < self.eff
+                        && hit.insert((from, to, time))
                 }
                 Fault::Delay { from, to, time, by } => {
                     from < n
@@ -253,7 +267,9 @@ impl FaultSpace {
                         && by <= self.max_delay
                         && hit.insert((from, to, time))
                 }
-                Fault::Crash { node, time } => node < n && time >= 1 && time <= self.eot && crashed.insert(node),
+                Fault::Crash { node, time } => {
+                    node < n && time >= 1 && time <= self.eot && crashed.insert(node)
+                }
             };
             if !ok {
                 return false;

@@ -1,4 +1,4 @@
-//! The `ldfi` command: run, check, hunt, bench.
+//! The `ldfi` command: run, check, hunt (see `ldfi --help`).
 mod cli;
 
 fn main() {

@@ -24,7 +24,10 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
     // Crash sets: choose k nodes with weight C(n,k)·EOT^k, then the nodes and times.
     let n = space.node_count();
     let weights: Vec<f64> = (0..=space.crashes.min(n))
-        .map(|k| (0..k).fold(1.0, |a, i| a * (n - i) as f64 / (i + 1) as f64) * (space.eot as f64).powi(k as i32))
+        .map(|k| {
+            (0..k).fold(1.0, |a, i| a * (n - i) as f64 / (i + 1) as f64)
+                * (space.eot as f64).powi(k as i32)
+        })
         .collect();
     let total: f64 = weights.iter().sum();
     let mut pick = rng.random::<f64>() * total;
@@ -49,14 +52,24 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
         match rng.random_range(0..2 + space.max_delay) {
             0 => {}
             1 => set.insert(Fault::Omission { from, to, time }),
-            d => set.insert(Fault::Delay { from, to, time, by: d - 1 }),
+            d => set.insert(Fault::Delay {
+                from,
+                to,
+                time,
+                by: d - 1,
+            }),
         }
     }
     set
 }
 
 /// Random search with `seed`.
-pub fn search(target: &Target, seed: u64, budget: &Budget, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+pub fn search(
+    target: &Target,
+    seed: u64,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome, Error> {
     let mut budget = budget.clone();
     budget.max_runs.get_or_insert(DEFAULT_RUNS);
     let mut s = Searcher::new(target, "random", &budget, Instant::now());

@@ -116,14 +116,23 @@ pub fn text(outcome: &Outcome) -> String {
         let _ = writeln!(out, "counterexample: {what}");
         for row in &cx.violated {
             let vals: Vec<String> = row.iter().map(ToString::to_string).collect();
-            let _ = writeln!(out, "  pre({}) holds at EOT without post({})", vals.join(", "), vals.join(", "));
+            let _ = writeln!(
+                out,
+                "  pre({}) holds at EOT without post({})",
+                vals.join(", "),
+                vals.join(", ")
+            );
         }
         let _ = writeln!(out, "  messages:");
         out.push_str(&message_trace(&cx.run));
         let _ = writeln!(out, "  replay: {}", cx.replay);
     }
     if outcome.shrink_runs > 0 {
-        let _ = writeln!(out, "({} more runs made the counterexample minimal)", outcome.shrink_runs);
+        let _ = writeln!(
+            out,
+            "({} more runs made the counterexample minimal)",
+            outcome.shrink_runs
+        );
     }
     out
 }

@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 
 use dedalus::eval::Run;
 
+use crate::Error;
 use crate::faults::FaultSet;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Verdict};
-use crate::Error;
 
 /// Limits on a search, and whether to stop at the first counterexample.
 #[derive(Clone, Debug, Default)]
@@ -45,7 +45,12 @@ pub(crate) struct Searcher<'t> {
 }
 
 impl<'t> Searcher<'t> {
-    pub fn new(target: &'t Target, strategy: &'static str, budget: &'t Budget, start: Instant) -> Self {
+    pub fn new(
+        target: &'t Target,
+        strategy: &'static str,
+        budget: &'t Budget,
+        start: Instant,
+    ) -> Self {
         Searcher {
             target,
             strategy,
@@ -58,13 +63,11 @@ impl<'t> Searcher<'t> {
         }
     }
 
-    pub fn runs(&self) -> usize {
-        self.runs
-    }
-
     /// Runs the budget still allows.
     pub fn runs_left(&self) -> usize {
-        self.budget.max_runs.map_or(usize::MAX, |m| m.saturating_sub(self.runs))
+        self.budget
+            .max_runs
+            .map_or(usize::MAX, |m| m.saturating_sub(self.runs))
     }
 
     /// Why the search must stop now, if it must.
@@ -73,7 +76,10 @@ impl<'t> Searcher<'t> {
             return Some(format!("stopped after --max-runs {} runs", self.runs));
         }
         match self.budget.timeout {
-            Some(t) if self.start.elapsed() >= t => Some(format!("stopped by --timeout after {:.1} s", t.as_secs_f64())),
+            Some(t) if self.start.elapsed() >= t => Some(format!(
+                "stopped by --timeout after {:.1} s",
+                t.as_secs_f64()
+            )),
             _ => None,
         }
     }
@@ -88,7 +94,12 @@ impl<'t> Searcher<'t> {
 
     /// Accounts for one run; `learn` sees every run. Returns true when the
     /// search should stop (a counterexample and not `--all`).
-    pub fn record(&mut self, faults: FaultSet, run: Run, learn: &mut dyn FnMut(&Run)) -> Result<bool, Error> {
+    pub fn record(
+        &mut self,
+        faults: FaultSet,
+        run: Run,
+        learn: &mut dyn FnMut(&Run),
+    ) -> Result<bool, Error> {
         self.runs += 1;
         learn(&run);
         match self.target.judge(&run) {
@@ -126,13 +137,21 @@ impl<'t> Searcher<'t> {
     /// The search ran to completion.
     pub fn finish(self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
         progress(&self.progress());
-        let verdict = if self.found.is_empty() { Verdict::Holds } else { Verdict::Violated };
+        let verdict = if self.found.is_empty() {
+            Verdict::Holds
+        } else {
+            Verdict::Violated
+        };
         Ok(self.outcome(verdict))
     }
 
     /// A budget ran out: a violation found so far still stands, a
     /// certificate does not.
-    pub fn inconclusive(self, reason: String, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+    pub fn inconclusive(
+        self,
+        reason: String,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
         progress(&self.progress());
         let verdict = if self.found.is_empty() {
             Verdict::Inconclusive { reason }

@@ -68,6 +68,26 @@ pub struct Spec {
     pub space: FaultSpace,
     /// The expected verdict.
     pub expect: Option<Expect>,
+    /// Where `nodes:` is written (for errors about nodes).
+    nodes_at: Option<(usize, usize)>,
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system.
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A malformed spec file, with its location.
@@ -100,7 +120,10 @@ impl fmt::Display for SpecError {
 fn key_location(text: &str, key: &str) -> Option<(usize, usize)> {
     text.lines()
         .enumerate()
-        .find(|(_, l)| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
+        .find(|(_, l)| {
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
         .map(|(i, _)| (i + 1, 1))
 }
 
@@ -131,7 +154,11 @@ impl Spec {
         })?;
         let at = |key: &str| key_location(text, key);
         if file.program.is_empty() {
-            return Err(err(at("program"), "`program` lists no files".into(), Some("program: [../protocols/x.ded]")));
+            return Err(err(
+                at("program"),
+                "`program` lists no files".into(),
+                Some("program: [../protocols/x.ded]"),
+            ));
         }
         let space = FaultSpace {
             nodes: file.nodes,
@@ -156,16 +183,17 @@ impl Spec {
         Ok(Spec {
             path: path.to_path_buf(),
             description: file.description,
-            program: file.program.iter().map(|p| base.join(p)).collect(),
+            program: file.program.iter().map(|p| tidy(&base.join(p))).collect(),
             space,
             expect: file.expect,
+            nodes_at: at("nodes"),
         })
     }
 
     /// Checks that every fact located at a node-like string names one of the
     /// spec's nodes: a fact placed at an unknown node never takes part in the
     /// run, which is almost always a typo in `nodes`.
-    pub fn check_locations(&self, program: &dedalus::Program, text: &str) -> Result<(), SpecError> {
+    pub fn check_locations(&self, program: &dedalus::Program) -> Result<(), SpecError> {
         use dedalus::syntax::ast::{Arg, Expr, Literal};
         let located: std::collections::BTreeSet<&str> = program
             .rules
@@ -189,20 +217,23 @@ impl Spec {
             if !located.contains(f.atom.name.name.as_str()) {
                 continue;
             }
-            if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first() {
-                if !self.space.nodes.iter().any(|n| n == s) && nodes_named_in_facts.contains(s.as_str()) {
-                    let (line, col) = program.sources.line_col(f.span);
-                    return Err(SpecError {
-                        path: self.path.clone(),
-                        location: key_location(text, "nodes"),
-                        message: format!(
-                            "node `{s}` is used as a location ({}:{line}:{col}) but is not in `nodes` [{}]",
-                            program.sources.path(f.span.file).display(),
-                            self.space.nodes.join(", ")
-                        ),
-                        help: Some(format!("add `{s}` to `nodes`, or remove the facts that place data at it")),
-                    });
-                }
+            if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
+                && !self.space.nodes.iter().any(|n| n == s)
+                && nodes_named_in_facts.contains(s.as_str())
+            {
+                let (line, col) = program.sources.line_col(f.span);
+                return Err(SpecError {
+                    path: self.path.clone(),
+                    location: self.nodes_at,
+                    message: format!(
+                        "node `{s}` is used as a location ({}:{line}:{col}) but is not in `nodes` [{}]",
+                        program.sources.path(f.span.file).display(),
+                        self.space.nodes.join(", ")
+                    ),
+                    help: Some(format!(
+                        "add `{s}` to `nodes`, or remove the facts that place data at it"
+                    )),
+                });
             }
         }
         Ok(())

@@ -37,8 +37,12 @@ impl Target {
     /// and that the program has a specification.
     pub fn new(files: Vec<PathBuf>, program: &Program, space: FaultSpace) -> Result<Target, Error> {
         space.validate()?;
-        let pre = program.relation("pre").map(|r| program.relations[r as usize].arity);
-        let post = program.relation("post").map(|r| program.relations[r as usize].arity);
+        let pre = program
+            .relation("pre")
+            .map(|r| program.relations[r as usize].arity);
+        let post = program
+            .relation("post")
+            .map(|r| program.relations[r as usize].arity);
         match (pre, post) {
             (Some(a), Some(b)) if a == b => {}
             (Some(a), Some(b)) => {
@@ -78,7 +82,12 @@ impl Target {
     pub fn judge(&self, run: &Run) -> Judgement {
         let violations = run.violations().unwrap_or_default();
         if !violations.is_empty() {
-            Judgement::Violated(violations.iter().map(|r| Datum::row(r, run.interner())).collect())
+            Judgement::Violated(
+                violations
+                    .iter()
+                    .map(|r| Datum::row(r, run.interner()))
+                    .collect(),
+            )
         } else if run.pre_count() == 0 {
             Judgement::Vacuous
         } else {
@@ -99,7 +108,12 @@ impl Target {
         let mut extra = 0;
         let mut i = 0;
         while i < faults.len() {
-            let fewer: FaultSet = faults.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, f)| *f).collect();
+            let fewer: FaultSet = faults
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, f)| *f)
+                .collect();
             let candidate = self.run(&fewer)?;
             extra += 1;
             if matches!(self.judge(&candidate), Judgement::Violated(_)) {

@@ -138,7 +138,12 @@ pub fn replay_line(files: &[PathBuf], space: &FaultSpace, faults: &FaultSet) -> 
         line.push(' ');
         line.push_str(&shell_word(&f.display().to_string()));
     }
-    line.push_str(&format!(" --nodes {} --eot {} --eff {}", space.nodes.join(","), space.eot, space.eff));
+    line.push_str(&format!(
+        " --nodes {} --eot {} --eff {}",
+        space.nodes.join(","),
+        space.eot,
+        space.eff
+    ));
     if space.max_delay > 0 {
         line.push_str(&format!(" --max-delay {}", space.max_delay));
     }
@@ -151,7 +156,10 @@ pub fn replay_line(files: &[PathBuf], space: &FaultSpace, faults: &FaultSet) -> 
 }
 
 fn shell_word(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+,=:".contains(c)) {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+,=:".contains(c))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))

@@ -228,7 +228,10 @@ fn term(e: &Expr, vars: &mut Vars<'_>, interner: &mut Interner) -> Option<Term> 
 }
 
 /// Compiles every rule of `program`.
-pub(crate) fn compile(program: &Program, interner: &mut Interner) -> Result<Compiled, CompileError> {
+pub(crate) fn compile(
+    program: &Program,
+    interner: &mut Interner,
+) -> Result<Compiled, CompileError> {
     let mut masks = vec![Vec::new(); program.relations.len()];
     let mut ctx = Ctx {
         program,
@@ -345,7 +348,9 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
                                 Term::Slot(s)
                             }
                             None => {
-                                return Err(CompileError("the location atom has no arguments".into()));
+                                return Err(CompileError(
+                                    "the location atom has no arguments".into(),
+                                ));
                             }
                         });
                     }
@@ -362,7 +367,9 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
                     return Err(CompileError("wildcard in a comparison".into()));
                 };
                 if i == 0 {
-                    return Err(CompileError("the first body literal must be an atom".into()));
+                    return Err(CompileError(
+                        "the first body literal must be an atom".into(),
+                    ));
                 }
                 cmps.push((l, c.op, r));
             }
@@ -452,7 +459,11 @@ impl Planner<'_, '_> {
         let mut steps = Vec::new();
         let mut filters: Vec<Step> = Vec::new();
         filters.push(Step::Loc);
-        filters.extend(self.cmps.iter().map(|(l, op, r)| Step::Cmp(l.clone(), *op, r.clone())));
+        filters.extend(
+            self.cmps
+                .iter()
+                .map(|(l, op, r)| Step::Cmp(l.clone(), *op, r.clone())),
+        );
         filters.extend((0..self.negs.len()).map(Step::Neg));
         let mut left: Vec<usize> = (0..self.pos.len()).filter(|&i| i != first).collect();
         let mut next = Some(first);
@@ -474,7 +485,9 @@ impl Planner<'_, '_> {
             left.retain(|&a| Some(a) != next);
         }
         if !filters.is_empty() {
-            return Err(CompileError("a variable is never bound by a positive atom".into()));
+            return Err(CompileError(
+                "a variable is never bound by a positive atom".into(),
+            ));
         }
         Ok(Plan {
             steps,
@@ -493,7 +506,11 @@ impl Planner<'_, '_> {
         match f {
             Step::Loc => self.loc.ready(bound),
             Step::Cmp(l, _, r) => l.ready(bound) && r.ready(bound),
-            Step::Neg(n) => self.negs[*n].pattern.iter().flatten().all(|t| t.ready(bound)),
+            Step::Neg(n) => self.negs[*n]
+                .pattern
+                .iter()
+                .flatten()
+                .all(|t| t.ready(bound)),
             Step::Scan(_) => false,
         }
     }

@@ -32,7 +32,9 @@ pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Resul
         BinOp::Add => a.checked_add(b),
         BinOp::Sub => a.checked_sub(b),
         BinOp::Mul => a.checked_mul(b),
-        BinOp::Div | BinOp::Rem if b == 0 => return Err(format!("division by zero: {a} {} 0", op.as_str())),
+        BinOp::Div | BinOp::Rem if b == 0 => {
+            return Err(format!("division by zero: {a} {} 0", op.as_str()));
+        }
         BinOp::Div => a.checked_div(b),
         BinOp::Rem => a.checked_rem(b),
     };
@@ -44,7 +46,12 @@ fn eval(t: &Term, slots: &[Value], interner: &Interner) -> Result<Value, String>
     match t {
         Term::Slot(s) => Ok(slots[*s as usize]),
         Term::Const(v) => Ok(*v),
-        Term::Bin(op, l, r) => arith(*op, eval(l, slots, interner)?, eval(r, slots, interner)?, interner),
+        Term::Bin(op, l, r) => arith(
+            *op,
+            eval(l, slots, interner)?,
+            eval(r, slots, interner)?,
+            interner,
+        ),
     }
 }
 
@@ -188,7 +195,9 @@ impl View<'_> {
             }
             Step::Cmp(l, op, r) => {
                 let ok = eval(l, &env.slots, interner)
-                    .and_then(|l| eval(r, &env.slots, interner).and_then(|r| compare(*op, l, r, interner)))
+                    .and_then(|l| {
+                        eval(r, &env.slots, interner).and_then(|r| compare(*op, l, r, interner))
+                    })
                     .map_err(|m| self.error(rule, env, m))?;
                 if ok {
                     self.join(rule, plan, step + 1, env, emit)
@@ -205,7 +214,10 @@ impl View<'_> {
                         Lookup::Exact(terms) | Lookup::Index(_, terms) => {
                             let mut key = Vec::with_capacity(terms.len());
                             for t in terms {
-                                key.push(eval(t, &env.slots, interner).map_err(|m| self.error(rule, env, m))?);
+                                key.push(
+                                    eval(t, &env.slots, interner)
+                                        .map_err(|m| self.error(rule, env, m))?,
+                                );
                             }
                             match &neg.lookup {
                                 Lookup::Index(i, _) => !table.probe(*i, &key).is_empty(),
@@ -221,7 +233,8 @@ impl View<'_> {
                 }
             }
             Step::Loc => {
-                let v = eval(&rule.loc, &env.slots, interner).map_err(|m| self.error(rule, env, m))?;
+                let v =
+                    eval(&rule.loc, &env.slots, interner).map_err(|m| self.error(rule, env, m))?;
                 match self.sh.node_of(v) {
                     Some(n) => {
                         env.loc = n;
@@ -254,6 +267,9 @@ impl View<'_> {
     }
 }
 
+/// A negated atom as checked: relation, time, pattern (`None` for `_`).
+type AbsentRow = (RelId, Time, Vec<Option<Value>>);
+
 /// A firing waiting for its head to be inserted.
 struct Pending {
     firing: u32,
@@ -266,7 +282,7 @@ struct Group {
     bindings: FxHashSet<Box<[Value]>>,
     order: Vec<Box<[Value]>>,
     premises: Vec<TupleId>,
-    absent: Vec<(RelId, Time, Vec<Option<Value>>)>,
+    absent: Vec<AbsentRow>,
     locations: Vec<NodeId>,
 }
 
@@ -313,7 +329,11 @@ impl<'a> Engine<'a> {
             prov: Provenance::default(),
             crash_time,
             omissions: cfg.omissions.iter().copied().collect(),
-            delays: cfg.delays.iter().map(|&(f, to, t, d)| ((f, to, t), d)).collect(),
+            delays: cfg
+                .delays
+                .iter()
+                .map(|&(f, to, t, d)| ((f, to, t), d))
+                .collect(),
             sent: FxHashMap::default(),
         }
     }
@@ -344,12 +364,17 @@ impl<'a> Engine<'a> {
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
                 if *at == t as u64 {
                     let id = self.insert(t, *rel, vals)?;
-                    self.prov.add_origin(id, crate::provenance::Origin::Fact(i as u32));
+                    self.prov
+                        .add_origin(id, crate::provenance::Origin::Fact(i as u32));
                 }
             }
             for obs in 0..sh.nodes.len() {
                 for &(n, ct) in &cfg.crashes {
-                    let row = [sh.node_value(obs as NodeId), sh.node_value(n), Value::Int(ct as i64)];
+                    let row = [
+                        sh.node_value(obs as NodeId),
+                        sh.node_value(n),
+                        Value::Int(ct as i64),
+                    ];
                     let id = self.insert(t, crash_rel, &row)?;
                     self.prov.add_origin(id, crate::provenance::Origin::Crash);
                 }
@@ -420,7 +445,14 @@ impl<'a> Engine<'a> {
         let sh = self.sh;
         let plan = match variant {
             None => &rule.full,
-            Some(a) => &rule.variants.iter().find(|(i, _)| *i == a).expect("variant exists").1,
+            Some(a) => {
+                &rule
+                    .variants
+                    .iter()
+                    .find(|(i, _)| *i == a)
+                    .expect("variant exists")
+                    .1
+            }
         };
         let full_lens;
         let (cur, prev) = if rule.time == HeadTime::Now {
@@ -449,14 +481,18 @@ impl<'a> Engine<'a> {
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
         let limit = self.limit.saturating_mul(8);
-        let absent = |env: &Env| -> Result<Vec<(RelId, Time, Vec<Option<Value>>)>, EvalError> {
+        let absent = |env: &Env| -> Result<Vec<AbsentRow>, EvalError> {
             rule.negs
                 .iter()
                 .map(|n| {
                     let pattern = n
                         .pattern
                         .iter()
-                        .map(|p| p.as_ref().map(|t| eval(t, &env.slots, &sh.interner)).transpose())
+                        .map(|p| {
+                            p.as_ref()
+                                .map(|t| eval(t, &env.slots, &sh.interner))
+                                .transpose()
+                        })
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
                     Ok((n.rel, n.at.unwrap_or(t), pattern))
@@ -468,7 +504,10 @@ impl<'a> Engine<'a> {
                 let mut key = Vec::new();
                 for h in &rule.head {
                     if let HeadArg::Term(term) = h {
-                        key.push(eval(term, &env.slots, &sh.interner).map_err(|m| sh.runtime_error(rule, &env.slots, m))?);
+                        key.push(
+                            eval(term, &env.slots, &sh.interner)
+                                .map_err(|m| sh.runtime_error(rule, &env.slots, m))?,
+                        );
                     }
                 }
                 let key: Box<[Value]> = key.into();
@@ -502,7 +541,8 @@ impl<'a> Engine<'a> {
             let start = heads.len();
             for h in &rule.head {
                 if let HeadArg::Term(term) = h {
-                    let v = eval(term, &env.slots, &sh.interner).map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
+                    let v = eval(term, &env.slots, &sh.interner)
+                        .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
                     heads.push(v);
                 }
             }
@@ -517,12 +557,18 @@ impl<'a> Engine<'a> {
                     limit,
                 });
             }
-            let firing = prov.add_firing(rule.id, t, env.loc, &env.slots[..nvars], &env.premises, absent(env)?);
+            let firing = prov.add_firing(
+                rule.id,
+                t,
+                env.loc,
+                &env.slots[..nvars],
+                &env.premises,
+                absent(env)?,
+            );
             pending.push(Pending { firing, start });
             Ok(())
         };
         view.join(rule, plan, 0, &mut env, &mut emit)?;
-        drop(emit);
 
         // Aggregate groups become firings (one per location for @async heads).
         for group in groups {
@@ -544,7 +590,9 @@ impl<'a> Engine<'a> {
             for loc in locations {
                 let start = heads.len();
                 heads.extend_from_slice(&head);
-                let firing = self.prov.add_firing(rule.id, t, loc, &[], &premises, absent.iter().cloned());
+                let firing =
+                    self.prov
+                        .add_firing(rule.id, t, loc, &[], &premises, absent.iter().cloned());
                 pending.push(Pending { firing, start });
             }
         }
@@ -566,7 +614,12 @@ impl<'a> Engine<'a> {
     }
 
     /// The head tuple of an aggregate group (§7).
-    fn aggregate(&self, rule: &Rule, key: &[Value], group: &Group) -> Result<Vec<Value>, EvalError> {
+    fn aggregate(
+        &self,
+        rule: &Rule,
+        key: &[Value],
+        group: &Group,
+    ) -> Result<Vec<Value>, EvalError> {
         let sh = self.sh;
         let mut out = Vec::with_capacity(rule.head.len());
         let mut k = key.iter();
@@ -581,7 +634,8 @@ impl<'a> Engine<'a> {
                         AggFn::Sum => {
                             let mut s = Value::Int(0);
                             for x in xs {
-                                s = arith(BinOp::Add, s, x, &sh.interner).map_err(|m| err(format!("in sum<>: {m}")))?;
+                                s = arith(BinOp::Add, s, x, &sh.interner)
+                                    .map_err(|m| err(format!("in sum<>: {m}")))?;
                             }
                             s
                         }
@@ -591,11 +645,24 @@ impl<'a> Engine<'a> {
                                 best = Some(match best {
                                     None => x,
                                     Some(b) => {
-                                        if matches!((b, x), (Value::Int(_), Value::Str(_)) | (Value::Str(_), Value::Int(_))) {
-                                            return Err(err(format!("{}<> over integers and strings", fun.as_str())));
+                                        if matches!(
+                                            (b, x),
+                                            (Value::Int(_), Value::Str(_))
+                                                | (Value::Str(_), Value::Int(_))
+                                        ) {
+                                            return Err(err(format!(
+                                                "{}<> over integers and strings",
+                                                fun.as_str()
+                                            )));
                                         }
                                         let ord = sh.interner.cmp(x, b);
-                                        if (*fun == AggFn::Min) == (ord == Ordering::Less) && ord != Ordering::Equal { x } else { b }
+                                        if (*fun == AggFn::Min) == (ord == Ordering::Less)
+                                            && ord != Ordering::Equal
+                                        {
+                                            x
+                                        } else {
+                                            b
+                                        }
                                     }
                                 });
                             }
@@ -610,12 +677,21 @@ impl<'a> Engine<'a> {
 
     /// Sends one message at `t` (or adds a sender to the identical one) and
     /// applies the fault schedule to it (§5).
-    fn send(&mut self, t: Time, rel: RelId, from: NodeId, vals: &[Value]) -> Result<u32, EvalError> {
+    fn send(
+        &mut self,
+        t: Time,
+        rel: RelId,
+        from: NodeId,
+        vals: &[Value],
+    ) -> Result<u32, EvalError> {
         let key = (rel, from, Box::<[Value]>::from(vals));
         if let Some(&m) = self.sent.get(&key) {
             return Ok(m);
         }
-        let to = self.sh.node_of(vals[0]).expect("destinations are checked to be nodes");
+        let to = self
+            .sh
+            .node_of(vals[0])
+            .expect("destinations are checked to be nodes");
         let (fate, arrival) = if from == to {
             (Fate::Delivered, Some(t + 1))
         } else if let Some(ct) = self.crash_time[from as usize].filter(|&ct| ct <= t) {
@@ -628,7 +704,9 @@ impl<'a> Engine<'a> {
             (Fate::Delivered, Some(t + 1))
         };
         let received = arrival.filter(|&a| a <= self.eot);
-        let m = self.prov.add_message(rel, vals, (from, to, t), fate, received);
+        let m = self
+            .prov
+            .add_message(rel, vals, (from, to, t), fate, received);
         if let Some(a) = received {
             let id = self.insert(a, rel, vals)?;
             self.prov.deliver(m, id);

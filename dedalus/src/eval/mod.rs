@@ -174,10 +174,18 @@ impl Shared {
     pub(crate) fn rule_location(&self, rule: crate::RuleId) -> String {
         let r = &self.program.rules[rule as usize];
         let (line, col) = self.program.sources.line_col(r.span);
-        format!("{}:{line}:{col}", self.program.sources.path(r.span.file).display())
+        format!(
+            "{}:{line}:{col}",
+            self.program.sources.path(r.span.file).display()
+        )
     }
 
-    pub(crate) fn runtime_error(&self, rule: &compile::Rule, slots: &[Value], message: String) -> EvalError {
+    pub(crate) fn runtime_error(
+        &self,
+        rule: &compile::Rule,
+        slots: &[Value],
+        message: String,
+    ) -> EvalError {
         let mut binding = String::new();
         for (i, name) in rule.vars.iter().enumerate() {
             if i > 0 {
@@ -202,7 +210,9 @@ pub struct Evaluator {
 
 impl std::fmt::Debug for Evaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Evaluator").field("nodes", &self.shared.nodes).finish_non_exhaustive()
+        f.debug_struct("Evaluator")
+            .field("nodes", &self.shared.nodes)
+            .finish_non_exhaustive()
     }
 }
 
@@ -235,13 +245,13 @@ impl Evaluator {
         if names.is_empty() {
             return Err(EvalError::Config("a run needs at least one node".into()));
         }
-        let compiled =
-            compile::compile(program, &mut interner).map_err(|e| EvalError::Config(format!("cannot compile: {}", e.0)))?;
+        let compiled = compile::compile(program, &mut interner)
+            .map_err(|e| EvalError::Config(format!("cannot compile: {}", e.0)))?;
         let mut facts = Vec::new();
         for f in &program.facts {
-            let rel = program
-                .relation(&f.atom.name.name)
-                .ok_or_else(|| EvalError::Config(format!("unknown relation `{}`", f.atom.name.name)))?;
+            let rel = program.relation(&f.atom.name.name).ok_or_else(|| {
+                EvalError::Config(format!("unknown relation `{}`", f.atom.name.name))
+            })?;
             let mut vals = Vec::new();
             for a in &f.atom.args {
                 let crate::syntax::ast::Arg::Expr(e) = a else {
@@ -268,7 +278,9 @@ impl Evaluator {
         let mut temporal = Vec::new();
         for (i, r) in compiled.rules.iter().enumerate() {
             match r.time {
-                HeadTime::Now => strata[program.relations[r.head_rel as usize].stratum as usize].push(i),
+                HeadTime::Now => {
+                    strata[program.relations[r.head_rel as usize].stratum as usize].push(i)
+                }
                 HeadTime::Next | HeadTime::Async => temporal.push(i),
             }
         }
@@ -331,14 +343,23 @@ impl Evaluator {
             return bad("EOT must be at least 1".into());
         }
         if cfg.eff > cfg.eot {
-            return bad(format!("EFF ({}) may not exceed EOT ({})", cfg.eff, cfg.eot));
+            return bad(format!(
+                "EFF ({}) may not exceed EOT ({})",
+                cfg.eff, cfg.eot
+            ));
         }
         let f = &cfg.faults;
         let mut omissions = Vec::new();
         for o in &f.omissions {
-            let (from, to) = (self.node(&o.from, "an omission")?, self.node(&o.to, "an omission")?);
+            let (from, to) = (
+                self.node(&o.from, "an omission")?,
+                self.node(&o.to, "an omission")?,
+            );
             if from == to {
-                return bad(format!("omission {},{},{}: a node's messages to itself are never lost", o.from, o.to, o.time));
+                return bad(format!(
+                    "omission {},{},{}: a node's messages to itself are never lost",
+                    o.from, o.to, o.time
+                ));
             }
             if o.time == 0 || o.time >= cfg.eff {
                 return bad(format!(
@@ -352,10 +373,16 @@ impl Evaluator {
         for c in &f.crashes {
             let n = self.node(&c.node, "a crash")?;
             if c.time == 0 || c.time > cfg.eot {
-                return bad(format!("crash {},{}: crash times are within 1..=EOT ({})", c.node, c.time, cfg.eot));
+                return bad(format!(
+                    "crash {},{}: crash times are within 1..=EOT ({})",
+                    c.node, c.time, cfg.eot
+                ));
             }
             if crashes.iter().any(|&(m, _)| m == n) {
-                return bad(format!("node `{}` crashes twice: a node crashes at most once", c.node));
+                return bad(format!(
+                    "node `{}` crashes twice: a node crashes at most once",
+                    c.node
+                ));
             }
             crashes.push((n, c.time));
         }
@@ -367,17 +394,34 @@ impl Evaluator {
                 return bad(format!("{name}: delays apply only between different nodes"));
             }
             if d.time == 0 || d.time >= cfg.eff {
-                return bad(format!("{name}: delays are allowed only at 1 <= t < EFF ({})", cfg.eff));
+                return bad(format!(
+                    "{name}: delays are allowed only at 1 <= t < EFF ({})",
+                    cfg.eff
+                ));
             }
             if d.by == 0 || d.by > cfg.max_delay {
-                return bad(format!("{name}: the delay must be within 1..=max_delay ({})", cfg.max_delay));
+                return bad(format!(
+                    "{name}: the delay must be within 1..=max_delay ({})",
+                    cfg.max_delay
+                ));
             }
-            if omissions.contains(&(from, to, d.time)) || delays.iter().any(|&(a, b, t, _)| (a, b, t) == (from, to, d.time)) {
-                return bad(format!("{name}: a message takes at most one omission or delay"));
+            if omissions.contains(&(from, to, d.time))
+                || delays
+                    .iter()
+                    .any(|&(a, b, t, _)| (a, b, t) == (from, to, d.time))
+            {
+                return bad(format!(
+                    "{name}: a message takes at most one omission or delay"
+                ));
             }
             delays.push((from, to, d.time, d.by));
         }
-        if omissions.len() != omissions.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        if omissions.len()
+            != omissions
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        {
             return bad("an omission is listed twice".into());
         }
         Ok(Resolved {

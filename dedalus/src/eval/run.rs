@@ -158,7 +158,11 @@ impl Run {
     /// `rel("a", 1)`.
     pub fn show_atom(&self, rel: RelId, values: &[Value]) -> String {
         let args: Vec<String> = values.iter().map(|&v| self.show_value(v)).collect();
-        format!("{}({})", self.program().relations[rel as usize].name, args.join(", "))
+        format!(
+            "{}({})",
+            self.program().relations[rel as usize].name,
+            args.join(", ")
+        )
     }
 
     /// The specification check of §6: the `pre` tuples at EOT with no
@@ -178,7 +182,9 @@ impl Run {
 
     /// The `pre` tuples at EOT (empty means the run is vacuously correct).
     pub fn pre_count(&self) -> usize {
-        self.program().relation("pre").map_or(0, |pre| self.rows(pre, self.eot).count())
+        self.program()
+            .relation("pre")
+            .map_or(0, |pre| self.rows(pre, self.eot).count())
     }
 
     /// The run as JSON: `{"eot", "nodes", "tables", "messages"}` (see the
@@ -237,9 +243,21 @@ impl Run {
         let interner = self.interner();
         let rels = &self.program().relations;
         ms.sort_by(|a, b| {
-            (a.sent, self.node_name(a.from), self.node_name(a.to), &rels[a.rel as usize].name)
-                .cmp(&(b.sent, self.node_name(b.from), self.node_name(b.to), &rels[b.rel as usize].name))
-                .then_with(|| interner.cmp_rows(self.prov.message_values(a), self.prov.message_values(b)))
+            (
+                a.sent,
+                self.node_name(a.from),
+                self.node_name(a.to),
+                &rels[a.rel as usize].name,
+            )
+                .cmp(&(
+                    b.sent,
+                    self.node_name(b.from),
+                    self.node_name(b.to),
+                    &rels[b.rel as usize].name,
+                ))
+                .then_with(|| {
+                    interner.cmp_rows(self.prov.message_values(a), self.prov.message_values(b))
+                })
         });
         ms
     }

@@ -1,8 +1,8 @@
 //! Tests: the run semantics of shared/dedalus.md §4-§10, clause by clause.
 
 use dedalus::eval::{Crash, Delay, EvalError, Evaluator, FaultSchedule, Omission, Run, RunConfig};
-use dedalus::provenance::{Fate, Origin};
 use dedalus::load_str;
+use dedalus::provenance::{Fate, Origin};
 
 pub(crate) const BCAST: &str = r#"
 node(N, M)@next :- node(N, M);
@@ -20,14 +20,27 @@ post(X, P) :- log(X, P), notin missing_log(_, P);
 "#;
 
 pub(crate) fn omit(from: &str, to: &str, time: u32) -> Omission {
-    Omission { from: from.into(), to: to.into(), time }
+    Omission {
+        from: from.into(),
+        to: to.into(),
+        time,
+    }
 }
 
 pub(crate) fn crash(node: &str, time: u32) -> Crash {
-    Crash { node: node.into(), time }
+    Crash {
+        node: node.into(),
+        time,
+    }
 }
 
-pub(crate) fn run_with(src: &str, nodes: &[&str], eot: u32, eff: u32, faults: FaultSchedule) -> Result<Run, EvalError> {
+pub(crate) fn run_with(
+    src: &str,
+    nodes: &[&str],
+    eot: u32,
+    eff: u32,
+    faults: FaultSchedule,
+) -> Result<Run, EvalError> {
     let program = load_str("test.ded", src).unwrap_or_else(|e| panic!("{e}"));
     let ev = Evaluator::new(&program, nodes)?;
     let mut cfg = RunConfig::new(eot);
@@ -44,7 +57,10 @@ pub(crate) fn run(src: &str, nodes: &[&str], eot: u32, eff: u32, faults: FaultSc
 /// `rel(args)` rows at `t`, rendered and sorted.
 pub(crate) fn rows(run: &Run, rel: &str, t: u32) -> Vec<String> {
     let r = run.program().relation(rel).expect("relation exists");
-    run.relation_at(rel, t).iter().map(|v| run.show_atom(r, v)).collect()
+    run.relation_at(rel, t)
+        .iter()
+        .map(|v| run.show_atom(r, v))
+        .collect()
 }
 
 fn abc() -> [&'static str; 3] {
@@ -54,17 +70,35 @@ fn abc() -> [&'static str; 3] {
 #[test]
 fn example_failure_free_delivers_everywhere_and_holds() {
     let r = run(BCAST, &abc(), 4, 2, FaultSchedule::none());
-    assert_eq!(rows(&r, "log", 4), vec![r#"log("a", "hello")"#, r#"log("b", "hello")"#, r#"log("c", "hello")"#]);
+    assert_eq!(
+        rows(&r, "log", 4),
+        vec![
+            r#"log("a", "hello")"#,
+            r#"log("b", "hello")"#,
+            r#"log("c", "hello")"#
+        ]
+    );
     assert_eq!(r.violations(), Some(vec![]));
     assert_eq!(r.pre_count(), 2);
 }
 
 #[test]
 fn example_dropping_a_to_b_violates() {
-    let faults = FaultSchedule { omissions: vec![omit("a", "b", 1)], ..Default::default() };
+    let faults = FaultSchedule {
+        omissions: vec![omit("a", "b", 1)],
+        ..Default::default()
+    };
     let r = run(BCAST, &abc(), 4, 2, faults);
-    assert_eq!(rows(&r, "log", 4), vec![r#"log("a", "hello")"#, r#"log("c", "hello")"#]);
-    let v: Vec<String> = r.violations().unwrap().iter().map(|row| r.show_atom(0, row)).collect();
+    assert_eq!(
+        rows(&r, "log", 4),
+        vec![r#"log("a", "hello")"#, r#"log("c", "hello")"#]
+    );
+    let v: Vec<String> = r
+        .violations()
+        .unwrap()
+        .iter()
+        .map(|row| r.show_atom(0, row))
+        .collect();
     assert_eq!(v.len(), 1, "c logs without b: {v:?}");
     assert!(rows(&r, "pre", 4).contains(&r#"pre("c", "hello")"#.to_string()));
     assert!(rows(&r, "post", 4).is_empty());
@@ -91,7 +125,10 @@ fn example_retry_survives_omissions_but_not_loss_then_crash() {
 
 #[test]
 fn example_crash_at_one_is_vacuous() {
-    let faults = FaultSchedule { crashes: vec![crash("a", 1)], ..Default::default() };
+    let faults = FaultSchedule {
+        crashes: vec![crash("a", 1)],
+        ..Default::default()
+    };
     let r = run(BCAST, &abc(), 4, 2, faults);
     assert_eq!(rows(&r, "log", 4), vec![r#"log("a", "hello")"#]);
     assert_eq!(r.pre_count(), 0);
@@ -106,25 +143,42 @@ fn crashed_node_keeps_computing_and_receiving() {
         peer(N, M)@next :- peer(N, M);
         tick("a", 1)@1; tick("b", 1)@1; peer("a", "b")@1; peer("b", "a")@1;
     "#;
-    let faults = FaultSchedule { crashes: vec![crash("a", 2)], ..Default::default() };
+    let faults = FaultSchedule {
+        crashes: vec![crash("a", 2)],
+        ..Default::default()
+    };
     let r = run(src, &["a", "b"], 4, 4, faults);
     // a still ticks after crashing, and still receives from b.
-    assert_eq!(rows(&r, "tick", 4), vec![r#"tick("a", 4)"#, r#"tick("b", 4)"#]);
+    assert_eq!(
+        rows(&r, "tick", 4),
+        vec![r#"tick("a", 4)"#, r#"tick("b", 4)"#]
+    );
     assert!(rows(&r, "got", 4).contains(&r#"got("a", "b")"#.to_string()));
     // b heard from a at 2 (sent at 1, before the crash), never after.
     assert!(rows(&r, "got", 2).contains(&r#"got("b", "a")"#.to_string()));
     assert!(!rows(&r, "got", 3).contains(&r#"got("b", "a")"#.to_string()));
-    let lost: Vec<_> = r.messages().iter().filter(|m| matches!(m.fate, Fate::Crashed(2))).collect();
+    let lost: Vec<_> = r
+        .messages()
+        .iter()
+        .filter(|m| matches!(m.fate, Fate::Crashed(2)))
+        .collect();
     assert_eq!(lost.len(), 2, "a's sends at 2 and 3 are lost");
 }
 
 #[test]
 fn crash_oracle_rows_hold_everywhere_at_every_time() {
     let src = r#"seen(N, X, T) :- alive(N), crash(N, X, T); alive(N)@next :- alive(N); alive("a")@1; alive("b")@1;"#;
-    let faults = FaultSchedule { crashes: vec![crash("b", 3)], ..Default::default() };
+    let faults = FaultSchedule {
+        crashes: vec![crash("b", 3)],
+        ..Default::default()
+    };
     let r = run(src, &["a", "b"], 4, 4, faults);
     for t in 1..=4 {
-        assert_eq!(rows(&r, "crash", t), vec![r#"crash("a", "b", 3)"#, r#"crash("b", "b", 3)"#], "t={t}");
+        assert_eq!(
+            rows(&r, "crash", t),
+            vec![r#"crash("a", "b", 3)"#, r#"crash("b", "b", 3)"#],
+            "t={t}"
+        );
     }
     assert_eq!(rows(&r, "seen", 1).len(), 2);
 }
@@ -134,16 +188,35 @@ fn delays_arrive_late_and_after_eot_never() {
     let src = r#"m(M, N)@async :- s(N, M); s(N, M)@next :- s(N, M); s("a", "b")@1;"#;
     let faults = FaultSchedule {
         delays: vec![
-            Delay { from: "a".into(), to: "b".into(), time: 1, by: 2 },
-            Delay { from: "a".into(), to: "b".into(), time: 3, by: 3 },
+            Delay {
+                from: "a".into(),
+                to: "b".into(),
+                time: 1,
+                by: 2,
+            },
+            Delay {
+                from: "a".into(),
+                to: "b".into(),
+                time: 3,
+                by: 3,
+            },
         ],
         ..Default::default()
     };
     let r = run(src, &["a", "b"], 5, 4, faults);
-    let arrivals: Vec<(u32, Option<u32>, Fate)> = r.messages().iter().map(|m| (m.sent, m.received, m.fate)).collect();
+    let arrivals: Vec<(u32, Option<u32>, Fate)> = r
+        .messages()
+        .iter()
+        .map(|m| (m.sent, m.received, m.fate))
+        .collect();
     assert_eq!(
         arrivals,
-        vec![(1, Some(4), Fate::Delayed(2)), (2, Some(3), Fate::Delivered), (3, None, Fate::Delayed(3)), (4, Some(5), Fate::Delivered)]
+        vec![
+            (1, Some(4), Fate::Delayed(2)),
+            (2, Some(3), Fate::Delivered),
+            (3, None, Fate::Delayed(3)),
+            (4, Some(5), Fate::Delivered)
+        ]
     );
     assert!(rows(&r, "m", 2).is_empty());
     assert_eq!(rows(&r, "m", 4), vec![r#"m("b", "a")"#]);
@@ -152,7 +225,10 @@ fn delays_arrive_late_and_after_eot_never() {
 #[test]
 fn self_messages_are_never_lost_and_nothing_is_sent_at_eot() {
     let src = r#"m(N, N)@async :- s(N); s(N)@next :- s(N); s("a")@1;"#;
-    let faults = FaultSchedule { crashes: vec![crash("a", 1)], ..Default::default() };
+    let faults = FaultSchedule {
+        crashes: vec![crash("a", 1)],
+        ..Default::default()
+    };
     let r = run(src, &["a", "b"], 3, 3, faults);
     let sent: Vec<u32> = r.messages().iter().map(|m| m.sent).collect();
     assert_eq!(sent, vec![1, 2]);
@@ -168,17 +244,30 @@ fn messages_only_to_declared_nodes_and_rules_only_at_nodes() {
     "#;
     let r = run(src, &["a", "b"], 2, 2, FaultSchedule::none());
     assert_eq!(r.messages().len(), 1, "no message to zz, none from ghost");
-    assert_eq!(rows(&r, "local", 1), vec![r#"local("a")"#], "ghost is not a node");
+    assert_eq!(
+        rows(&r, "local", 1),
+        vec![r#"local("a")"#],
+        "ghost is not a node"
+    );
     // Facts are seeded whatever their first argument.
     assert_eq!(rows(&r, "s", 1).len(), 3);
 }
 
 #[test]
 fn omissions_only_before_eff() {
-    let faults = FaultSchedule { omissions: vec![omit("a", "b", 2)], ..Default::default() };
+    let faults = FaultSchedule {
+        omissions: vec![omit("a", "b", 2)],
+        ..Default::default()
+    };
     let err = run_with(BCAST, &abc(), 4, 2, faults).unwrap_err();
-    assert!(err.to_string().contains("before EFF") || err.to_string().contains("< EFF"), "{err}");
-    let self_omit = FaultSchedule { omissions: vec![omit("a", "a", 1)], ..Default::default() };
+    assert!(
+        err.to_string().contains("before EFF") || err.to_string().contains("< EFF"),
+        "{err}"
+    );
+    let self_omit = FaultSchedule {
+        omissions: vec![omit("a", "a", 1)],
+        ..Default::default()
+    };
     assert!(run_with(BCAST, &abc(), 4, 2, self_omit).is_err());
 }
 
@@ -207,8 +296,16 @@ fn aggregates_count_distinct_bindings_of_named_variables() {
         ballot("a", "x", 1)@1; ballot("a", "x", 2)@1; ballot("a", "y", 2)@1;
     "#;
     let r = run(src, &["a"], 1, 1, FaultSchedule::none());
-    assert_eq!(rows(&r, "tally", 1), vec![r#"tally("a", 2)"#], "x and y: wildcard column ignored");
-    assert_eq!(rows(&r, "total", 1), vec![r#"total("a", 3)"#], "distinct W: 1 and 2");
+    assert_eq!(
+        rows(&r, "tally", 1),
+        vec![r#"tally("a", 2)"#],
+        "x and y: wildcard column ignored"
+    );
+    assert_eq!(
+        rows(&r, "total", 1),
+        vec![r#"total("a", 3)"#],
+        "distinct W: 1 and 2"
+    );
     assert_eq!(rows(&r, "low", 1), vec![r#"low("a", 1)"#]);
     assert_eq!(rows(&r, "high", 1), vec![r#"high("a", "y")"#]);
 }
@@ -230,12 +327,16 @@ fn negation_sees_the_completed_lower_stratum() {
 #[test]
 fn runtime_errors_name_rule_and_binding() {
     let src = "q(N, X / Y) :- p(N, X, Y);\np(\"a\", 4, 0)@1;";
-    let err = run_with(src, &["a"], 1, 1, FaultSchedule::none()).unwrap_err().to_string();
+    let err = run_with(src, &["a"], 1, 1, FaultSchedule::none())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("division by zero"), "{err}");
     assert!(err.contains("test.ded:1:1"), "{err}");
     assert!(err.contains("Y = 0"), "{err}");
     let src = "q(N, X + 1) :- p(N, X);\np(\"a\", \"s\")@1;";
-    let err = run_with(src, &["a"], 1, 1, FaultSchedule::none()).unwrap_err().to_string();
+    let err = run_with(src, &["a"], 1, 1, FaultSchedule::none())
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("arithmetic on a string"), "{err}");
     let src = "q(N) :- p(N, X), X < 3;\np(\"a\", \"s\")@1;";
     assert!(run_with(src, &["a"], 1, 1, FaultSchedule::none()).is_err());
@@ -249,7 +350,10 @@ fn runaway_programs_stop_with_an_error() {
     let mut cfg = RunConfig::new(1);
     cfg.max_tuples = 1000;
     let err = ev.run(&cfg).unwrap_err();
-    assert!(matches!(err, EvalError::Runaway { ref relation, .. } if relation == "p"), "{err}");
+    assert!(
+        matches!(err, EvalError::Runaway { ref relation, .. } if relation == "p"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -261,17 +365,32 @@ fn provenance_records_every_derivation_and_message() {
     assert_eq!(r.show_tuple(hello), r#"log("b", "hello")@3"#);
     let origins = r.provenance().origins(hello);
     // Persisted from @2, and delivered again by a's retry sent at 2.
-    assert!(origins.iter().any(|o| matches!(o, Origin::Firing(_))), "{origins:?}");
-    assert!(origins.iter().any(|o| matches!(o, Origin::Message(_))), "{origins:?}");
+    assert!(
+        origins.iter().any(|o| matches!(o, Origin::Firing(_))),
+        "{origins:?}"
+    );
+    assert!(
+        origins.iter().any(|o| matches!(o, Origin::Message(_))),
+        "{origins:?}"
+    );
     let leaves = r.provenance().leaves(hello);
     let shown: Vec<String> = leaves.iter().map(|&t| r.show_tuple(t)).collect();
-    assert!(shown.contains(&r#"bcast("a", "hello")@1"#.to_string()), "{shown:?}");
-    assert!(shown.contains(&r#"node("a", "b")@1"#.to_string()), "{shown:?}");
+    assert!(
+        shown.contains(&r#"bcast("a", "hello")@1"#.to_string()),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(&r#"node("a", "b")@1"#.to_string()),
+        "{shown:?}"
+    );
 }
 
 #[test]
 fn json_has_the_documented_shape() {
-    let faults = FaultSchedule { omissions: vec![omit("a", "b", 1)], ..Default::default() };
+    let faults = FaultSchedule {
+        omissions: vec![omit("a", "b", 1)],
+        ..Default::default()
+    };
     let r = run(BCAST, &abc(), 4, 2, faults);
     let j = r.to_json();
     assert_eq!(j["eot"], 4);

@@ -1,4 +1,312 @@
-//! Command-line front end.
+//! The `ldfi` command line: argument parsing, error reporting and exit codes.
+//!
+//! Each subcommand lives in its own module (`run`, `check`, `hunt`); this one
+//! owns what they share: the clap definitions of common flags, the failure
+//! type every command returns, and writing to stdout without panicking when
+//! the reader goes away (`ldfi run ... | head`).
+//!
+//! Exit codes: 0 success (or the spec's expectation met), 1 a counterexample
+//! (or an expectation not met), 2 an error or an inconclusive search.
+
+mod check;
+mod hunt;
+mod run;
+mod why;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use harness::report;
+use harness::{Budget, Outcome, Strategy};
+
+/// Exit code of an error or an inconclusive search.
+const EXIT_ERROR: i32 = 2;
+
+const EXAMPLES: &str = "\
+Examples:
+  # evaluate a protocol once, dropping the message a -> b sent at t=1
+  ldfi run protocols/simple_broadcast.ded --nodes a,b,c --eot 4 --eff 2 --omit a,b,1
+
+  # why does b log \"data\" at t=3?
+  ldfi run protocols/simple_broadcast.ded --nodes a,b,c --eot 4 --why 'log(\"b\", \"data\")@3'
+
+  # search every fault combination for a counterexample (Molly-style flags)
+  ldfi check protocols/simple_broadcast.ded -N a,b,c -t 4 -f 2 -c 0
+
+  # check a spec file, then every spec file of a directory
+  ldfi check specs/simple_broadcast.yaml
+  ldfi hunt specs/";
+
+/// Lineage-driven fault injection for Dedalus protocols.
+#[derive(Parser, Debug)]
+#[command(
+    name = "ldfi",
+    version,
+    about = "Lineage-driven fault injection for Dedalus protocols",
+    long_about = "Lineage-driven fault injection for Dedalus protocols.\n\n\
+        `run` evaluates one run under a fault schedule and explains it; `check` searches \
+        the admissible fault space for a run that violates the program's specification \
+        (pre => post at EOT); `hunt` checks every spec file of a directory.",
+    after_long_help = EXAMPLES,
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate one run under a fault schedule: tables, messages, provenance.
+    #[command(after_long_help = run::EXAMPLES)]
+    Run(run::RunArgs),
+    /// Search the fault space for a counterexample to the specification.
+    #[command(after_long_help = check::EXAMPLES)]
+    Check(check::CheckArgs),
+    /// Check every spec file in a directory and summarise the verdicts.
+    #[command(after_long_help = hunt::EXAMPLES)]
+    Hunt(hunt::HuntArgs),
+}
+
+/// Output format of `run` and `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// For people.
+    Text,
+    /// One JSON document on one line, for scripts.
+    Json,
+}
+
+/// A search strategy as named on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StrategyName {
+    /// Lineage-driven fault injection (can certify).
+    Ldfi,
+    /// Uniformly random fault sets from --seed (cannot certify).
+    Random,
+    /// Every admissible fault set (small bounds only).
+    Exhaustive,
+}
+
+/// How to search: shared by `check` and `hunt`.
+#[derive(Args, Debug, Clone)]
+struct SearchArgs {
+    /// Search strategy.
+    #[arg(long, value_enum, default_value = "ldfi")]
+    strategy: StrategyName,
+    /// Seed of `--strategy random` (default 0; printed with the result).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+    /// Stop (inconclusive) after this many runs.
+    #[arg(long, value_name = "N")]
+    max_runs: Option<usize>,
+    /// Stop (inconclusive) after this many seconds (fractions allowed).
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    timeout: Option<Duration>,
+    /// Keep searching after the first counterexample and report all of them.
+    #[arg(long)]
+    all: bool,
+}
+
+impl SearchArgs {
+    fn strategy(&self) -> Result<Strategy, Failure> {
+        match (self.strategy, self.seed) {
+            (StrategyName::Random, seed) => Ok(Strategy::Random {
+                seed: seed.unwrap_or(0),
+            }),
+            (_, Some(_)) => Err(Failure::msg(
+                "--seed applies only to --strategy random (ldfi and exhaustive are deterministic)",
+            )),
+            (StrategyName::Ldfi, None) => Ok(Strategy::Ldfi),
+            (StrategyName::Exhaustive, None) => Ok(Strategy::Exhaustive),
+        }
+    }
+
+    fn budget(&self) -> Budget {
+        Budget {
+            max_runs: self.max_runs,
+            timeout: self.timeout,
+            all: self.all,
+        }
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("expected a number of seconds such as 30 or 0.5, got `{s}`"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!("the timeout must be positive, got `{s}`"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
+}
+
+/// One node name of `--nodes a,b,c`.
+fn parse_node(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(
+            "a node name may not be empty (expected a comma-separated list such as a,b,c)".into(),
+        );
+    }
+    if s.contains('"') || s.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "`{s}`: node names are written bare, without quotes or spaces (e.g. --nodes a,b,c)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Why a command could not do its job (exit code 2).
+#[derive(Debug)]
+enum Failure {
+    /// Printed as `error: {message}`.
+    Message(String),
+    /// Already formatted (rendered diagnostics): printed as is.
+    Rendered(String),
+}
+
+impl Failure {
+    fn msg(m: impl Into<String>) -> Failure {
+        Failure::Message(m.into())
+    }
+
+    fn print(&self) {
+        let text = match self {
+            Failure::Message(m) => format!("error: {m}\n"),
+            Failure::Rendered(r) => {
+                let mut r = r.clone();
+                if !r.ends_with('\n') {
+                    r.push('\n');
+                }
+                r
+            }
+        };
+        let _ = std::io::stderr().write_all(text.as_bytes());
+    }
+}
+
+impl From<harness::Error> for Failure {
+    fn from(e: harness::Error) -> Failure {
+        match e {
+            harness::Error::Program(d) => diagnostics(&d),
+            // A spec error renders its own `error:` line, location and help.
+            harness::Error::Spec(e) => Failure::Rendered(e.to_string()),
+            e => Failure::Message(e.to_string()),
+        }
+    }
+}
+
+impl From<dedalus::eval::EvalError> for Failure {
+    fn from(e: dedalus::eval::EvalError) -> Failure {
+        Failure::Message(e.to_string())
+    }
+}
+
+/// Rendered diagnostics of a program that does not load: errors without a
+/// source location (an unreadable file) as plain `error:` lines, the others
+/// rendered like rustc under one `error:` line.
+fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
+    let (located, plain): (Vec<_>, Vec<_>) = d
+        .diagnostics
+        .iter()
+        .partition(|diag| diag.primary.is_some());
+    let mut out = String::new();
+    for diag in plain {
+        out.push_str(&format!("error: {}\n", diag.message));
+        if let Some(help) = &diag.help {
+            out.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    if !located.is_empty() {
+        let n = located.len();
+        out.push_str(&format!(
+            "error: the program does not load ({n} error{})\n",
+            if n == 1 { "" } else { "s" }
+        ));
+        for (i, diag) in located.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str(&diag.render(&d.sources));
+        }
+    }
+    Failure::Rendered(out)
+}
+
+/// Loads program files, rendering diagnostics on failure.
+fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
+    dedalus::load_files(files).map_err(|d| diagnostics(&d))
+}
+
+/// Writes `text` to stdout, ignoring a closed pipe.
+fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    let _ = out.flush();
+}
+
+/// Writes `text` to stderr.
+fn note(text: &str) {
+    let _ = std::io::stderr().write_all(text.as_bytes());
+}
+
+/// Writes each counterexample of `outcome` as YAML under `reports/`:
+/// `<stem>-counterexample.yaml`, then `-2`, `-3`... with `--all`. Returns
+/// the paths written.
+fn save_counterexamples(stem: &str, outcome: &Outcome) -> Result<Vec<PathBuf>, Failure> {
+    let dir = Path::new("reports");
+    if outcome.counterexamples.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::msg(format!("cannot create `{}`: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    for (i, cx) in outcome.counterexamples.iter().enumerate() {
+        let name = if i == 0 {
+            format!("{stem}-counterexample.yaml")
+        } else {
+            format!("{stem}-counterexample-{}.yaml", i + 1)
+        };
+        let path = dir.join(name);
+        std::fs::write(&path, report::counterexample_yaml(cx, outcome))
+            .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// The file name of `path` without its extension (`specs/x.yaml` -> `x`).
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "ldfi".to_string())
+}
+
+/// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and --version are "errors" that exit 0.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) => run::main(&args),
+        Command::Check(args) => check::main(&args),
+        Command::Hunt(args) => hunt::main(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(failure) => {
+            failure.print();
+            EXIT_ERROR
+        }
+    }
 }

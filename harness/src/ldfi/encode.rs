@@ -56,28 +56,57 @@ pub(crate) fn reachability(program: &Program) -> Vec<Vec<bool>> {
         row[i] = true;
     }
     for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else { continue };
+        let Some(h) = program.relation(&rule.head.name.name) else {
+            continue;
+        };
         for lit in &rule.body {
-            if let dedalus::syntax::ast::Literal::Atom(a) = lit {
-                if let Some(b) = program.relation(&a.atom.name.name) {
-                    reach[h as usize][b as usize] = true;
-                }
+            if let dedalus::syntax::ast::Literal::Atom(a) = lit
+                && let Some(b) = program.relation(&a.atom.name.name)
+            {
+                reach[h as usize][b as usize] = true;
             }
         }
     }
     // Transitive closure (relations are few).
     for k in 0..n {
-        for i in 0..n {
-            if reach[i][k] {
-                for j in 0..n {
-                    if reach[k][j] {
-                        reach[i][j] = true;
-                    }
+        let via = reach[k].clone();
+        for row in reach.iter_mut() {
+            if row[k] {
+                for (j, &r) in via.iter().enumerate() {
+                    row[j] |= r;
                 }
             }
         }
     }
     reach
+}
+
+/// Relations checked with `notin` by rules from whose heads `target` is
+/// reachable (the runtime `crash` relation excluded: faults only add to it).
+pub(crate) fn blockers(
+    program: &Program,
+    reach: &[Vec<bool>],
+    target: dedalus::RelId,
+) -> Vec<dedalus::RelId> {
+    let mut out = std::collections::BTreeSet::new();
+    for rule in &program.rules {
+        let Some(h) = program.relation(&rule.head.name.name) else {
+            continue;
+        };
+        if !reach[target as usize][h as usize] {
+            continue;
+        }
+        for lit in &rule.body {
+            if let dedalus::syntax::ast::Literal::Atom(a) = lit
+                && a.negated
+                && a.atom.name.name != dedalus::program::CRASH
+                && let Some(q) = program.relation(&a.atom.name.name)
+            {
+                out.insert(q);
+            }
+        }
+    }
+    out.into_iter().collect()
 }
 
 /// Builds formulas over one lineage graph.
@@ -108,7 +137,9 @@ impl<'a> Encoder<'a> {
             space,
             crash_rel: program.relation(dedalus::program::CRASH),
             reach,
-            vars: Vars { by_fault: BTreeMap::new() },
+            vars: Vars {
+                by_fault: BTreeMap::new(),
+            },
             memo: HashMap::new(),
             on_stack: HashMap::new(),
         }
@@ -133,13 +164,27 @@ impl<'a> Encoder<'a> {
         let mut stops = self.crashed_by(from, sent);
         if sent < self.space.eff {
             if delay == 0 {
-                stops.push(self.vars.get(Fault::Omission { from, to, time: sent }));
+                stops.push(self.vars.get(Fault::Omission {
+                    from,
+                    to,
+                    time: sent,
+                }));
                 for by in 1..=self.space.max_delay {
-                    stops.push(self.vars.get(Fault::Delay { from, to, time: sent, by }));
+                    stops.push(self.vars.get(Fault::Delay {
+                        from,
+                        to,
+                        time: sent,
+                        by,
+                    }));
                 }
             } else {
                 // It arrived late only under exactly this delay.
-                let d = self.vars.get(Fault::Delay { from, to, time: sent, by: delay });
+                let d = self.vars.get(Fault::Delay {
+                    from,
+                    to,
+                    time: sent,
+                    by: delay,
+                });
                 stops.push(d.not());
             }
         } else if delay > 0 {
@@ -175,7 +220,8 @@ impl<'a> Encoder<'a> {
                 GOrigin::Message { msg, delay } => {
                     let stopped = self.stopped(msg, delay);
                     let senders = self.g.messages[msg as usize].senders.clone();
-                    let sent: Vec<Bool> = senders.iter().map(|&f| self.fires(f, optimistic)).collect();
+                    let sent: Vec<Bool> =
+                        senders.iter().map(|&f| self.fires(f, optimistic)).collect();
                     alts.push(Bool::and(&[stopped.not(), Bool::or(&sent)]));
                 }
             }
@@ -203,7 +249,10 @@ impl<'a> Encoder<'a> {
             return self.no_crash_matching(a).not();
         }
         let known = self.g.matching(a.rel, a.time, &a.pattern);
-        let mut conj: Vec<Bool> = known.iter().map(|&k| self.holds(k, !optimistic).not()).collect();
+        let mut conj: Vec<Bool> = known
+            .iter()
+            .map(|&k| self.holds(k, !optimistic).not())
+            .collect();
         if !optimistic && known.is_empty() {
             // Negative support: disturbing a message that could lead to the
             // atom may make it appear. Any destination, not only the node
@@ -212,7 +261,9 @@ impl<'a> Encoder<'a> {
             let candidates: Vec<u32> = (0..self.g.messages.len() as u32)
                 .filter(|&m| {
                     let msg = &self.g.messages[m as usize];
-                    msg.from != msg.to && msg.sent < a.time && self.reach[a.rel as usize][msg.rel as usize]
+                    msg.from != msg.to
+                        && msg.sent < a.time
+                        && self.reach[a.rel as usize][msg.rel as usize]
                 })
                 .collect();
             for m in candidates {
@@ -256,7 +307,10 @@ impl<'a> Encoder<'a> {
             match *f {
                 Fault::Crash { node, .. } => per_node.entry(node).or_default().push(b.clone()),
                 Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
-                    per_channel.entry((from, to, time)).or_default().push(b.clone())
+                    per_channel
+                        .entry((from, to, time))
+                        .or_default()
+                        .push(b.clone())
                 }
             }
         }
@@ -281,9 +335,19 @@ impl<'a> Encoder<'a> {
 
 /// Enumerates subset-minimal fault sets satisfying `goal`, smallest first, at
 /// most `limit` of them, never one in `skip` (sets already run).
-pub(crate) fn minimal_sets(enc: &mut Encoder<'_>, goal: &Bool, skip: &std::collections::BTreeSet<FaultSet>, limit: usize) -> Vec<FaultSet> {
+pub(crate) fn minimal_sets(
+    enc: &mut Encoder<'_>,
+    goal: &Bool,
+    skip: &std::collections::BTreeSet<FaultSet>,
+    limit: usize,
+) -> Vec<FaultSet> {
     let budget = enc.budget();
-    let vars: Vec<(Fault, Bool)> = enc.vars.by_fault.iter().map(|(f, b)| (*f, b.clone())).collect();
+    let vars: Vec<(Fault, Bool)> = enc
+        .vars
+        .by_fault
+        .iter()
+        .map(|(f, b)| (*f, b.clone()))
+        .collect();
     let solver = Solver::new();
     solver.assert(goal);
     for b in &budget {
@@ -294,7 +358,13 @@ pub(crate) fn minimal_sets(enc: &mut Encoder<'_>, goal: &Bool, skip: &std::colle
         if set.iter().all(|f| enc.vars.by_fault.contains_key(f)) {
             let lits: Vec<Bool> = vars
                 .iter()
-                .map(|(f, b)| if set.iter().any(|g| g == f) { b.not() } else { b.clone() })
+                .map(|(f, b)| {
+                    if set.iter().any(|g| g == f) {
+                        b.not()
+                    } else {
+                        b.clone()
+                    }
+                })
                 .collect();
             solver.assert(Bool::or(&lits));
         }

@@ -40,7 +40,6 @@ pub(crate) struct AbsentAtom {
 /// A firing, as seen in some run.
 #[derive(Clone, Debug)]
 pub(crate) struct GFiring {
-    pub location: NodeId,
     pub premises: Vec<KeyId>,
     pub absent: Vec<AbsentAtom>,
 }
@@ -54,6 +53,9 @@ pub(crate) struct GMessage {
     pub sent: Time,
     pub senders: Vec<u32>,
 }
+
+/// A message's identity: relation, sender, destination, send time, values.
+type MessageKey = (RelId, NodeId, NodeId, Time, Box<[Value]>);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct FiringKey {
@@ -74,7 +76,7 @@ pub(crate) struct Lineage {
     pub origins: Vec<Vec<GOrigin>>,
     firing_ids: HashMap<FiringKey, u32>,
     pub firings: Vec<GFiring>,
-    message_ids: HashMap<(RelId, NodeId, NodeId, Time, Box<[Value]>), u32>,
+    message_ids: HashMap<MessageKey, u32>,
     pub messages: Vec<GMessage>,
     /// Keys per (relation, time), for matching negated atoms.
     by_rel_time: HashMap<(RelId, Time), Vec<KeyId>>,
@@ -88,20 +90,27 @@ impl Lineage {
 
     /// Every known key of `rel` at `time` matching `pattern` (`None`: any value).
     pub fn matching(&self, rel: RelId, time: Time, pattern: &[Option<Value>]) -> Vec<KeyId> {
-        self.by_rel_time.get(&(rel, time)).map_or_else(Vec::new, |ks| {
-            ks.iter()
-                .copied()
-                .filter(|&k| {
-                    let vals = &self.key_data[k as usize].2;
-                    pattern.iter().zip(vals.iter()).all(|(p, v)| p.is_none_or(|p| p == *v))
-                })
-                .collect()
-        })
+        self.by_rel_time
+            .get(&(rel, time))
+            .map_or_else(Vec::new, |ks| {
+                ks.iter()
+                    .copied()
+                    .filter(|&k| {
+                        let vals = &self.key_data[k as usize].2;
+                        pattern
+                            .iter()
+                            .zip(vals.iter())
+                            .all(|(p, v)| p.is_none_or(|p| p == *v))
+                    })
+                    .collect()
+            })
     }
 
     /// All known keys of `rel` at `time`.
     pub fn keys_of(&self, rel: RelId, time: Time) -> &[KeyId] {
-        self.by_rel_time.get(&(rel, time)).map_or(&[], Vec::as_slice)
+        self.by_rel_time
+            .get(&(rel, time))
+            .map_or(&[], Vec::as_slice)
     }
 
     fn intern(&mut self, rel: RelId, time: Time, values: &[Value]) -> KeyId {
@@ -133,7 +142,11 @@ impl Lineage {
             key_of.push(self.intern(t.rel, t.time, t.values));
         }
         let mut firing_of: HashMap<u32, u32> = HashMap::new();
-        let crash_node = |v: Value| run.nodes().iter().position(|n| Value::Str(run.interner().get(n).expect("node names are interned")) == v);
+        let crash_node = |v: Value| {
+            run.nodes().iter().position(|n| {
+                Value::Str(run.interner().get(n).expect("node names are interned")) == v
+            })
+        };
         for id in 0..n as u32 {
             let k = key_of[id as usize];
             for &o in prov.origins(id) {
@@ -149,7 +162,9 @@ impl Lineage {
                             _ => GOrigin::Base,
                         }
                     }
-                    Origin::Firing(f) => GOrigin::Firing(self.learn_firing(run, f, &key_of, &mut firing_of)),
+                    Origin::Firing(f) => {
+                        GOrigin::Firing(self.learn_firing(run, f, &key_of, &mut firing_of))
+                    }
                     Origin::Message(m) => {
                         let msg = prov.message(m);
                         let gm = self.learn_message(run, m, &key_of, &mut firing_of);
@@ -168,7 +183,13 @@ impl Lineage {
         }
     }
 
-    fn learn_firing(&mut self, run: &Run, f: u32, key_of: &[KeyId], seen: &mut HashMap<u32, u32>) -> u32 {
+    fn learn_firing(
+        &mut self,
+        run: &Run,
+        f: u32,
+        key_of: &[KeyId],
+        seen: &mut HashMap<u32, u32>,
+    ) -> u32 {
         if let Some(&g) = seen.get(&f) {
             return g;
         }
@@ -190,8 +211,11 @@ impl Lineage {
             None => {
                 let g = self.firings.len() as u32;
                 self.firings.push(GFiring {
-                    location: firing.location,
-                    premises: prov.firing_premises(firing).iter().map(|&p| key_of[p as usize]).collect(),
+                    premises: prov
+                        .firing_premises(firing)
+                        .iter()
+                        .map(|&p| key_of[p as usize])
+                        .collect(),
                     absent: prov
                         .absent(firing)
                         .iter()
@@ -210,10 +234,22 @@ impl Lineage {
         g
     }
 
-    fn learn_message(&mut self, run: &Run, m: u32, key_of: &[KeyId], seen: &mut HashMap<u32, u32>) -> u32 {
+    fn learn_message(
+        &mut self,
+        run: &Run,
+        m: u32,
+        key_of: &[KeyId],
+        seen: &mut HashMap<u32, u32>,
+    ) -> u32 {
         let prov = run.provenance();
         let msg = prov.message(m);
-        let key = (msg.rel, msg.from, msg.to, msg.sent, prov.message_values(msg).into());
+        let key = (
+            msg.rel,
+            msg.from,
+            msg.to,
+            msg.sent,
+            prov.message_values(msg).into(),
+        );
         let senders: Vec<u32> = prov
             .senders(msg)
             .iter()

@@ -6,8 +6,17 @@
 //! in order); merge the lineage of each; repeat until a run violates the
 //! specification or no fault set is left: a bounded certificate.
 //!
-//! Fault sets that also break every known derivation of the matching `pre`
-//! (probably vacuous) are tried last, once nothing else is left.
+//! Three kinds of fault sets, each tried only when the ones before are used up:
+//!
+//! 1. those that break every known derivation of some `post(x)` while its
+//!    `pre(x)` still holds: the classic LDFI hypothesis;
+//! 2. those that break `post(x)` but probably `pre(x)` too (probably vacuous);
+//! 3. those that break a *blocker* of `pre`: a tuple of a relation that some
+//!    rule leading to `pre` checks with `notin`. Lineage only explains what
+//!    happened; when faults can *create* a `pre` (a crashed follower drops
+//!    out of an in-sync set, so the leader acknowledges sooner), the
+//!    failure-free run may even be vacuous and offer nothing to break. Making
+//!    a blocker disappear is how such a `pre` appears.
 
 mod encode;
 mod lineage;
@@ -31,7 +40,11 @@ use lineage::Lineage;
 const BATCH: usize = 8;
 
 /// Searches `target`'s fault space lineage-first.
-pub fn search(target: &Target, budget: &Budget, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+pub fn search(
+    target: &Target,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome, Error> {
     let start = Instant::now();
     let mut s = Searcher::new(target, "ldfi", budget, start);
     let program = target.evaluator().program();
@@ -40,11 +53,24 @@ pub fn search(target: &Target, budget: &Budget, progress: &mut dyn FnMut(&Progre
         .space
         .nodes
         .iter()
-        .map(|n| Value::Str(target.evaluator().interner().get(n).expect("node names are interned")))
+        .map(|n| {
+            Value::Str(
+                target
+                    .evaluator()
+                    .interner()
+                    .get(n)
+                    .expect("node names are interned"),
+            )
+        })
         .collect();
-    let pre = program.relation("pre").expect("targets have a specification");
-    let post = program.relation("post").expect("targets have a specification");
+    let pre = program
+        .relation("pre")
+        .expect("targets have a specification");
+    let post = program
+        .relation("post")
+        .expect("targets have a specification");
     let eot = target.space.eot;
+    let blockers = encode::blockers(program, &reach, pre);
 
     let mut lineage = Lineage::default();
     let mut tried: BTreeSet<FaultSet> = BTreeSet::new();
@@ -72,17 +98,45 @@ pub fn search(target: &Target, budget: &Budget, progress: &mut dyn FnMut(&Progre
                 .collect();
             if std::env::var_os("LDFI_DEBUG").is_some() {
                 for (p, q) in &goals {
-                    eprintln!("goal: pre {} / not post {}", p.to_string().split_whitespace().collect::<Vec<_>>().join(" "), q.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
+                    eprintln!(
+                        "goal: pre {} / not post {}",
+                        p.to_string()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        q.to_string()
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
                 }
             }
             // Non-vacuous breaks first; then the ones that may also lose `pre`.
-            let first = Bool::or(&goals.iter().map(|(p, q)| Bool::and(&[p.clone(), q.clone()])).collect::<Vec<_>>());
+            let first = Bool::or(
+                &goals
+                    .iter()
+                    .map(|(p, q)| Bool::and(&[p.clone(), q.clone()]))
+                    .collect::<Vec<_>>(),
+            );
             let sets = minimal_sets(&mut enc, &first, &tried, BATCH);
             if !sets.is_empty() {
                 return sets;
             }
-            let last = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
-            minimal_sets(&mut enc, &last, &tried, BATCH)
+            let vacuous = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
+            let sets = minimal_sets(&mut enc, &vacuous, &tried, BATCH);
+            if !sets.is_empty() {
+                return sets;
+            }
+            let g = &lineage;
+            let present: Vec<u32> = blockers
+                .iter()
+                .flat_map(|&rel| (1..=eot).flat_map(move |t| g.keys_of(rel, t).iter().copied()))
+                .collect();
+            let unblock: Vec<Bool> = present
+                .into_iter()
+                .map(|k| enc.holds(k, false).not())
+                .collect();
+            minimal_sets(&mut enc, &Bool::or(&unblock), &tried, BATCH)
         });
         if std::env::var_os("LDFI_DEBUG").is_some() {
             eprintln!("candidates: {candidates:?}");
@@ -101,7 +155,8 @@ pub fn search(target: &Target, budget: &Budget, progress: &mut dyn FnMut(&Progre
             return s.finish(progress);
         }
         batch.truncate(s.runs_left());
-        let runs: Vec<Result<dedalus::eval::Run, Error>> = batch.par_iter().map(|f| target.run(f)).collect();
+        let runs: Vec<Result<dedalus::eval::Run, Error>> =
+            batch.par_iter().map(|f| target.run(f)).collect();
         for (faults, run) in batch.into_iter().zip(runs) {
             if s.record(faults, run?, &mut |r| lineage.learn(r))? {
                 return s.finish(progress);

@@ -32,7 +32,8 @@ pub(crate) fn target(src: &str, nodes: &[&str], eot: u32, eff: u32, crashes: u32
 }
 
 fn verdict(t: &Target, s: Strategy) -> (String, usize) {
-    let o = harness::search(t, s, &Budget::default(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+    let o =
+        harness::search(t, s, &Budget::default(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
     (o.verdict.name().to_string(), o.runs)
 }
 
@@ -44,7 +45,12 @@ fn broadcast_is_caught_in_two_runs() {
     assert_eq!(o.runs, 2);
     let cx = o.counterexample().unwrap();
     assert_eq!(cx.faults.len(), 1);
-    assert!(cx.replay.starts_with("ldfi run test.ded --nodes a,b,c --eot 4 --eff 2 --omit a,"), "{}", cx.replay);
+    assert!(
+        cx.replay
+            .starts_with("ldfi run test.ded --nodes a,b,c --eot 4 --eff 2 --omit a,"),
+        "{}",
+        cx.replay
+    );
 }
 
 #[test]
@@ -54,6 +60,18 @@ fn retry_broadcast_matches_exhaustive() {
         let t = target(&retry, &["a", "b", "c"], eot, eff, crashes);
         let (l, runs) = verdict(&t, Strategy::Ldfi);
         let (e, all) = verdict(&t, Strategy::Exhaustive);
-        assert_eq!(l, e, "bounds {eot}/{eff}/{crashes}: ldfi {l} in {runs} runs, exhaustive {e} in {all}");
+        assert_eq!(
+            l, e,
+            "bounds {eot}/{eff}/{crashes}: ldfi {l} in {runs} runs, exhaustive {e} in {all}"
+        );
     }
+}
+
+#[test]
+#[ignore]
+fn debug_spec() {
+    let spec = harness::Spec::load(std::path::Path::new(&std::env::var("SPEC").unwrap())).unwrap();
+    let t = harness::target_of(&spec).unwrap();
+    let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    eprintln!("{}", harness::report::text(&o));
 }

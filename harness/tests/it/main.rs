@@ -1,2 +1,4 @@
 //! Integration tests of the harness (one binary, one module per area).
+mod cli;
+mod corpus;
 mod ldfi;

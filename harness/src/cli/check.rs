@@ -1,0 +1,261 @@
+//! `ldfi check`: search one program's fault space for a counterexample,
+//! given either a spec file or Molly-style flags (`-N a,b,c -t 4 -f 2 -c 0`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use harness::{Expect, FaultSpace, Outcome, Spec, Strategy, Target, Verdict, report};
+use serde_json::Value as Json;
+
+use super::{
+    Failure, Format, SearchArgs, emit, load, note, parse_node, save_counterexamples, stem,
+};
+
+pub(super) const EXAMPLES: &str = "\
+Examples:
+  # a spec file names the program, nodes, bounds and the expected verdict
+  ldfi check specs/simple_broadcast.yaml
+
+  # Molly-style: program files and bounds on the command line
+  ldfi check protocols/simple_broadcast.ded -N a,b,c -t 4 -f 2 -c 0
+
+  # the random baseline, replayable from its seed; every counterexample, saved
+  ldfi check p.ded -N a,b,c -t 6 -f 3 -c 1 --strategy random --seed 7 --max-runs 500
+  ldfi check specs/x.yaml --all --save
+
+Exit status: 0 the specification holds (or the spec's `expect` is met), 1 a
+counterexample (or `expect` not met), 2 an error or an inconclusive search.";
+
+/// Arguments of `ldfi check`.
+#[derive(Args, Debug)]
+pub(super) struct CheckArgs {
+    /// A spec file (.yaml/.yml), or the program's .ded files with -N/-t.
+    #[arg(required = true, value_name = "SPEC.yaml | FILE")]
+    inputs: Vec<PathBuf>,
+    /// The nodes, comma-separated (program files only).
+    #[arg(short = 'N', long, value_delimiter = ',', value_parser = parse_node)]
+    nodes: Vec<String>,
+    /// End of time (program files only).
+    #[arg(short = 't', long, value_name = "N")]
+    eot: Option<u32>,
+    /// End of finite failures (program files only) [default: EOT].
+    #[arg(short = 'f', long, value_name = "N")]
+    eff: Option<u32>,
+    /// How many nodes may crash (program files only) [default: 0].
+    #[arg(short = 'c', long, value_name = "N")]
+    crashes: Option<u32>,
+    /// Largest message delay (program files only) [default: 0: no delays].
+    #[arg(long, value_name = "D")]
+    max_delay: Option<u32>,
+    #[command(flatten)]
+    search: SearchArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Write each counterexample as YAML to reports/<name>-counterexample.yaml.
+    #[arg(long)]
+    save: bool,
+}
+
+/// Whether `path` names a spec file.
+pub(super) fn is_spec(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "yaml" || x == "yml")
+}
+
+impl CheckArgs {
+    /// The target and, for a spec file, the spec.
+    fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
+        if let [path] = self.inputs.as_slice()
+            && is_spec(path)
+        {
+            let given: Vec<&str> = [
+                ("--nodes", !self.nodes.is_empty()),
+                ("--eot", self.eot.is_some()),
+                ("--eff", self.eff.is_some()),
+                ("--crashes", self.crashes.is_some()),
+                ("--max-delay", self.max_delay.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(flag, on)| on.then_some(flag))
+            .collect();
+            if !given.is_empty() {
+                return Err(Failure::msg(format!(
+                    "{} cannot be combined with a spec file: `{}` sets the nodes and bounds \
+                     (edit it, or pass the program files instead)",
+                    given.join(", "),
+                    path.display()
+                )));
+            }
+            let spec = Spec::load(path)?;
+            let target = harness::target_of(&spec)?;
+            return Ok((target, Some(spec)));
+        }
+        if let Some(spec) = self.inputs.iter().find(|p| is_spec(p)) {
+            return Err(Failure::msg(format!(
+                "`{}` is a spec file: check it on its own (ldfi check {0}), not with other files",
+                spec.display()
+            )));
+        }
+        if self.nodes.is_empty() {
+            return Err(Failure::msg(
+                "--nodes (-N) is required when checking program files, e.g. -N a,b,c -t 4 -f 2 -c 0 \
+                 (or give a spec file)",
+            ));
+        }
+        let Some(eot) = self.eot else {
+            return Err(Failure::msg(
+                "--eot (-t) is required when checking program files, e.g. -N a,b,c -t 4 -f 2 -c 0",
+            ));
+        };
+        let space = FaultSpace {
+            nodes: self.nodes.clone(),
+            eot,
+            eff: self.eff.unwrap_or(eot),
+            crashes: self.crashes.unwrap_or(0),
+            max_delay: self.max_delay.unwrap_or(0),
+        };
+        let program = load(&self.inputs)?;
+        let target = Target::new(self.inputs.clone(), &program, space)?;
+        Ok((target, None))
+    }
+
+    /// The name counterexamples are saved under.
+    fn stem(&self) -> String {
+        self.inputs
+            .first()
+            .map_or_else(|| "ldfi".into(), |p| stem(p))
+    }
+}
+
+/// The exit code of an outcome: see the module docs of [`super`].
+pub(super) fn exit_code(verdict: &Verdict, expect: Option<Expect>) -> i32 {
+    match (verdict, expect) {
+        (Verdict::Inconclusive { .. }, _) => 2,
+        (Verdict::Holds, Some(Expect::Holds)) | (Verdict::Violated, Some(Expect::Violated)) => 0,
+        (_, Some(_)) => 1,
+        (Verdict::Holds, None) => 0,
+        (Verdict::Violated, None) => 1,
+    }
+}
+
+/// Whether the verdict is the expected one.
+pub(super) fn met(verdict: &Verdict, expect: Expect) -> bool {
+    exit_code(verdict, Some(expect)) == 0
+}
+
+/// `ldfi check`.
+pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
+    let strategy = args.search.strategy()?;
+    let budget = args.search.budget();
+    let (target, spec) = args.target()?;
+    let mut progress = Progress::new();
+    let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
+    progress.clear();
+    let expect = spec.as_ref().and_then(|s| s.expect);
+    let seed = match strategy {
+        Strategy::Random { seed } => Some(seed),
+        _ => None,
+    };
+    let out = match args.format {
+        Format::Json => {
+            let mut json = report::json(&outcome);
+            if let Json::Object(map) = &mut json {
+                if let Some(spec) = &spec {
+                    map.insert("spec".into(), spec.path.display().to_string().into());
+                }
+                if let Some(seed) = seed {
+                    map.insert("seed".into(), seed.into());
+                }
+                if let Some(e) = expect {
+                    map.insert("expect".into(), e.name().into());
+                    map.insert("met".into(), met(&outcome.verdict, e).into());
+                }
+            }
+            let mut line = serde_json::to_string(&json)
+                .map_err(|e| Failure::msg(format!("cannot serialise the outcome: {e}")))?;
+            line.push('\n');
+            line
+        }
+        Format::Text => text(&outcome, spec.as_ref(), seed),
+    };
+    emit(&out);
+    if args.save {
+        for path in save_counterexamples(&args.stem(), &outcome)? {
+            note(&format!("saved counterexample to {}\n", path.display()));
+        }
+    }
+    Ok(exit_code(&outcome.verdict, expect))
+}
+
+fn text(outcome: &Outcome, spec: Option<&Spec>, seed: Option<u64>) -> String {
+    let mut out = String::new();
+    if let Some(spec) = spec {
+        let _ = write!(out, "spec {}", spec.path.display());
+        if let Some(d) = &spec.description {
+            let _ = write!(out, ": {d}");
+        }
+        out.push('\n');
+    }
+    out.push_str(&report::text(outcome));
+    if let Some(seed) = seed {
+        let _ = writeln!(
+            out,
+            "seed: {seed} (the same search again: --strategy random --seed {seed})"
+        );
+    }
+    if let Some(expect) = spec.and_then(|s| s.expect) {
+        let got = outcome.verdict.name();
+        if met(&outcome.verdict, expect) {
+            let _ = writeln!(
+                out,
+                "expectation met: expected {}, got {got}",
+                expect.name()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "expectation NOT met: expected {}, got {got}",
+                expect.name()
+            );
+        }
+    }
+    out
+}
+
+/// A one-line progress display on stderr, only when stderr is a terminal
+/// (so that logs and tests see nothing).
+struct Progress {
+    on: bool,
+    drawn: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        use std::io::IsTerminal as _;
+        Progress {
+            on: std::io::stderr().is_terminal(),
+            drawn: false,
+        }
+    }
+
+    fn show(&mut self, p: &harness::Progress) {
+        if self.on {
+            self.drawn = true;
+            note(&format!(
+                "\r\x1b[2K  searching: {} runs, {} counterexample{}, {:.1} s",
+                p.runs,
+                p.counterexamples,
+                if p.counterexamples == 1 { "" } else { "s" },
+                p.elapsed.as_secs_f64()
+            ));
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.drawn {
+            note("\r\x1b[2K");
+            self.drawn = false;
+        }
+    }
+}

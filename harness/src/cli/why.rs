@@ -1,0 +1,258 @@
+//! `ldfi run --why 'TUPLE@T'`: the provenance tree of one tuple of a run.
+//!
+//! The tuple is parsed with the Dedalus parser (as the fact `TUPLE@T;`, its
+//! constant arithmetic folded), looked up in the run, and its recorded
+//! provenance printed as an indented tree: each tuple, under it each origin
+//! (fact, crash oracle, rule firing with its binding and the atoms it
+//! checked absent, or the message that carried it and the firings that sent
+//! it), recursing into premises. A tuple already expanded is printed once
+//! more as `... (see above)`, so the tree stays finite and small.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use dedalus::eval::Run;
+use dedalus::provenance::{Fate, FiringId, Origin, Time, TupleId};
+use dedalus::syntax::ast::{Arg, BinOp, Clause, Expr};
+use dedalus::value::Value;
+
+use super::Failure;
+
+/// Parses `text` (e.g. `log("b", "hi")@3`; `@T` defaults to `at`) and finds
+/// the tuple in `run`.
+pub(super) fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, Failure> {
+    let trimmed = text.trim().trim_end_matches(';').trim_end();
+    let source = if trimmed.ends_with(')') {
+        format!("{trimmed}@{at};")
+    } else {
+        format!("{trimmed};")
+    };
+    let mut sources = dedalus::SourceMap::new();
+    let file = sources.add(PathBuf::from("--why"), source);
+    let expected = || {
+        format!(
+            "--why expects one tuple at a time, such as 'log(\"b\", \"hello\")@3', got `{text}`"
+        )
+    };
+    let module = dedalus::syntax::parse(file, sources.text(file))
+        .map_err(|d| Failure::Rendered(format!("error: {}\n{}", expected(), d.render(&sources))))?;
+    let fact = match module.clauses.as_slice() {
+        [Clause::Fact(f)] => f,
+        _ => return Err(Failure::msg(expected())),
+    };
+    let name = &fact.atom.name.name;
+    let Some(rel) = run.program().relation(name) else {
+        return Err(Failure::msg(format!(
+            "--why: unknown relation `{name}`; the program's relations are: {}",
+            super::run::relation_names(run)
+        )));
+    };
+    let arity = run.program().relations[rel as usize].arity;
+    if fact.atom.args.len() != arity {
+        return Err(Failure::msg(format!(
+            "--why: `{name}` has {arity} column{}, but `{text}` gives {}",
+            if arity == 1 { "" } else { "s" },
+            fact.atom.args.len()
+        )));
+    }
+    let time = Time::try_from(fact.time)
+        .ok()
+        .filter(|&t| t >= 1 && t <= run.eot())
+        .ok_or_else(|| {
+            Failure::msg(format!(
+                "--why: time {} is outside the run: timesteps are 1..={}",
+                fact.time,
+                run.eot()
+            ))
+        })?;
+    let mut shown = Vec::new();
+    let mut values = Some(Vec::new());
+    for arg in &fact.atom.args {
+        let Arg::Expr(e) = arg else {
+            return Err(Failure::msg(expected()));
+        };
+        let c = fold(e).map_err(|m| Failure::msg(format!("--why: {m} in `{text}`")))?;
+        shown.push(match &c {
+            Const::Int(i) => i.to_string(),
+            Const::Str(s) => format!("\"{s}\""),
+        });
+        // A string the run never interned cannot be in any tuple.
+        let v = match c {
+            Const::Int(i) => Some(Value::Int(i)),
+            Const::Str(s) => run.interner().get(&s).map(Value::Str),
+        };
+        values = values.zip(v).map(|(mut vs, v)| {
+            vs.push(v);
+            vs
+        });
+    }
+    if let Some(id) = values.and_then(|vs| run.find(rel, &vs, time)) {
+        return Ok(id);
+    }
+    let rows = run.relation_at(name, time);
+    let mut msg = format!(
+        "--why: {name}({})@{time} does not hold in this run",
+        shown.join(", ")
+    );
+    if rows.is_empty() {
+        let _ = write!(msg, "; `{name}` is empty at t={time}");
+    } else {
+        let _ = write!(msg, "; `{name}` at t={time} holds:");
+        const SHOWN: usize = 20;
+        for row in rows.iter().take(SHOWN) {
+            let _ = write!(msg, "\n  {}@{time}", run.show_atom(rel, row));
+        }
+        if rows.len() > SHOWN {
+            let _ = write!(msg, "\n  ... and {} more", rows.len() - SHOWN);
+        }
+    }
+    Err(Failure::msg(msg))
+}
+
+enum Const {
+    Int(i64),
+    Str(String),
+}
+
+/// Folds a ground expression the way facts are folded (checked arithmetic).
+fn fold(e: &Expr) -> Result<Const, String> {
+    match e {
+        Expr::Int(i, _) => Ok(Const::Int(*i)),
+        Expr::Str(s, _) => Ok(Const::Str(s.clone())),
+        Expr::Var(v) => Err(format!(
+            "the tuple must be ground, but `{}` is a variable",
+            v.name
+        )),
+        Expr::Wildcard(_) => Err("the tuple must be ground, but `_` is a wildcard".into()),
+        Expr::Bin(l, op, r, _) => {
+            let (Const::Int(a), Const::Int(b)) = (fold(l)?, fold(r)?) else {
+                return Err(format!("arithmetic on a string (`{e}`)"));
+            };
+            let v = match op {
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::Div => a.checked_div(b),
+                BinOp::Rem => a.checked_rem(b),
+            };
+            v.map(Const::Int)
+                .ok_or_else(|| format!("`{e}` overflows or divides by zero"))
+        }
+    }
+}
+
+/// One line of the tree still to print.
+enum Item {
+    Tuple(TupleId),
+    Origin(Origin),
+    Firing(FiringId),
+}
+
+/// The provenance tree of `goal`, indented two spaces per level.
+pub(super) fn tree(run: &Run, goal: TupleId) -> String {
+    let prov = run.provenance();
+    let program = run.program();
+    let mut out = format!("why {}:\n", run.show_tuple(goal));
+    let mut expanded: HashSet<TupleId> = HashSet::new();
+    // Depth-first, children pushed in reverse so that they print in order.
+    let mut stack: Vec<(usize, Item)> = vec![(0, Item::Tuple(goal))];
+    while let Some((depth, item)) = stack.pop() {
+        let pad = "  ".repeat(depth + 1);
+        match item {
+            Item::Tuple(id) => {
+                if !expanded.insert(id) {
+                    let _ = writeln!(out, "{pad}{} ... (see above)", run.show_tuple(id));
+                    continue;
+                }
+                let _ = writeln!(out, "{pad}{}", run.show_tuple(id));
+                for &o in prov.origins(id).iter().rev() {
+                    stack.push((depth + 1, Item::Origin(o)));
+                }
+            }
+            Item::Origin(Origin::Fact(i)) => {
+                let at = program
+                    .facts
+                    .get(i as usize)
+                    .map(|f| {
+                        let (line, col) = program.sources.line_col(f.span);
+                        format!(
+                            "{}:{line}:{col}",
+                            program.sources.path(f.span.file).display()
+                        )
+                    })
+                    .unwrap_or_else(|| "?".into());
+                let _ = writeln!(out, "{pad}fact ({at})");
+            }
+            Item::Origin(Origin::Crash) => {
+                let _ = writeln!(out, "{pad}crash oracle (the run's fault schedule)");
+            }
+            Item::Origin(Origin::Firing(f)) => stack.push((depth, Item::Firing(f))),
+            Item::Origin(Origin::Message(m)) => {
+                let msg = prov.message(m);
+                let fate = match (msg.fate, msg.received) {
+                    (Fate::Delayed(d), Some(r)) => format!("delayed by {d}, delivered at {r}"),
+                    (_, Some(r)) => format!("delivered at {r}"),
+                    (_, None) => "not delivered".to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{pad}message {} -> {} sent at {} ({fate})",
+                    run.node_name(msg.from),
+                    run.node_name(msg.to),
+                    msg.sent
+                );
+                for &f in prov.senders(msg).iter().rev() {
+                    stack.push((depth + 1, Item::Firing(f)));
+                }
+            }
+            Item::Firing(f) => {
+                let firing = prov.firing(f);
+                let rule = &program.rules[firing.rule as usize];
+                let _ = writeln!(out, "{pad}rule {}: {rule}", run.rule_location(firing.rule));
+                let inner = "  ".repeat(depth + 2); // one level below the rule line
+                let vars = run.rule_vars(firing.rule);
+                let binding = prov.binding(firing);
+                if !binding.is_empty() {
+                    let with: Vec<String> = vars
+                        .iter()
+                        .zip(binding)
+                        .map(|(name, &v)| format!("{name} = {}", run.show_value(v)))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "{inner}with {}  (on {} at t={})",
+                        with.join(", "),
+                        run.node_name(firing.location),
+                        firing.time
+                    );
+                } else if rule.head.args.iter().any(|a| matches!(a, Arg::Agg(_))) {
+                    let _ = writeln!(
+                        out,
+                        "{inner}aggregate over every binding of its group  (on {} at t={})",
+                        run.node_name(firing.location),
+                        firing.time
+                    );
+                }
+                for a in prov.absent(firing) {
+                    let args: Vec<String> = prov
+                        .pattern(a)
+                        .iter()
+                        .map(|v| v.map_or_else(|| "_".to_string(), |v| run.show_value(v)))
+                        .collect();
+                    let _ = writeln!(
+                        out,
+                        "{inner}absent: notin {}({})@{}",
+                        program.relations[a.rel as usize].name,
+                        args.join(", "),
+                        a.time
+                    );
+                }
+                for &p in prov.firing_premises(firing).iter().rev() {
+                    stack.push((depth + 1, Item::Tuple(p)));
+                }
+            }
+        }
+    }
+    out
+}

@@ -34,7 +34,7 @@
 //!
 //! # Looking inside
 //!
-//! [`check`] is [`Spec::load`] + [`target_of`] + [`search`]. A [`Target`]
+//! [`check()`] is [`Spec::load`] + [`target_of`] + [`search()`]. A [`Target`]
 //! runs any [`FaultSet`] you build by hand, and [`report`] renders outcomes
 //! as text, JSON or YAML:
 //!
@@ -60,6 +60,7 @@
 //! [`random`] the baseline the benchmark (`ldfi bench`) measures against.
 
 mod api;
+pub mod bench;
 mod error;
 pub mod exhaustive;
 pub mod faults;

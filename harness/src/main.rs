@@ -1,4 +1,4 @@
-//! The `ldfi` command: run, check, hunt (see `ldfi --help`).
+//! The `ldfi` command: run, check, hunt, bench.(see `ldfi --help`).
 mod cli;
 
 fn main() {

@@ -299,7 +299,7 @@ pub(crate) struct Engine<'a> {
     omissions: FxHashSet<(NodeId, NodeId, Time)>,
     delays: FxHashMap<(NodeId, NodeId, Time), u32>,
     /// Messages sent at the current time: `(relation, sender, values) -> id`.
-    sent: FxHashMap<(RelId, NodeId, Box<[Value]>), u32>,
+    sent: hashbrown::HashTable<(u64, u32)>,
 }
 
 impl<'a> Engine<'a> {
@@ -324,9 +324,13 @@ impl<'a> Engine<'a> {
             eot,
             limit: cfg.max_tuples,
             tables,
-            tuples: Vec::new(),
+            tuples: Vec::with_capacity(sh.size_hint().0),
             counts: vec![0; eot as usize + 1],
-            prov: Provenance::default(),
+            prov: {
+                let mut p = Provenance::default();
+                p.reserve(sh.size_hint());
+                p
+            },
             crash_time,
             omissions: cfg.omissions.iter().copied().collect(),
             delays: cfg
@@ -334,7 +338,7 @@ impl<'a> Engine<'a> {
                 .iter()
                 .map(|&(f, to, t, d)| ((f, to, t), d))
                 .collect(),
-            sent: FxHashMap::default(),
+            sent: hashbrown::HashTable::new(),
         }
     }
 
@@ -390,6 +394,11 @@ impl<'a> Engine<'a> {
             }
         }
         self.prov.seal(self.tuples.len());
+        sh.remember_size(
+            self.tuples.len(),
+            self.prov.firings().len(),
+            self.prov.messages().len(),
+        );
         Ok(Run {
             shared: std::sync::Arc::clone(&cfg.shared),
             eot: self.eot,
@@ -482,6 +491,9 @@ impl<'a> Engine<'a> {
         let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
         let limit = self.limit.saturating_mul(8);
         let absent = |env: &Env| -> Result<Vec<AbsentRow>, EvalError> {
+            if rule.negs.is_empty() {
+                return Ok(Vec::new());
+            }
             rule.negs
                 .iter()
                 .map(|n| {
@@ -684,8 +696,18 @@ impl<'a> Engine<'a> {
         from: NodeId,
         vals: &[Value],
     ) -> Result<u32, EvalError> {
-        let key = (rel, from, Box::<[Value]>::from(vals));
-        if let Some(&m) = self.sent.get(&key) {
+        let hash = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = rustc_hash::FxBuildHasher.build_hasher();
+            (rel, from, vals).hash(&mut h);
+            h.finish()
+        };
+        let prov = &self.prov;
+        let same = |&(h, m): &(u64, u32)| {
+            let msg = prov.message(m);
+            h == hash && msg.rel == rel && msg.from == from && prov.message_values(msg) == vals
+        };
+        if let Some(&(_, m)) = self.sent.find(hash, same) {
             return Ok(m);
         }
         let to = self
@@ -711,7 +733,7 @@ impl<'a> Engine<'a> {
             let id = self.insert(a, rel, vals)?;
             self.prov.deliver(m, id);
         }
-        self.sent.insert(key, m);
+        self.sent.insert_unique(hash, (hash, m), |&(h, _)| h);
         Ok(m)
     }
 }

@@ -143,6 +143,9 @@ pub enum EvalError {
 
 /// What every run of one compiled program shares.
 pub(crate) struct Shared {
+    /// Sizes of the last run (tuples, firings, messages): the next run
+    /// reserves that much up front. Affects capacity only, never results.
+    pub size_hint: [std::sync::atomic::AtomicUsize; 3],
     pub program: Program,
     pub interner: Interner,
     pub nodes: Vec<String>,
@@ -160,6 +163,22 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    pub(crate) fn size_hint(&self) -> (usize, usize, usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (
+            self.size_hint[0].load(Relaxed),
+            self.size_hint[1].load(Relaxed),
+            self.size_hint[2].load(Relaxed),
+        )
+    }
+
+    pub(crate) fn remember_size(&self, tuples: usize, firings: usize, messages: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.size_hint[0].store(tuples, Relaxed);
+        self.size_hint[1].store(firings, Relaxed);
+        self.size_hint[2].store(messages, Relaxed);
+    }
+
     pub(crate) fn node_of(&self, v: Value) -> Option<NodeId> {
         match v {
             Value::Str(s) => self.node_of_sym.get(s.0 as usize).copied().flatten(),
@@ -289,6 +308,7 @@ impl Evaluator {
             .ok_or_else(|| EvalError::Config("the program lacks the `crash` relation".into()))?;
         Ok(Evaluator {
             shared: Arc::new(Shared {
+                size_hint: Default::default(),
                 program: program.clone(),
                 interner,
                 nodes: names,

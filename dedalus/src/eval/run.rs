@@ -83,6 +83,17 @@ impl Run {
         &self.faults
     }
 
+    /// Approximate heap bytes held by the run (tables, indexes, provenance).
+    pub fn heap_bytes(&self) -> usize {
+        self.tables
+            .iter()
+            .flatten()
+            .map(Table::heap_bytes)
+            .sum::<usize>()
+            + self.tuples.capacity() * std::mem::size_of::<(RelId, Time, u32)>()
+            + self.prov.heap_bytes()
+    }
+
     /// The provenance store.
     pub fn provenance(&self) -> &Provenance {
         &self.prov

@@ -78,6 +78,25 @@ impl Table {
         self.ids[row as usize]
     }
 
+    /// Approximate heap bytes held (rows, ids, hash set, indexes).
+    pub(crate) fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.vals.capacity() * size_of::<Value>()
+            + self.ids.capacity() * size_of::<TupleId>()
+            + self.set.capacity() * size_of::<(u64, u32)>()
+            + self
+                .indexes
+                .iter()
+                .map(|i| {
+                    i.buckets.capacity() * size_of::<Bucket>()
+                        + i.buckets
+                            .iter()
+                            .map(|b| b.rows.capacity() * 4)
+                            .sum::<usize>()
+                })
+                .sum::<usize>()
+    }
+
     /// The row holding `values`, if any.
     pub(crate) fn find(&self, values: &[Value]) -> Option<u32> {
         let h = hash_cols(values.iter().copied());

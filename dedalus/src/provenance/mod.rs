@@ -245,6 +245,19 @@ impl Provenance {
             .collect()
     }
 
+    /// Approximate heap bytes held by the store.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.starts.capacity() * 4
+            + self.origins.capacity() * size_of::<Origin>()
+            + self.firings.capacity() * size_of::<Firing>()
+            + self.messages.capacity() * size_of::<Message>()
+            + self.values.capacity() * size_of::<Value>()
+            + self.tuple_ids.capacity() * 4
+            + self.absents.capacity() * size_of::<Absent>()
+            + self.patterns.capacity() * size_of::<Option<Value>>()
+    }
+
     // ---- recording (used by the evaluator) ----
 
     /// Records that `tuple` holds because of `origin`.
@@ -329,23 +342,57 @@ impl Provenance {
         self.add_origin(tuple, Origin::Message(m));
     }
 
+    /// Reserves room for a run of about the given sizes (tuples, firings,
+    /// messages), to avoid regrowing the arenas.
+    pub(crate) fn reserve(&mut self, (tuples, firings, messages): (usize, usize, usize)) {
+        self.pending_origins.reserve(tuples + firings);
+        self.firings.reserve(firings);
+        self.values.reserve(firings * 3 + messages * 2);
+        self.tuple_ids.reserve(firings * 2 + messages);
+        self.messages.reserve(messages);
+        self.pending_senders.reserve(messages);
+    }
+
     /// Groups the recorded origins per tuple and senders per message, once
     /// evaluation is over and `tuples` tuples exist.
     pub(crate) fn seal(&mut self, tuples: usize) {
-        let mut pending = std::mem::take(&mut self.pending_origins);
-        pending.sort_unstable();
-        pending.dedup();
-        self.starts = Vec::with_capacity(tuples + 1);
-        self.origins = Vec::with_capacity(pending.len());
-        let mut i = 0;
-        for t in 0..tuples as TupleId {
-            self.starts.push(self.origins.len() as u32);
-            while i < pending.len() && pending[i].0 == t {
-                self.origins.push(pending[i].1);
-                i += 1;
+        // Counting sort by tuple (origins arrive nearly in order), then sort
+        // each tuple's few origins.
+        let pending = std::mem::take(&mut self.pending_origins);
+        let mut starts = vec![0u32; tuples + 1];
+        for &(t, _) in &pending {
+            starts[t as usize + 1] += 1;
+        }
+        for i in 0..tuples {
+            starts[i + 1] += starts[i];
+        }
+        let mut next = starts.clone();
+        let mut origins = vec![Origin::Crash; pending.len()];
+        for (t, o) in pending {
+            origins[next[t as usize] as usize] = o;
+            next[t as usize] += 1;
+        }
+        // Deduplicate within each tuple's slice, compacting in place.
+        let mut w = 0usize;
+        for t in 0..tuples {
+            let (a, b) = (starts[t] as usize, starts[t + 1] as usize);
+            starts[t] = w as u32;
+            let slice = &mut origins[a..b];
+            slice.sort_unstable();
+            let mut last = None;
+            for i in a..b {
+                let o = origins[i];
+                if last != Some(o) {
+                    origins[w] = o;
+                    w += 1;
+                    last = Some(o);
+                }
             }
         }
-        self.starts.push(self.origins.len() as u32);
+        starts[tuples] = w as u32;
+        origins.truncate(w);
+        self.starts = starts;
+        self.origins = origins;
         let mut senders = std::mem::take(&mut self.pending_senders);
         senders.sort_unstable();
         let mut i = 0;

@@ -1,8 +1,12 @@
-//! Property tests: the semi-naive engine against a naive oracle, provenance
-//! soundness and completeness, and message fates against the fault schedule,
-//! on random stratified programs and schedules ([`generator`]); aggregates
-//! against a direct computation.
+//! Property tests on random stratified programs, facts and fault schedules
+//! ([`generator`]): the semi-naive engine against a naive oracle ([`naive`]),
+//! provenance soundness and completeness, message fates against the
+//! schedule; aggregates against a direct computation ([`aggregates`]).
+//!
+//! Case counts are modest so that the module runs in a few seconds; set
+//! `PROPTEST_CASES` (e.g. 40000) for a deeper search.
 
+mod aggregates;
 mod generator;
 mod naive;
 
@@ -22,9 +26,12 @@ use naive::{Env, Msg, Row, V};
 
 // ---------------------------------------------------------------- helpers
 
+/// `cases` cases, or `PROPTEST_CASES` if set (for a deeper search); no
+/// regression files.
 fn config(cases: u32) -> Config {
+    let env = std::env::var("PROPTEST_CASES").ok();
     Config {
-        cases,
+        cases: env.and_then(|n| n.parse().ok()).unwrap_or(cases),
         failure_persistence: None,
         ..Config::default()
     }
@@ -211,7 +218,11 @@ fn check_soundness(_: &Case, run: &Run) -> Result<(), TestCaseError> {
             Literal::Cmp(_) => unreachable!("checked programs start with an atom"),
         };
         prop_assert_eq!(&loc, &node_v(run, f.location));
-        // Conclusion: the head under the binding, at the right time.
+        // Conclusion: the head under the binding, at the right time (rules
+        // with `@next`/`@async` heads are not evaluated at EOT).
+        if rule.time != HeadTime::Now {
+            prop_assert!(f.time < run.eot(), "{:?} fired at EOT", rule.time);
+        }
         let head = naive::head(rule, &env);
         let head_rel = run.program().relation(&rule.head.name.name).unwrap();
         match (rule.time, f.conclusion) {
@@ -334,12 +345,16 @@ fn check_fates(case: &Case, run: &Run) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(config(256))]
+    #![proptest_config(config(1000))]
 
     #[test]
     fn semi_naive_agrees_with_naive(case in generator::case()) {
         property(case, check_against_naive)?;
     }
+}
+
+proptest! {
+    #![proptest_config(config(500))]
 
     #[test]
     fn provenance_is_sound(case in generator::case()) {
@@ -384,7 +399,7 @@ fn generated_programs_mostly_check_and_do_things() {
     );
     assert!(ok >= 160, "only {ok} of 200 generated programs check");
     assert!(
-        fire >= 100 && neg >= 60 && sent >= 50 && hit >= 25,
+        fire >= 100 && neg >= 60 && sent >= 50 && hit >= 20,
         "the generator has gone dull"
     );
 }

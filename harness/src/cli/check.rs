@@ -53,7 +53,7 @@ pub(super) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Write each counterexample as YAML to reports/<name>-counterexample.yaml.
+    /// Write each counterexample as YAML to reports/NAME-counterexample.yaml (NAME: the spec or first file).
     #[arg(long)]
     save: bool,
 }

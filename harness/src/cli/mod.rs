@@ -8,6 +8,7 @@
 //! Exit codes: 0 success (or the spec's expectation met), 1 a counterexample
 //! (or an expectation not met), 2 an error or an inconclusive search.
 
+mod bench;
 mod check;
 mod hunt;
 mod run;
@@ -69,6 +70,9 @@ enum Command {
     /// Check every spec file in a directory and summarise the verdicts.
     #[command(after_long_help = hunt::EXAMPLES)]
     Hunt(hunt::HuntArgs),
+    /// Measure evaluation speed and search cost; write reports/bench.md.
+    #[command(after_long_help = bench::EXAMPLES)]
+    Bench(bench::BenchArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -301,6 +305,7 @@ pub fn main() -> i32 {
         Command::Run(args) => run::main(&args),
         Command::Check(args) => check::main(&args),
         Command::Hunt(args) => hunt::main(&args),
+        Command::Bench(args) => bench::main(&args),
     };
     match result {
         Ok(code) => code,

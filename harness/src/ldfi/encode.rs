@@ -25,7 +25,7 @@ use dedalus::value::Value;
 use z3::ast::Bool;
 use z3::{SatResult, Solver};
 
-use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage};
+use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
 use crate::faults::{Fault, FaultSet, FaultSpace};
 
 /// The fault variables of one formula, created on first use.
@@ -118,6 +118,9 @@ pub(crate) struct Encoder<'a> {
     reach: &'a [Vec<bool>],
     /// Each node's name as a value.
     nodes: Vec<Value>,
+    refutations: &'a Refutations,
+    /// Atoms whose negative support this formula used.
+    pub watched: Vec<AbsentAtom>,
     vars: Vars,
     memo: HashMap<(KeyId, bool), Bool>,
     on_stack: HashMap<(KeyId, bool), ()>,
@@ -130,10 +133,13 @@ impl<'a> Encoder<'a> {
         program: &Program,
         reach: &'a [Vec<bool>],
         nodes: Vec<Value>,
+        refutations: &'a Refutations,
     ) -> Self {
         Encoder {
             g,
             nodes,
+            refutations,
+            watched: Vec::new(),
             space,
             crash_rel: program.relation(dedalus::program::CRASH),
             reach,
@@ -258,12 +264,15 @@ impl<'a> Encoder<'a> {
             // atom may make it appear. Any destination, not only the node
             // that checked it: specifications read other nodes' state (the
             // §9 example's `missing_log` at c appears when b loses a message).
+            // Runs refute suspects (see `Refutations`).
+            self.watched.push(a.clone());
             let candidates: Vec<u32> = (0..self.g.messages.len() as u32)
                 .filter(|&m| {
                     let msg = &self.g.messages[m as usize];
                     msg.from != msg.to
                         && msg.sent < a.time
                         && self.reach[a.rel as usize][msg.rel as usize]
+                        && !self.refutations.refuted(a, m)
                 })
                 .collect();
             for m in candidates {

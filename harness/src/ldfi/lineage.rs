@@ -30,7 +30,7 @@ pub(crate) enum GOrigin {
 }
 
 /// A negated atom a firing checked absent.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) struct AbsentAtom {
     pub rel: RelId,
     pub time: Time,
@@ -278,4 +278,64 @@ impl Lineage {
         }
         g
     }
+}
+
+/// Negative-support hypotheses refuted by runs: `(atom, message)` means a run
+/// disturbed the message and the atom still did not appear, so the message
+/// alone is no longer suspected of creating it. Without this, "any disturbed
+/// message might create it" never weakens, and the search enumerates ever
+/// larger combinations of irrelevant faults.
+#[derive(Default)]
+pub(crate) struct Refutations {
+    refuted: std::collections::HashSet<(AbsentAtom, u32)>,
+    /// Atoms whose negative support the formula used.
+    pub watched: std::collections::BTreeSet<AbsentAtom>,
+}
+
+impl Refutations {
+    /// Whether `msg` is no longer suspected of creating `atom`.
+    pub fn refuted(&self, atom: &AbsentAtom, msg: u32) -> bool {
+        self.refuted.contains(&(atom.clone(), msg))
+    }
+
+    /// Learns from a run under `faults`.
+    pub fn learn(
+        &mut self,
+        g: &Lineage,
+        reach: &[Vec<bool>],
+        run: &Run,
+        faults: &crate::faults::FaultSet,
+    ) {
+        for atom in &self.watched {
+            let appeared = run.rows(atom.rel, atom.time).any(|r| {
+                atom.pattern
+                    .iter()
+                    .zip(r.values.iter())
+                    .all(|(p, v)| p.is_none_or(|p| p == *v))
+            });
+            if appeared {
+                continue;
+            }
+            for (m, msg) in g.messages.iter().enumerate() {
+                if msg.from != msg.to
+                    && msg.sent < atom.time
+                    && reach[atom.rel as usize][msg.rel as usize]
+                    && disturbs(faults, msg)
+                {
+                    self.refuted.insert((atom.clone(), m as u32));
+                }
+            }
+        }
+    }
+}
+
+/// Whether `faults` stop or delay `msg`.
+pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &GMessage) -> bool {
+    use crate::faults::Fault;
+    faults.iter().any(|f| match *f {
+        Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
+            (from, to, time) == (msg.from, msg.to, msg.sent)
+        }
+        Fault::Crash { node, time } => node == msg.from && time <= msg.sent,
+    })
 }

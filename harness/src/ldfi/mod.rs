@@ -34,10 +34,20 @@ use crate::target::Target;
 use crate::{Error, Outcome};
 
 use encode::{Encoder, minimal_sets, reachability};
-use lineage::Lineage;
+use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
 const BATCH: usize = 8;
+
+/// What stays the same during one search.
+struct Context<'a> {
+    target: &'a Target,
+    reach: Vec<Vec<bool>>,
+    nodes: Vec<Value>,
+    pre: dedalus::RelId,
+    post: dedalus::RelId,
+    blockers: Vec<dedalus::RelId>,
+}
 
 /// Searches `target`'s fault space lineage-first.
 pub fn search(
@@ -49,30 +59,35 @@ pub fn search(
     let mut s = Searcher::new(target, "ldfi", budget, start);
     let program = target.evaluator().program();
     let reach = reachability(program);
-    let nodes: Vec<Value> = target
-        .space
-        .nodes
-        .iter()
-        .map(|n| {
-            Value::Str(
-                target
-                    .evaluator()
-                    .interner()
-                    .get(n)
-                    .expect("node names are interned"),
-            )
-        })
-        .collect();
     let pre = program
         .relation("pre")
         .expect("targets have a specification");
-    let post = program
-        .relation("post")
-        .expect("targets have a specification");
-    let eot = target.space.eot;
-    let blockers = encode::blockers(program, &reach, pre);
+    let cx = Context {
+        target,
+        nodes: target
+            .space
+            .nodes
+            .iter()
+            .map(|n| {
+                Value::Str(
+                    target
+                        .evaluator()
+                        .interner()
+                        .get(n)
+                        .expect("node names are interned"),
+                )
+            })
+            .collect(),
+        pre,
+        post: program
+            .relation("post")
+            .expect("targets have a specification"),
+        blockers: encode::blockers(program, &reach, pre),
+        reach,
+    };
 
     let mut lineage = Lineage::default();
+    let mut refutations = Refutations::default();
     let mut tried: BTreeSet<FaultSet> = BTreeSet::new();
     let none = FaultSet::none();
     tried.insert(none.clone());
@@ -85,62 +100,8 @@ pub fn search(
             return s.inconclusive(reason, progress);
         }
         progress(&s.progress());
-        let candidates = z3::with_z3_config(&z3::Config::new(), || {
-            let mut enc = Encoder::new(&lineage, &target.space, program, &reach, nodes.clone());
-            let goals: Vec<(Bool, Bool)> = lineage
-                .keys_of(pre, eot)
-                .iter()
-                .filter_map(|&p| {
-                    let values = &lineage.key_data[p as usize].2;
-                    let q = lineage.key(post, eot, values)?;
-                    Some((enc.holds(p, true), enc.holds(q, false).not()))
-                })
-                .collect();
-            if std::env::var_os("LDFI_DEBUG").is_some() {
-                for (p, q) in &goals {
-                    eprintln!(
-                        "goal: pre {} / not post {}",
-                        p.to_string()
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                        q.to_string()
-                            .split_whitespace()
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
-                }
-            }
-            // Non-vacuous breaks first; then the ones that may also lose `pre`.
-            let first = Bool::or(
-                &goals
-                    .iter()
-                    .map(|(p, q)| Bool::and(&[p.clone(), q.clone()]))
-                    .collect::<Vec<_>>(),
-            );
-            let sets = minimal_sets(&mut enc, &first, &tried, BATCH);
-            if !sets.is_empty() {
-                return sets;
-            }
-            let vacuous = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
-            let sets = minimal_sets(&mut enc, &vacuous, &tried, BATCH);
-            if !sets.is_empty() {
-                return sets;
-            }
-            let g = &lineage;
-            let present: Vec<u32> = blockers
-                .iter()
-                .flat_map(|&rel| (1..=eot).flat_map(move |t| g.keys_of(rel, t).iter().copied()))
-                .collect();
-            let unblock: Vec<Bool> = present
-                .into_iter()
-                .map(|k| enc.holds(k, false).not())
-                .collect();
-            minimal_sets(&mut enc, &Bool::or(&unblock), &tried, BATCH)
-        });
-        if std::env::var_os("LDFI_DEBUG").is_some() {
-            eprintln!("candidates: {candidates:?}");
-        }
+        let (candidates, watched) = propose(&cx, &lineage, &refutations, &tried);
+        refutations.watched.extend(watched);
         let mut batch = Vec::new();
         for set in candidates {
             let norm = set.normalized();
@@ -158,9 +119,70 @@ pub fn search(
         let runs: Vec<Result<dedalus::eval::Run, Error>> =
             batch.par_iter().map(|f| target.run(f)).collect();
         for (faults, run) in batch.into_iter().zip(runs) {
-            if s.record(faults, run?, &mut |r| lineage.learn(r))? {
+            let stop = s.record(faults.clone(), run?, &mut |r| {
+                lineage.learn(r);
+                refutations.learn(&lineage, &cx.reach, r, &faults);
+            })?;
+            if stop {
                 return s.finish(progress);
             }
         }
     }
+}
+
+/// The next fault sets to run, by phase (see the module docs), and the
+/// negated atoms whose negative support the formulas used.
+fn propose(
+    cx: &Context<'_>,
+    lineage: &Lineage,
+    refutations: &Refutations,
+    tried: &BTreeSet<FaultSet>,
+) -> (Vec<FaultSet>, Vec<lineage::AbsentAtom>) {
+    let program = cx.target.evaluator().program();
+    let eot = cx.target.space.eot;
+    // A fresh z3 context per round: the answer depends only on this round's formula.
+    z3::with_z3_config(&z3::Config::new(), || {
+        let mut enc = Encoder::new(
+            lineage,
+            &cx.target.space,
+            program,
+            &cx.reach,
+            cx.nodes.clone(),
+            refutations,
+        );
+        let goals: Vec<(Bool, Bool)> = lineage
+            .keys_of(cx.pre, eot)
+            .iter()
+            .filter_map(|&p| {
+                let q = lineage.key(cx.post, eot, &lineage.key_data[p as usize].2)?;
+                Some((enc.holds(p, true), enc.holds(q, false).not()))
+            })
+            .collect();
+        let violation = Bool::or(
+            &goals
+                .iter()
+                .map(|(p, q)| Bool::and(&[p.clone(), q.clone()]))
+                .collect::<Vec<_>>(),
+        );
+        let mut sets = minimal_sets(&mut enc, &violation, tried, BATCH);
+        if sets.is_empty() {
+            let vacuous = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
+            sets = minimal_sets(&mut enc, &vacuous, tried, BATCH);
+        }
+        if sets.is_empty() {
+            let present: Vec<u32> = cx
+                .blockers
+                .iter()
+                .flat_map(|&rel| {
+                    (1..=eot).flat_map(move |t| lineage.keys_of(rel, t).iter().copied())
+                })
+                .collect();
+            let unblock: Vec<Bool> = present
+                .into_iter()
+                .map(|k| enc.holds(k, false).not())
+                .collect();
+            sets = minimal_sets(&mut enc, &Bool::or(&unblock), tried, BATCH);
+        }
+        (sets, std::mem::take(&mut enc.watched))
+    })
 }

@@ -75,3 +75,48 @@ fn debug_spec() {
     let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
     eprintln!("{}", harness::report::text(&o));
 }
+
+#[test]
+#[ignore]
+fn survey() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    for path in harness::spec_files(&dir).unwrap() {
+        if path.to_string_lossy().contains("_small") {
+            continue;
+        }
+        let spec = harness::Spec::load(&path).unwrap();
+        let Ok(t) = harness::target_of(&spec) else {
+            eprintln!("{}: load error", path.display());
+            continue;
+        };
+        let budget = Budget {
+            max_runs: Some(3000),
+            timeout: Some(std::time::Duration::from_secs(60)),
+            all: false,
+        };
+        let o = harness::search(&t, Strategy::Ldfi, &budget, &mut |_| {}).unwrap();
+        eprintln!(
+            "{:40} expect {:9} got {:12} runs {:5} vacuous {:5} {:6} ms  {}",
+            path.file_name().unwrap().to_string_lossy(),
+            spec.expect.map_or("-", |e| e.name()),
+            o.verdict.name(),
+            o.runs,
+            o.vacuous,
+            o.elapsed.as_millis(),
+            t.space.combinations()
+        );
+    }
+}
+
+#[test]
+#[ignore]
+fn relay50_loop() {
+    let src = harness::bench::relay_program(50);
+    let program = dedalus::load_str("r.ded", &src).unwrap();
+    let nodes: Vec<String> = (0..50).map(|i| format!("n{i}")).collect();
+    let ev = dedalus::eval::Evaluator::new(&program, &nodes).unwrap();
+    let cfg = dedalus::eval::RunConfig::new(20);
+    for _ in 0..30 {
+        std::hint::black_box(ev.run(&cfg).unwrap());
+    }
+}

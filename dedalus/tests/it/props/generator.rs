@@ -4,7 +4,10 @@
 //! into source text that is safe and stratified by construction: every
 //! relation has a *level*, a deductive rule reads positively only relations of
 //! its head's level or lower and negates only strictly lower ones (or
-//! `crash`); `@next`/`@async` rules read anything.
+//! `crash`); `@next`/`@async` rules read anything. Every program also has
+//! `node(N, M)` (all pairs of distinct nodes, for broadcasts) and `num(N, I)`
+//! (integers 0..=2 per node: the only binder of `I`, the one variable that
+//! arithmetic and order comparisons use), both persisted.
 
 use std::fmt;
 
@@ -15,7 +18,7 @@ use proptest::prelude::*;
 /// The run's nodes.
 pub const NODES: [&str; 3] = ["a", "b", "c"];
 /// Variables for first columns (mostly the location `N`) and for others.
-const VARS0: [&str; 6] = ["N", "N", "N", "M", "M", "X"];
+const VARS0: [&str; 7] = ["N", "N", "N", "N", "M", "M", "X"];
 const VARS1: [&str; 5] = ["X", "Y", "M", "X", "N"];
 const VARS: [&str; 4] = ["N", "M", "X", "Y"];
 /// Constants for first columns: mostly nodes, sometimes not (`"z"`).
@@ -25,7 +28,7 @@ const NODE_CONSTS: [&str; 7] = [
 /// Node constants in rule bodies (a non-node there would only block the rule).
 const NODES_IN_RULES: [&str; 3] = ["\"a\"", "\"b\"", "\"c\""];
 /// Constants for other columns: strings and integers.
-const VALS: [&str; 6] = ["\"a\"", "\"b\"", "\"c\"", "\"x\"", "1", "2"];
+const VALS: [&str; 4] = ["\"a\"", "\"b\"", "\"x\"", "1"];
 
 /// One generated run: program text, bounds and fault schedule.
 #[derive(Clone)]
@@ -71,6 +74,7 @@ impl fmt::Debug for Case {
 /// `(relation choice, argument bytes, @N choice)`.
 type RawAtom = (u8, [u8; 3], u8);
 
+/// The bytes one rule is built from ([`build_rule`]).
 #[derive(Clone, Debug)]
 pub struct RawRule {
     head: u8,
@@ -80,6 +84,7 @@ pub struct RawRule {
     cmps: Vec<(u8, u8, bool)>,
     head_args: [u8; 3],
     neg_first: bool,
+    arith: [u8; 3],
 }
 
 /// `(arity, level, has a persistence rule)` per relation.
@@ -90,15 +95,16 @@ pub type RawFact = (u8, [u8; 3], u32);
 fn raw_rule() -> impl Strategy<Value = RawRule> {
     (
         any::<u8>(),
-        0..4u8,
+        0..5u8,
         prop_oneof![2 => vec(any::<RawAtom>(), 1..=2), 1 => vec(any::<RawAtom>(), 3)],
         vec(any::<RawAtom>(), 0..=2),
         vec(any::<(u8, u8, bool)>(), 0..=1),
         any::<[u8; 3]>(),
         any::<bool>(),
+        any::<[u8; 3]>(),
     )
         .prop_map(
-            |(head, kind, pos, neg, cmps, head_args, neg_first)| RawRule {
+            |(head, kind, pos, neg, cmps, head_args, neg_first, arith)| RawRule {
                 head,
                 kind,
                 pos,
@@ -106,6 +112,7 @@ fn raw_rule() -> impl Strategy<Value = RawRule> {
                 cmps,
                 head_args,
                 neg_first,
+                arith,
             },
         )
 }
@@ -221,8 +228,8 @@ fn pos_term(b: u8, col: usize, loc: bool) -> &'static str {
         (0, 0..=7) => pick(&VARS0, hi),
         (0, 8) => pick(&NODES_IN_RULES, hi),
         (_, 0..=6) => pick(&VARS1, hi),
-        (_, 7..=8) => pick(&VALS, hi),
-        _ if loc && hi % 4 != 0 => pick(&VARS0, hi),
+        (_, 7 | 8) => pick(&VALS, hi),
+        _ if loc && !hi.is_multiple_of(4) => pick(&VARS0, hi),
         _ => "_",
     }
 }
@@ -231,8 +238,8 @@ fn pos_term(b: u8, col: usize, loc: bool) -> &'static str {
 fn bound_term<'a>(b: u8, bound: &[&'a str], col: usize, wild: bool) -> &'a str {
     let hi = b / 10;
     match b % 10 {
-        0..=5 if !bound.is_empty() => pick(bound, hi),
-        8..=9 if wild => "_",
+        0..=6 if !bound.is_empty() => pick(bound, hi),
+        9 if wild => "_",
         _ if col == 0 => pick(&NODES_IN_RULES, hi),
         _ => pick(&VALS, hi),
     }
@@ -284,7 +291,7 @@ fn build_rule(rels: &[RawRel], raw: &RawRule) -> String {
         for (c, &b) in args.iter().enumerate().take(rel.arity) {
             let mut term = pos_term(b, c, i == 0 && c == 0);
             // A variable repeated within an atom is an equality: keep it rare.
-            if terms.contains(&term) && b % 4 != 0 {
+            if terms.contains(&term) && !b.is_multiple_of(4) {
                 term = VARS1.iter().find(|v| !terms.contains(v)).unwrap();
             }
             terms.push(term);
@@ -297,7 +304,7 @@ fn build_rule(rels: &[RawRel], raw: &RawRule) -> String {
         }
         pos.push(format!("{}{}", atom(rel, &args), at(t)));
     }
-    if raw.kind == 3 && raw.head_args[2] % 4 != 0 {
+    if raw.kind >= 3 && !raw.head_args[2].is_multiple_of(4) {
         // A broadcast-like message: to every other node.
         pos.push("node(N, M)".to_string());
         for v in ["N", "M"] {
@@ -307,7 +314,8 @@ fn build_rule(rels: &[RawRel], raw: &RawRule) -> String {
         }
     }
 
-    let mut negs = Vec::new();
+    let arith = arithmetic(raw, &readable, &negatable, &mut pos, &mut bound);
+    let mut negs: Vec<(String, bool)> = arith.negs.into_iter().map(|n| (n, false)).collect();
     for &(r, args, t) in &raw.neg {
         let rel = if r >= 200 || negatable.is_empty() {
             RelChoice::CRASH
@@ -329,8 +337,16 @@ fn build_rule(rels: &[RawRel], raw: &RawRule) -> String {
             let l = pick(&bound, raw_l);
             let others: Vec<&str> = bound.iter().copied().filter(|&v| v != l).collect();
             let r = bound_term(r, &others, 1, false);
-            format!("{l} {} {r}", if eq && raw_l % 2 == 0 { "==" } else { "!=" })
-        });
+            format!(
+                "{l} {} {r}",
+                if eq && raw_l.is_multiple_of(2) {
+                    "=="
+                } else {
+                    "!="
+                }
+            )
+        })
+        .chain(arith.cmps);
 
     let mut body: Vec<String> = Vec::new();
     if raw.neg_first && negs.first().is_some_and(|n| n.1) {
@@ -342,21 +358,93 @@ fn build_rule(rels: &[RawRel], raw: &RawRule) -> String {
 
     // The head's first column: mostly the location `N` (the destination `M`
     // for `@async`); others mostly bound variables.
-    let first = if raw.kind == 3 { "M" } else { "N" };
-    let head: Vec<&str> = (0..rels[h].0)
+    let first = if raw.kind >= 3 { "M" } else { "N" };
+    let mut head: Vec<&str> = (0..rels[h].0)
         .map(|c| match raw.head_args[c] {
-            b if c == 0 && b % 3 != 0 && bound.contains(&first) => first,
-            b if !bound.is_empty() && b % (4 + u8::from(c == 0)) != 0 => pick(&bound, b / 5),
+            b if c == 0 && !b.is_multiple_of(3) && bound.contains(&first) => first,
+            b if !bound.is_empty() && !b.is_multiple_of(4 + u8::from(c == 0)) => {
+                pick(&bound, b / 5)
+            }
             b if c == 0 => pick(&NODE_CONSTS, b / 5),
             b => pick(&VALS, b / 5),
         })
         .collect();
+    if let (Some(e), 2..) = (arith.head, head.len()) {
+        let c = 1 + raw.head_args[1] as usize % (head.len() - 1);
+        head[c] = e;
+    }
     format!("{}{kind} :- {};", atom(choice(h), &head), body.join(", "))
+}
+
+/// What [`arithmetic`] adds to a rule besides positive atoms.
+#[derive(Default)]
+struct Arith {
+    cmps: Vec<String>,
+    negs: Vec<String>,
+    head: Option<&'static str>,
+}
+
+/// Maybe binds the integer variable `I` by `num(N, I)` (nothing else binds
+/// `I`, so arithmetic on it never fails) and uses it: in comparisons, in an
+/// argument of a positive atom (perhaps before `num`), of a negated atom,
+/// of the head.
+fn arithmetic(
+    raw: &RawRule,
+    readable: &[RelChoice],
+    negatable: &[RelChoice],
+    pos: &mut Vec<String>,
+    bound: &mut Vec<&str>,
+) -> Arith {
+    let mut out = Arith::default();
+    if raw.arith[0] % 2 == 1 {
+        return out;
+    }
+    pos.push("num(N, I)".into());
+    for v in ["N", "I"] {
+        if !bound.contains(&v) {
+            bound.push(v);
+        }
+    }
+    let wide = |rels: &[RelChoice]| {
+        rels.iter()
+            .copied()
+            .filter(|r| r.arity > 1)
+            .collect::<Vec<_>>()
+    };
+    let (readable, negatable) = (wide(readable), wide(negatable));
+    let with = |rel: RelChoice, e: &str| {
+        let mut args = vec!["N", e, "_"];
+        args.truncate(rel.arity);
+        atom(rel, &args)
+    };
+    for &u in &raw.arith[1..] {
+        let e = pick(&["I + 1", "I * 2 - 1", "(I + 2) / 2", "I % 2"], u / 8);
+        match u % 8 {
+            0 => {
+                let op = pick(&["<", "<=", ">", ">="], u / 8);
+                out.cmps.push(format!("I {op} {}", u / 32 % 3));
+            }
+            1 => out.cmps.push(format!("{e} != {}", pick(bound, u / 3))),
+            2 | 3 => out.head = Some(e),
+            4 | 5 if !readable.is_empty() => {
+                let at = (u / 16) as usize % pos.len();
+                pos.insert(at, with(pick(&readable, u / 3), e));
+            }
+            6 if !negatable.is_empty() => out
+                .negs
+                .push(format!("notin {}", with(pick(&negatable, u / 3), e))),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// The program text: persistence rules, generated rules, facts.
 pub fn build_program(rels: &[RawRel], rules: &[RawRule], facts: &[RawFact]) -> String {
-    let mut out = String::from("node(N, M)@next :- node(N, M);\n");
+    let mut out = String::from("node(N, M)@next :- node(N, M);\nnum(N, I)@next :- num(N, I);\n");
+    for n in NODES {
+        out += &format!("num(\"{n}\", 0)@1; num(\"{n}\", 1)@1; num(\"{n}\", 2)@1;\n");
+    }
     for n in NODES {
         for m in NODES.iter().filter(|&&m| m != n) {
             out += &format!("node(\"{n}\", \"{m}\")@1;\n");
@@ -380,7 +468,7 @@ pub fn build_program(rels: &[RawRel], rules: &[RawRule], facts: &[RawFact]) -> S
                 _ => pick(&VALS, args[c]),
             })
             .collect();
-        let t = if t < 5 { 1 } else { t - 3 };
+        let t = if t < 6 { 1 } else { t - 4 };
         out += &format!("p{r}({})@{t};\n", vals.join(", "));
     }
     out

@@ -149,15 +149,26 @@ fn bindings(rule: &Rule, past: &[Tables], cur: &Tables, t: u32, nodes: &[&str]) 
         };
         tables.get(&a.atom.name.name).unwrap_or(&empty)
     };
-    let first_positive = matches!(&rule.body[0], Literal::Atom(a) if !a.negated);
+    let first = match &rule.body[0] {
+        Literal::Atom(a) if !a.negated => Some(a),
+        _ => None,
+    };
+    // Atoms with arithmetic last, when their variables are bound.
+    let mut positive: Vec<&BodyAtom> = atoms(rule, false).collect();
+    positive.sort_by_key(|a| {
+        a.atom
+            .args
+            .iter()
+            .any(|x| matches!(x, Arg::Expr(Expr::Bin(..))))
+    });
     let mut envs = vec![Env::new()];
-    for (i, a) in atoms(rule, false).enumerate() {
+    for a in positive {
         let mut next = Vec::new();
         for env in &envs {
             for row in read(a) {
                 let mut e = env.clone();
                 if unify(&a.atom.args, row, &mut e) {
-                    if i == 0 && first_positive {
+                    if first.is_some_and(|f| std::ptr::eq(f, a)) {
                         e.insert(LOC.into(), row[0].clone());
                     }
                     next.push(e);
@@ -167,7 +178,7 @@ fn bindings(rule: &Rule, past: &[Tables], cur: &Tables, t: u32, nodes: &[&str]) 
         envs = next;
     }
     envs.retain_mut(|e| {
-        if !first_positive {
+        if first.is_none() {
             let Literal::Atom(a) = &rule.body[0] else {
                 unreachable!()
             };

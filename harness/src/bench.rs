@@ -1,0 +1,336 @@
+//! Benchmarks behind `ldfi bench`: how fast one run is evaluated, and how
+//! LDFI compares with the random baseline and with the published Molly
+//! figures (Alvaro et al., SIGMOD 2015) on the corpus.
+//!
+//! Timings are medians of repeated measurements on this machine; they are
+//! reported, never asserted (tests stay free of timing).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use dedalus::eval::{Evaluator, RunConfig};
+
+use crate::search::Budget;
+use crate::spec::Spec;
+use crate::{Error, Strategy, Verdict};
+
+/// One evaluation benchmark row.
+#[derive(Clone, Debug)]
+pub struct EvalRow {
+    /// What ran.
+    pub name: String,
+    /// Nodes.
+    pub nodes: usize,
+    /// End of time.
+    pub eot: u32,
+    /// Median time of one failure-free run, provenance on.
+    pub median: Duration,
+    /// Tuples, firings and messages of the run.
+    pub sizes: (usize, usize, usize),
+    /// Approximate heap bytes the run holds.
+    pub heap_bytes: usize,
+    /// The target this row is measured against.
+    pub target: Duration,
+}
+
+fn median_of(mut f: impl FnMut(), budget: Duration, max_iters: usize) -> Duration {
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 5 || (start.elapsed() < budget && samples.len() < max_iters) {
+        let t = Instant::now();
+        f();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+/// Relay broadcast on `n` nodes: every node that logs re-sends to every other
+/// node at every step (a stress case for joins: n·(n-1) messages per step).
+pub fn relay_program(n: usize) -> String {
+    let mut src = String::from(
+        "node(N, M)@next :- node(N, M);\nlog(N, P)@next :- log(N, P);\nlog(N, P) :- bcast(N, P);\n\
+         log(M, P)@async :- log(N, P), node(N, M);\n",
+    );
+    for i in 0..n {
+        for j in 0..n {
+            if i != j {
+                let _ = writeln!(src, "node(\"n{i}\", \"n{j}\")@1;");
+            }
+        }
+    }
+    src.push_str("bcast(\"n0\", \"data\")@1;\n");
+    src
+}
+
+fn eval_row(
+    name: &str,
+    program: &dedalus::Program,
+    nodes: &[String],
+    eot: u32,
+    target: Duration,
+    quick: bool,
+) -> Result<EvalRow, Error> {
+    let ev = Evaluator::new(program, nodes)?;
+    let cfg = RunConfig::new(eot);
+    let run = ev.run(&cfg)?;
+    let sizes = (
+        run.tuple_count(),
+        run.provenance().firings().len(),
+        run.messages().len(),
+    );
+    let heap_bytes = run.heap_bytes();
+    let budget = if quick {
+        Duration::from_millis(100)
+    } else {
+        Duration::from_secs(2)
+    };
+    let median = median_of(
+        || {
+            let _ = std::hint::black_box(ev.run(&cfg));
+        },
+        budget,
+        if quick { 20 } else { 2000 },
+    );
+    Ok(EvalRow {
+        name: name.to_string(),
+        nodes: nodes.len(),
+        eot,
+        median,
+        sizes,
+        heap_bytes,
+        target,
+    })
+}
+
+/// The evaluation benchmarks of the Dedalus engine: best-effort broadcast on
+/// 3 nodes at EOT 10, two-phase commit on 4 nodes at EOT 10, relay broadcast
+/// on 50 nodes at EOT 20.
+pub fn eval_benchmarks(root: &Path, quick: bool) -> Result<Vec<EvalRow>, Error> {
+    let names = |ns: &[&str]| ns.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let bcast = dedalus::load_files(&[root.join("protocols/simple_broadcast.ded")])?;
+    let tpc = dedalus::load_files(&[root.join("protocols/2pc.ded")])?;
+    let relay = dedalus::load_str("relay50.ded", &relay_program(50))?;
+    let relay_nodes: Vec<String> = (0..50).map(|i| format!("n{i}")).collect();
+    Ok(vec![
+        eval_row(
+            "best-effort broadcast",
+            &bcast,
+            &names(&["a", "b", "c"]),
+            10,
+            Duration::from_micros(50),
+            quick,
+        )?,
+        eval_row(
+            "two-phase commit",
+            &tpc,
+            &names(&["coord", "a", "b", "c"]),
+            10,
+            Duration::from_micros(200),
+            quick,
+        )?,
+        eval_row(
+            "relay broadcast",
+            &relay,
+            &relay_nodes,
+            20,
+            Duration::from_millis(50),
+            quick,
+        )?,
+    ])
+}
+
+/// Published Molly figures: runs (and seconds, where reported) per spec.
+pub const MOLLY: &[(&str, u32, Option<f64>)] = &[
+    ("simple_broadcast.yaml", 2, None),
+    ("retry_broadcast.yaml", 3, None),
+    ("classic_broadcast.yaml", 5, None),
+    ("2pc.yaml", 2, None),
+    ("2pc_ctp.yaml", 3, None),
+    ("3pc.yaml", 55, Some(9.60)),
+    ("kafka.yaml", 38, Some(3.74)),
+    ("relay_broadcast.yaml", 11, None),
+    ("acked_broadcast.yaml", 673, None),
+    ("paxos.yaml", 173, None),
+    ("bully.yaml", 2, None),
+];
+
+/// One corpus row: LDFI against random search and Molly.
+#[derive(Clone, Debug)]
+pub struct SearchRow {
+    /// Spec file name.
+    pub spec: String,
+    /// `EOT/EFF/crashes`.
+    pub bounds: String,
+    /// Size of the fault space.
+    pub combinations: String,
+    /// LDFI's verdict.
+    pub verdict: String,
+    /// LDFI runs.
+    pub runs: usize,
+    /// LDFI wall time.
+    pub time: Duration,
+    /// Random search: seeds that found a counterexample, of those tried.
+    pub random_found: (usize, usize),
+    /// Random search: mean runs per seed (capped).
+    pub random_runs: f64,
+    /// Random search: mean wall time per seed.
+    pub random_time: Duration,
+    /// Molly's runs and seconds.
+    pub molly: Option<(u32, Option<f64>)>,
+}
+
+/// LDFI and the random baseline on each spec in `specs` (file names in
+/// `specs_dir`), random over `seeds` seeds with at most `cap` runs each.
+pub fn search_benchmarks(
+    specs_dir: &Path,
+    specs: &[&str],
+    seeds: u64,
+    cap: usize,
+) -> Result<Vec<SearchRow>, Error> {
+    let mut rows = Vec::new();
+    for name in specs {
+        let spec = Spec::load(&specs_dir.join(name))?;
+        let target = crate::target_of(&spec)?;
+        let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let mut found = 0;
+        let mut runs = 0usize;
+        let mut time = Duration::ZERO;
+        let budget = Budget {
+            max_runs: Some(cap),
+            ..Budget::default()
+        };
+        for seed in 0..seeds {
+            let r = crate::search(&target, Strategy::Random { seed }, &budget, &mut |_| {})?;
+            if matches!(r.verdict, Verdict::Violated) {
+                found += 1;
+            }
+            runs += r.runs;
+            time += r.elapsed;
+        }
+        let s = &spec.space;
+        rows.push(SearchRow {
+            spec: name.to_string(),
+            bounds: format!("{}/{}/{}", s.eot, s.eff, s.crashes),
+            combinations: s.combinations().to_string(),
+            verdict: o.verdict.name().to_string(),
+            runs: o.runs,
+            time: o.elapsed,
+            random_found: (found, seeds as usize),
+            random_runs: runs as f64 / seeds.max(1) as f64,
+            random_time: time / seeds.max(1) as u32,
+            molly: MOLLY.iter().find(|m| m.0 == *name).map(|m| (m.1, m.2)),
+        });
+    }
+    Ok(rows)
+}
+
+/// Relay broadcast (3 nodes, 1 crash, EFF = EOT - 1) certified at each EOT:
+/// `(eot, runs, time, verdict)`.
+pub fn relay_scaling(
+    root: &Path,
+    eots: &[u32],
+) -> Result<Vec<(u32, usize, Duration, String)>, Error> {
+    let path = root.join("protocols/relay_broadcast.ded");
+    let program = dedalus::load_files(std::slice::from_ref(&path))?;
+    let mut out = Vec::new();
+    for &eot in eots {
+        let space = crate::FaultSpace {
+            nodes: vec!["a".into(), "b".into(), "c".into()],
+            eot,
+            eff: eot - 1,
+            crashes: 1,
+            max_delay: 0,
+        };
+        let target = crate::Target::new(vec![path.clone()], &program, space)?;
+        let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        out.push((eot, o.runs, o.elapsed, o.verdict.name().to_string()));
+    }
+    Ok(out)
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us < 1000.0 {
+        format!("{us:.1} µs")
+    } else if us < 1e6 {
+        format!("{:.2} ms", us / 1e3)
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
+}
+
+/// The evaluation table, as Markdown.
+pub fn eval_markdown(rows: &[EvalRow]) -> String {
+    let mut out = String::from(
+        "| program | nodes | EOT | median per run | target | tuples | firings | messages | memory |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | < {} {} | {} | {} | {} | {:.1} KiB |",
+            r.name,
+            r.nodes,
+            r.eot,
+            fmt_duration(r.median),
+            fmt_duration(r.target),
+            if r.median < r.target { "✓" } else { "✗" },
+            r.sizes.0,
+            r.sizes.1,
+            r.sizes.2,
+            r.heap_bytes as f64 / 1024.0
+        );
+    }
+    out
+}
+
+/// The corpus table, as Markdown.
+pub fn search_markdown(rows: &[SearchRow]) -> String {
+    let mut out = String::from(
+        "| spec | EOT/EFF/crashes | combinations | LDFI verdict | LDFI runs | LDFI time | random found | random runs (mean) | random time (mean) | Molly runs | Molly time |\n\
+         |---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let (molly_runs, molly_time) = match r.molly {
+            Some((runs, secs)) => (
+                runs.to_string(),
+                secs.map_or("—".into(), |s| format!("{s:.2} s")),
+            ),
+            None => ("—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {}/{} | {:.0} | {} | {} | {} |",
+            r.spec,
+            r.bounds,
+            r.combinations,
+            r.verdict,
+            r.runs,
+            fmt_duration(r.time),
+            r.random_found.0,
+            r.random_found.1,
+            r.random_runs,
+            fmt_duration(r.random_time),
+            molly_runs,
+            molly_time
+        );
+    }
+    out
+}
+
+/// The scaling table, as Markdown.
+pub fn scaling_markdown(rows: &[(u32, usize, Duration, String)]) -> String {
+    let mut out =
+        String::from("| EOT | EFF | verdict | runs | time |\n|---:|---:|---|---:|---:|\n");
+    for (eot, runs, time, verdict) in rows {
+        let _ = writeln!(
+            out,
+            "| {eot} | {} | {verdict} | {runs} | {} |",
+            eot - 1,
+            fmt_duration(*time)
+        );
+    }
+    out
+}

@@ -37,7 +37,7 @@ use encode::{Encoder, minimal_sets, reachability};
 use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
-const BATCH: usize = 8;
+const BATCH: usize = 32;
 
 /// What stays the same during one search.
 struct Context<'a> {
@@ -113,7 +113,26 @@ pub fn search(
             }
         }
         if batch.is_empty() {
-            return s.finish(progress);
+            // Nothing left by lineage: before certifying, sweep the pairs of
+            // disturbances that might create a negated atom (see `sweep`).
+            batch = match sweep(&cx, &lineage, &refutations, &tried) {
+                Sweep::Sets(sets) => sets,
+                Sweep::TooMany(n) => {
+                    return s.inconclusive(
+                        format!(
+                            "{n} fault sets would be needed to cover every pair of disturbances that might \
+                             create a negated atom; raise the budget with a smaller space (fewer nodes, lower EOT/EFF)"
+                        ),
+                        progress,
+                    );
+                }
+            };
+            if batch.is_empty() {
+                return s.finish(progress);
+            }
+            for set in &batch {
+                tried.insert(set.clone());
+            }
         }
         batch.truncate(s.runs_left());
         let runs: Vec<Result<dedalus::eval::Run, Error>> =
@@ -128,6 +147,74 @@ pub fn search(
             }
         }
     }
+}
+
+/// Sweeps larger than this make the search inconclusive instead.
+const MAX_SWEEP: usize = 50_000;
+
+enum Sweep {
+    Sets(Vec<FaultSet>),
+    TooMany(usize),
+}
+
+/// The completeness backstop for negation. Refutation (see `Refutations`)
+/// drops a suspect after one run; but a negated atom may need *two*
+/// disturbances to appear (two lost prepares let a second Paxos proposer
+/// choose another value). Before a certificate, every single and pair of
+/// disturbances among the negative support of every watched atom that never
+/// appeared is run, unless already tried.
+fn sweep(
+    cx: &Context<'_>,
+    lineage: &Lineage,
+    refutations: &Refutations,
+    tried: &BTreeSet<FaultSet>,
+) -> Sweep {
+    let space = &cx.target.space;
+    let mut suspects = BTreeSet::new();
+    for atom in &refutations.watched {
+        if !lineage
+            .matching(atom.rel, atom.time, &atom.pattern)
+            .is_empty()
+        {
+            continue;
+        }
+        for msg in &lineage.messages {
+            if msg.from == msg.to
+                || msg.sent >= atom.time
+                || !cx.reach[atom.rel as usize][msg.rel as usize]
+            {
+                continue;
+            }
+            if msg.sent < space.eff {
+                suspects.insert(crate::faults::Fault::Omission {
+                    from: msg.from,
+                    to: msg.to,
+                    time: msg.sent,
+                });
+            } else if space.crashes > 0 {
+                suspects.insert(crate::faults::Fault::Crash {
+                    node: msg.from,
+                    time: msg.sent,
+                });
+            }
+        }
+    }
+    let suspects: Vec<_> = suspects.into_iter().collect();
+    let n = suspects.len();
+    if n + n * n.saturating_sub(1) / 2 > MAX_SWEEP {
+        return Sweep::TooMany(n + n * (n - 1) / 2);
+    }
+    let mut sets = Vec::new();
+    for i in 0..n {
+        for j in i..n {
+            let set: FaultSet = [suspects[i], suspects[j]].into_iter().collect();
+            let set = set.normalized();
+            if space.admits(&set) && !tried.contains(&set) && !sets.contains(&set) {
+                sets.push(set);
+            }
+        }
+    }
+    Sweep::Sets(sets)
 }
 
 /// The next fault sets to run, by phase (see the module docs), and the

@@ -697,10 +697,8 @@ impl<'a> Engine<'a> {
         vals: &[Value],
     ) -> Result<u32, EvalError> {
         let hash = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut h = rustc_hash::FxBuildHasher.build_hasher();
-            (rel, from, vals).hash(&mut h);
-            h.finish()
+            use std::hash::BuildHasher;
+            rustc_hash::FxBuildHasher.hash_one((rel, from, vals))
         };
         let prov = &self.prov;
         let same = |&(h, m): &(u64, u32)| {

@@ -26,6 +26,7 @@ use z3::ast::Bool;
 use z3::{SatResult, Solver};
 
 use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
+use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
 
 /// The fault variables of one formula, created on first use.
@@ -109,15 +110,30 @@ pub(crate) fn blockers(
     out.into_iter().collect()
 }
 
+/// What a formula is built from besides the lineage: the program, its
+/// bounds and the static analyses of it.
+pub(crate) struct Setting<'a> {
+    pub space: &'a FaultSpace,
+    pub program: &'a Program,
+    pub interner: &'a dedalus::value::Interner,
+    /// `reach[p][q]`: relation `p` is reachable from `q`.
+    pub reach: &'a [Vec<bool>],
+    /// Each node's name as a value.
+    pub nodes: &'a [Value],
+    /// Relations for which one-rule why-not provenance is exact.
+    pub exact: &'a [bool],
+}
+
 /// Builds formulas over one lineage graph.
 pub(crate) struct Encoder<'a> {
     g: &'a Lineage,
     space: &'a FaultSpace,
-    crash_rel: Option<dedalus::RelId>,
-    /// `reach[p][q]`: relation `p` is reachable from `q`.
+    program: &'a Program,
+    interner: &'a dedalus::value::Interner,
     reach: &'a [Vec<bool>],
-    /// Each node's name as a value.
-    nodes: Vec<Value>,
+    nodes: &'a [Value],
+    exact: &'a [bool],
+    crash_rel: Option<dedalus::RelId>,
     refutations: &'a Refutations,
     /// Atoms whose negative support this formula used.
     pub watched: Vec<AbsentAtom>,
@@ -127,22 +143,18 @@ pub(crate) struct Encoder<'a> {
 }
 
 impl<'a> Encoder<'a> {
-    pub fn new(
-        g: &'a Lineage,
-        space: &'a FaultSpace,
-        program: &Program,
-        reach: &'a [Vec<bool>],
-        nodes: Vec<Value>,
-        refutations: &'a Refutations,
-    ) -> Self {
+    pub fn new(g: &'a Lineage, setting: &Setting<'a>, refutations: &'a Refutations) -> Self {
         Encoder {
             g,
-            nodes,
+            space: setting.space,
+            program: setting.program,
+            interner: setting.interner,
+            reach: setting.reach,
+            nodes: setting.nodes,
+            exact: setting.exact,
+            crash_rel: setting.program.relation(dedalus::program::CRASH),
             refutations,
             watched: Vec::new(),
-            space,
-            crash_rel: program.relation(dedalus::program::CRASH),
-            reach,
             vars: Vars {
                 by_fault: BTreeMap::new(),
             },
@@ -259,7 +271,23 @@ impl<'a> Encoder<'a> {
             .iter()
             .map(|&k| self.holds(k, !optimistic).not())
             .collect();
-        if !optimistic && known.is_empty() {
+        if self.exact[a.rel as usize]
+            && let Some(instances) =
+                whynot::instances(self.program, self.interner, self.g, self.nodes, a)
+        {
+            // Every way it could appear, exactly (see `whynot`).
+            for inst in instances {
+                let mut all: Vec<Bool> = inst
+                    .premises
+                    .iter()
+                    .map(|&p| self.holds(p, !optimistic))
+                    .collect();
+                for b in &inst.absent {
+                    all.push(self.stays_absent(b, !optimistic));
+                }
+                conj.push(Bool::and(&all).not());
+            }
+        } else if !optimistic && known.is_empty() {
             // Negative support: disturbing a message that could lead to the
             // atom may make it appear. Any destination, not only the node
             // that checked it: specifications read other nodes' state (the
@@ -359,7 +387,7 @@ pub(crate) fn minimal_sets(
         .collect();
     // QF_FD: z3's SAT solver with native cardinality constraints, an order
     // of magnitude faster here than the general SMT core.
-    let solver = Solver::new_for_logic("QF_FD").unwrap_or_else(Solver::new);
+    let solver = Solver::new_for_logic("QF_FD").unwrap_or_default();
     solver.assert(goal);
     for b in &budget {
         solver.assert(b);

@@ -17,9 +17,16 @@
 //!    out of an in-sync set, so the leader acknowledges sooner), the
 //!    failure-free run may even be vacuous and offer nothing to break. Making
 //!    a blocker disappear is how such a `pre` appears.
+//!
+//! Negated atoms are encoded exactly where one rule of why-not provenance
+//! suffices ([`whynot`]), else through their *negative support* (messages
+//! that might create them, refuted by runs). Before any certificate, a
+//! sweep runs every pair of disturbances among the remaining suspects, so a
+//! certificate never rests on the refutation heuristic.
 
 mod encode;
 mod lineage;
+mod whynot;
 
 use std::collections::BTreeSet;
 use std::time::Instant;
@@ -37,7 +44,7 @@ use encode::{Encoder, minimal_sets, reachability};
 use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
-const BATCH: usize = 32;
+const BATCH: usize = 8;
 
 /// What stays the same during one search.
 struct Context<'a> {
@@ -47,6 +54,7 @@ struct Context<'a> {
     pre: dedalus::RelId,
     post: dedalus::RelId,
     blockers: Vec<dedalus::RelId>,
+    exact: Vec<bool>,
 }
 
 /// Searches `target`'s fault space lineage-first.
@@ -83,6 +91,7 @@ pub fn search(
             .relation("post")
             .expect("targets have a specification"),
         blockers: encode::blockers(program, &reach, pre),
+        exact: whynot::exact_relations(program, &reach, target.space.max_delay),
         reach,
     };
 
@@ -229,14 +238,15 @@ fn propose(
     let eot = cx.target.space.eot;
     // A fresh z3 context per round: the answer depends only on this round's formula.
     z3::with_z3_config(&z3::Config::new(), || {
-        let mut enc = Encoder::new(
-            lineage,
-            &cx.target.space,
+        let setting = encode::Setting {
+            space: &cx.target.space,
             program,
-            &cx.reach,
-            cx.nodes.clone(),
-            refutations,
-        );
+            interner: cx.target.evaluator().interner(),
+            reach: &cx.reach,
+            nodes: &cx.nodes,
+            exact: &cx.exact,
+        };
+        let mut enc = Encoder::new(lineage, &setting, refutations);
         let goals: Vec<(Bool, Bool)> = lineage
             .keys_of(cx.pre, eot)
             .iter()

@@ -1,0 +1,278 @@
+//! Why-not provenance, one rule deep: every way a tuple that no run has
+//! shown could appear, as instantiations of the rules deriving it over the
+//! tuples runs did show.
+//!
+//! This is exact for a negated atom whose rules read only *monotone*
+//! relations positively: relations no `notin`, aggregate or crash-oracle read
+//! feeds. Faults only remove tuples of those (without delays), so the
+//! failure-free run already showed every tuple they can ever have, and the
+//! atom appears under a fault set iff one instantiation fires. The spec
+//! relations `gap`/`missing_log` of the broadcasts are of this kind: they
+//! appear exactly when a peer's `log` is broken. Other negated atoms fall back
+//! to negative support (see `encode`).
+
+use std::collections::HashMap;
+
+use dedalus::Program;
+use dedalus::provenance::Time;
+use dedalus::syntax::ast::{Arg, CmpOp, Expr, HeadTime, Literal, Rule};
+use dedalus::value::{Interner, Value};
+
+use super::lineage::{AbsentAtom, KeyId, Lineage};
+
+/// Instantiations beyond this many make an atom fall back to negative support.
+const MAX_INSTANCES: usize = 4096;
+
+/// One way a tuple could be derived: these premises hold and these atoms stay absent.
+pub(crate) struct Instance {
+    pub premises: Vec<KeyId>,
+    pub absent: Vec<AbsentAtom>,
+}
+
+/// Per relation: whether one-rule-deep why-not provenance is exact for it.
+pub(crate) fn exact_relations(program: &Program, reach: &[Vec<bool>], max_delay: u32) -> Vec<bool> {
+    let n = program.relations.len();
+    if max_delay > 0 {
+        return vec![false; n];
+    }
+    let crash = program.relation(dedalus::program::CRASH);
+    // Relations derived by a rule that negates, aggregates or reads the crash oracle.
+    let mut impure = vec![false; n];
+    for rule in &program.rules {
+        let Some(h) = program.relation(&rule.head.name.name) else {
+            continue;
+        };
+        let aggregate = rule.head.args.iter().any(|a| matches!(a, Arg::Agg(_)));
+        let negates = rule
+            .body
+            .iter()
+            .any(|l| matches!(l, Literal::Atom(a) if a.negated));
+        let reads_crash = rule
+            .body
+            .iter()
+            .any(|l| matches!(l, Literal::Atom(a) if program.relation(&a.atom.name.name) == crash));
+        impure[h as usize] |= aggregate || negates || reads_crash;
+    }
+    let monotone: Vec<bool> = (0..n)
+        .map(|q| !(0..n).any(|r| reach[q][r] && impure[r]) && Some(q as u32) != crash)
+        .collect();
+    (0..n)
+        .map(|p| {
+            program
+                .rules
+                .iter()
+                .filter(|r| program.relation(&r.head.name.name) == Some(p as u32))
+                .all(|r| {
+                    r.time != HeadTime::Async
+                        && r.head.args.iter().all(|a| {
+                            matches!(a, Arg::Expr(Expr::Var(_) | Expr::Str(..) | Expr::Int(..)))
+                        })
+                        && r.body.iter().all(|l| match l {
+                            Literal::Atom(a) if a.negated => true,
+                            Literal::Atom(a) => program
+                                .relation(&a.atom.name.name)
+                                .is_some_and(|q| monotone[q as usize]),
+                            Literal::Cmp(c) => matches!(c.op, CmpOp::Eq | CmpOp::Ne),
+                        })
+                })
+        })
+        .collect()
+}
+
+/// Reads values of simple terms.
+struct Scope<'a> {
+    interner: &'a Interner,
+    vars: HashMap<&'a str, Value>,
+}
+
+impl<'a> Scope<'a> {
+    /// The value of a variable or constant; `None` for an unbound variable,
+    /// `Some(None)` for a term no tuple can hold (arithmetic, unknown string).
+    fn value(&self, e: &'a Expr) -> Option<Option<Value>> {
+        match e {
+            Expr::Var(v) => self.vars.get(v.name.as_str()).map(|&x| Some(x)),
+            Expr::Str(s, _) => Some(self.interner.get(s).map(Value::Str)),
+            Expr::Int(i, _) => Some(Some(Value::Int(*i))),
+            Expr::Wildcard(_) | Expr::Bin(..) => None,
+        }
+    }
+
+    /// Unifies an argument with a value; false on a mismatch.
+    fn unify(&mut self, e: &'a Expr, v: Value) -> bool {
+        match e {
+            Expr::Wildcard(_) => true,
+            Expr::Var(x) => match self.vars.get(x.name.as_str()) {
+                Some(&w) => w == v,
+                None => {
+                    self.vars.insert(&x.name, v);
+                    true
+                }
+            },
+            other => self.value(other) == Some(Some(v)),
+        }
+    }
+}
+
+fn expr(a: &Arg) -> &Expr {
+    match a {
+        Arg::Expr(e) => e,
+        Arg::Agg(_) => unreachable!("exact relations have no aggregates"),
+    }
+}
+
+/// Every instantiation of the rules deriving `a`'s relation that would
+/// produce a tuple matching `a`, over the tuples of `g`; `None` if there are
+/// too many. Only for relations [`exact_relations`] marks.
+pub(crate) fn instances(
+    program: &Program,
+    interner: &Interner,
+    g: &Lineage,
+    nodes: &[Value],
+    a: &AbsentAtom,
+) -> Option<Vec<Instance>> {
+    let mut out = Vec::new();
+    for rule in program
+        .rules
+        .iter()
+        .filter(|r| program.relation(&r.head.name.name) == Some(a.rel))
+    {
+        let body_time = match rule.time {
+            HeadTime::Now => a.time,
+            HeadTime::Next if a.time >= 2 => a.time - 1,
+            _ => continue,
+        };
+        let mut scope = Scope {
+            interner,
+            vars: HashMap::new(),
+        };
+        let fits = rule
+            .head
+            .args
+            .iter()
+            .zip(a.pattern.iter())
+            .all(|(arg, p)| p.is_none_or(|v| scope.unify(expr(arg), v)));
+        if fits {
+            let cx = Join {
+                program,
+                g,
+                nodes,
+                rule,
+                t: body_time,
+            };
+            cx.join(0, &mut scope, &mut Vec::new(), &mut out)?;
+        }
+    }
+    Some(out)
+}
+
+/// One rule being instantiated at body time `t`.
+struct Join<'a> {
+    program: &'a Program,
+    g: &'a Lineage,
+    nodes: &'a [Value],
+    rule: &'a Rule,
+    t: Time,
+}
+
+impl<'a> Join<'a> {
+    /// Binds positive body atoms from literal `i` on to known tuples.
+    fn join(
+        &self,
+        i: usize,
+        scope: &mut Scope<'a>,
+        premises: &mut Vec<KeyId>,
+        out: &mut Vec<Instance>,
+    ) -> Option<()> {
+        let Some(lit) = self.rule.body.get(i) else {
+            return self.finish(scope, premises, out);
+        };
+        match lit {
+            Literal::Atom(b) if !b.negated => {
+                let time = b.time.map_or(self.t, |n| n as Time);
+                if time < 1 || time > self.t {
+                    return Some(());
+                }
+                let rel = self.program.relation(&b.atom.name.name)?;
+                for &k in self.g.keys_of(rel, time) {
+                    let saved = scope.vars.clone();
+                    let vals = &self.g.key_data[k as usize].2;
+                    if b.atom
+                        .args
+                        .iter()
+                        .zip(vals.iter())
+                        .all(|(arg, &v)| scope.unify(expr(arg), v))
+                    {
+                        premises.push(k);
+                        self.join(i + 1, scope, premises, out)?;
+                        premises.pop();
+                    }
+                    scope.vars = saved;
+                }
+                Some(())
+            }
+            _ => self.join(i + 1, scope, premises, out),
+        }
+    }
+
+    /// Checks comparisons and the location, then records the instance with
+    /// its negated atoms; `None` once there are too many.
+    fn finish(&self, scope: &Scope<'a>, premises: &[KeyId], out: &mut Vec<Instance>) -> Option<()> {
+        for lit in &self.rule.body {
+            if let Literal::Cmp(c) = lit {
+                let (Some(Some(l)), Some(Some(r))) = (scope.value(&c.left), scope.value(&c.right))
+                else {
+                    return Some(());
+                };
+                if (l == r) != (c.op == CmpOp::Eq) {
+                    return Some(());
+                }
+            }
+        }
+        let loc = match self.rule.body.first() {
+            Some(Literal::Atom(b)) => b.atom.args.first().map(|a| scope.value(expr(a))),
+            _ => None,
+        };
+        if !matches!(loc, Some(Some(Some(v))) if self.nodes.contains(&v)) {
+            return Some(());
+        }
+        let mut absent = Vec::new();
+        for lit in &self.rule.body {
+            if let Literal::Atom(b) = lit
+                && b.negated
+            {
+                let time = b.time.map_or(self.t, |n| n as Time);
+                let Some(rel) = self.program.relation(&b.atom.name.name) else {
+                    continue;
+                };
+                // Outside 1..=t it reads as empty; a constant no tuple holds: absent.
+                let pattern: Option<Vec<Option<Value>>> = b
+                    .atom
+                    .args
+                    .iter()
+                    .map(|arg| match expr(arg) {
+                        Expr::Wildcard(_) => Some(None),
+                        e => scope.value(e).flatten().map(Some),
+                    })
+                    .collect();
+                if let Some(pattern) = pattern
+                    && time >= 1
+                    && time <= self.t
+                {
+                    absent.push(AbsentAtom {
+                        rel,
+                        time,
+                        pattern: pattern.into(),
+                    });
+                }
+            }
+        }
+        if out.len() >= MAX_INSTANCES {
+            return None;
+        }
+        out.push(Instance {
+            premises: premises.to_vec(),
+            absent,
+        });
+        Some(())
+    }
+}

@@ -19,7 +19,7 @@
 //!    a blocker disappear is how such a `pre` appears.
 //!
 //! Negated atoms are encoded exactly where one rule of why-not provenance
-//! suffices ([`whynot`]), else through their *negative support* (messages
+//! suffices (module `whynot`), else through their *negative support* (messages
 //! that might create them, refuted by runs). Before any certificate, a
 //! sweep runs every pair of disturbances among the remaining suspects, so a
 //! certificate never rests on the refutation heuristic.

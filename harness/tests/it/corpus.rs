@@ -63,3 +63,73 @@ fn ldfi_equals_exhaustive_on_small_bounds() {
         mismatches.join("\n")
     );
 }
+
+// One test per spec file: its verdict is the one it expects.
+harness::spec_tests! {
+    spec_2pc => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc.yaml"),
+    spec_2pc_ctp => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_ctp.yaml"),
+    spec_2pc_ctp_omission => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_ctp_omission.yaml"),
+    spec_2pc_ctp_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_ctp_small.yaml"),
+    spec_2pc_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_small.yaml"),
+    spec_2pc_timeout => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_timeout.yaml"),
+    spec_2pc_timeout_late_loss => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_timeout_late_loss.yaml"),
+    spec_2pc_timeout_omission => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_timeout_omission.yaml"),
+    spec_2pc_timeout_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/2pc_timeout_small.yaml"),
+    spec_3pc => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc.yaml"),
+    spec_3pc_crash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_crash.yaml"),
+    spec_3pc_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_small.yaml"),
+    spec_acked_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast.yaml"),
+    spec_acked_broadcast_norelay => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_norelay.yaml"),
+    spec_acked_broadcast_norelay_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_norelay_nocrash.yaml"),
+    spec_acked_broadcast_norelay_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_norelay_small.yaml"),
+    spec_acked_broadcast_noretry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_noretry.yaml"),
+    spec_acked_broadcast_noretry_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_noretry_small.yaml"),
+    spec_acked_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_small.yaml"),
+    spec_async_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/async_primary_backup.yaml"),
+    spec_async_primary_backup_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/async_primary_backup_small.yaml"),
+    spec_bully => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully.yaml"),
+    spec_bully_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_crash_small.yaml"),
+    spec_bully_lastround_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_lastround_small.yaml"),
+    spec_bully_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_small.yaml"),
+    spec_bully_stale => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_stale.yaml"),
+    spec_bully_stale_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_stale_small.yaml"),
+    spec_classic_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast.yaml"),
+    spec_classic_broadcast_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_crash_small.yaml"),
+    spec_classic_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_small.yaml"),
+    spec_doc_example => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example.yaml"),
+    spec_doc_example_retry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example_retry.yaml"),
+    spec_doc_example_retry_crash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example_retry_crash.yaml"),
+    spec_kafka => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka.yaml"),
+    spec_kafka_crash3_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_crash3_small.yaml"),
+    spec_kafka_minisr => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr.yaml"),
+    spec_kafka_minisr_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr_small.yaml"),
+    spec_kafka_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_nocrash.yaml"),
+    spec_kafka_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_small.yaml"),
+    spec_paxos => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos.yaml"),
+    spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),
+    spec_paxos_quorum1 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_quorum1.yaml"),
+    spec_paxos_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_small.yaml"),
+    spec_relay_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast.yaml"),
+    spec_relay_broadcast_lastround_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_lastround_small.yaml"),
+    spec_relay_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_small.yaml"),
+    spec_retry_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/retry_broadcast.yaml"),
+    spec_retry_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/retry_broadcast_small.yaml"),
+    spec_simple_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/simple_broadcast.yaml"),
+    spec_simple_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/simple_broadcast_small.yaml"),
+    spec_sync_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup.yaml"),
+    spec_sync_primary_backup_crash2_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_crash2_small.yaml"),
+    spec_sync_primary_backup_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_small.yaml"),
+}
+
+/// Every spec file has its test above (add new specs to the list).
+#[test]
+fn every_spec_file_is_tested() {
+    let listed = include_str!("corpus.rs");
+    for path in harness::spec_files(&specs_dir()).unwrap() {
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        assert!(
+            listed.contains(&format!("/../specs/{name}\")")),
+            "{name} has no spec_tests! entry in corpus.rs"
+        );
+    }
+}

@@ -370,8 +370,9 @@ impl<'a> Encoder<'a> {
     }
 }
 
-/// Enumerates subset-minimal fault sets satisfying `goal`, smallest first, at
-/// most `limit` of them, never one in `skip` (sets already run).
+/// Enumerates subset-minimal fault sets satisfying `goal` under the
+/// encoder's budget, smallest first, at most `limit` of them, never one in
+/// `skip` (sets already run).
 pub(crate) fn minimal_sets(
     enc: &mut Encoder<'_>,
     goal: &Bool,
@@ -385,16 +386,29 @@ pub(crate) fn minimal_sets(
         .iter()
         .map(|(f, b)| (*f, b.clone()))
         .collect();
+    enumerate(&vars, goal, &budget, skip, limit)
+}
+
+/// The enumeration itself: over the fault variables `vars`, subject to
+/// `constraints`.
+pub(crate) fn enumerate(
+    vars: &[(Fault, Bool)],
+    goal: &Bool,
+    constraints: &[Bool],
+    skip: &std::collections::BTreeSet<FaultSet>,
+    limit: usize,
+) -> Vec<FaultSet> {
     // QF_FD: z3's SAT solver with native cardinality constraints, an order
     // of magnitude faster here than the general SMT core.
     let solver = Solver::new_for_logic("QF_FD").unwrap_or_default();
     solver.assert(goal);
-    for b in &budget {
+    for b in constraints {
         solver.assert(b);
     }
+    let known: std::collections::BTreeSet<Fault> = vars.iter().map(|(f, _)| *f).collect();
     for set in skip {
         // Block exactly this set (its supersets may still be needed).
-        if set.iter().all(|f| enc.vars.by_fault.contains_key(f)) {
+        if set.iter().all(|f| known.contains(f)) {
             let lits: Vec<Bool> = vars
                 .iter()
                 .map(|(f, b)| {

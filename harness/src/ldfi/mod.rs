@@ -283,3 +283,48 @@ fn propose(
         (sets, std::mem::take(&mut enc.watched))
     })
 }
+
+/// The minimal hitting sets of `family` (each member a set of element
+/// numbers), smallest first, computed by the same z3 enumeration that picks
+/// fault sets: element `i` stands for a fault, a member for a derivation that
+/// any of its faults breaks, and a goal falls when every derivation does.
+/// Exposed so that tests can compare it with brute force.
+pub fn minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
+    let fault = |i: u32| crate::faults::Fault::Omission {
+        from: 0,
+        to: 1,
+        time: i,
+    };
+    z3::with_z3_config(&z3::Config::new(), || {
+        let mut elements: Vec<u32> = family.iter().flatten().copied().collect();
+        elements.sort_unstable();
+        elements.dedup();
+        let vars: Vec<_> = elements
+            .iter()
+            .map(|&i| (fault(i), Bool::new_const(format!("e{i}"))))
+            .collect();
+        let var = |i: u32| {
+            vars.iter()
+                .find(|(f, _)| *f == fault(i))
+                .map(|(_, b)| b.clone())
+                .expect("element has a variable")
+        };
+        let goal = Bool::and(
+            &family
+                .iter()
+                .map(|m| Bool::or(&m.iter().map(|&i| var(i)).collect::<Vec<_>>()))
+                .collect::<Vec<_>>(),
+        );
+        encode::enumerate(&vars, &goal, &[], &BTreeSet::new(), usize::MAX)
+            .into_iter()
+            .map(|set| {
+                set.iter()
+                    .map(|f| match *f {
+                        crate::faults::Fault::Omission { time, .. } => time,
+                        _ => unreachable!("only omissions are built"),
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}

@@ -66,3 +66,49 @@ fn retry_broadcast_matches_exhaustive() {
         );
     }
 }
+
+/// Brute force: every subset of the elements that hits every member and has
+/// no proper subset that does.
+fn brute_minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
+    let mut elements: Vec<u32> = family.iter().flatten().copied().collect();
+    elements.sort_unstable();
+    elements.dedup();
+    let hits = |mask: u32| {
+        family.iter().all(|m| {
+            m.iter()
+                .any(|e| mask & (1 << elements.iter().position(|x| x == e).unwrap()) != 0)
+        })
+    };
+    let n = elements.len();
+    let mut out = Vec::new();
+    for mask in 0u32..(1 << n) {
+        let minimal = hits(mask) && (0..n).all(|i| mask & (1 << i) == 0 || !hits(mask & !(1 << i)));
+        if minimal {
+            out.push(
+                (0..n)
+                    .filter(|&i| mask & (1 << i) != 0)
+                    .map(|i| elements[i])
+                    .collect(),
+            );
+        }
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// z3's enumeration yields exactly the minimal hitting sets, smallest first.
+    #[test]
+    fn z3_minimal_sets_equal_brute_force(family in proptest::collection::vec(proptest::collection::vec(0u32..9, 1..4), 1..6)) {
+        let mut z3_sets = harness::ldfi::minimal_hitting_sets(&family);
+        let sizes: Vec<usize> = z3_sets.iter().map(Vec::len).collect();
+        let mut sorted = sizes.clone();
+        sorted.sort_unstable();
+        proptest::prop_assert_eq!(&sizes, &sorted, "not smallest first");
+        let mut brute = brute_minimal_hitting_sets(&family);
+        z3_sets.sort();
+        brute.sort();
+        proptest::prop_assert_eq!(z3_sets, brute);
+    }
+}

@@ -39,21 +39,10 @@ fn stratum(p: &Program, name: &str) -> u32 {
     }
 }
 
-const BROADCAST: &str = r#"
-// best-effort broadcast and its delivery specification
-node(N, M)@next :- node(N, M);
-log(N, P)@next :- log(N, P);
-log(M, P)@async :- bcast(N, P), node(N, M);
-log(N, P) :- bcast(N, P);
-
-node("a", "b")@1; node("a", "c")@1; node("b", "a")@1;
-node("b", "c")@1; node("c", "a")@1; node("c", "b")@1;
-bcast("a", "hello")@1;
-
-missing_log(A, P) :- log(X, P), node(X, A), notin log(A, P);
-pre(X, P)  :- log(X, P), notin bcast(X, P)@1, notin crash(X, X, _);
-post(X, P) :- log(X, P), notin missing_log(_, P);
-"#;
+const BROADCAST: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../protocols/doc_example.ded"
+));
 
 // ----- accepted programs ---------------------------------------------------
 

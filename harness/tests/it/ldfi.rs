@@ -102,3 +102,70 @@ proptest::proptest! {
         proptest::prop_assert_eq!(z3_sets, brute);
     }
 }
+
+/// b adopts the first value it hears; a's value is sent first. Only a delay
+/// of a's message by 2 lets c's overtake it (a delay of 1 makes them arrive
+/// together; an omission loses x, making the run vacuous).
+const RACE: &str = r#"
+val(B, V)@async :- origin(N, V, B);
+got(B, V) :- val(B, V);
+got(B, V)@next :- got(B, V);
+first(B, V) :- val(B, V), notin adopted(B);
+adopted(B)@next :- first(B, _);
+adopted(B)@next :- adopted(B);
+chose(B, V) :- first(B, V);
+chose(B, V)@next :- chose(B, V);
+origin("a", "x", "b")@1; origin("c", "y", "b")@2;
+pre(B) :- got(B, "x");
+post(B) :- chose(B, "x");
+"#;
+
+fn race(max_delay: u32) -> Target {
+    let program = dedalus::load_str("race.ded", RACE).unwrap_or_else(|e| panic!("{e}"));
+    let space = FaultSpace {
+        nodes: vec!["a".into(), "b".into(), "c".into()],
+        eot: 5,
+        eff: 2,
+        crashes: 0,
+        max_delay,
+    };
+    Target::new(vec![PathBuf::from("race.ded")], &program, space).unwrap()
+}
+
+#[test]
+fn delays_are_searched_like_exhaustive_search() {
+    for (max_delay, expected) in [(1, "holds"), (2, "violated"), (3, "violated")] {
+        let t = race(max_delay);
+        let (l, runs) = verdict(&t, Strategy::Ldfi);
+        let (e, all) = verdict(&t, Strategy::Exhaustive);
+        assert_eq!(
+            (l.as_str(), e.as_str()),
+            (expected, expected),
+            "max_delay {max_delay}: ldfi in {runs} runs, exhaustive in {all}"
+        );
+    }
+    let o = harness::search(&race(2), Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    let cx = o.counterexample().unwrap();
+    assert!(
+        cx.replay.contains("--max-delay 2 --delay a,b,1,2"),
+        "{}",
+        cx.replay
+    );
+}
+
+#[test]
+fn all_collects_every_minimal_counterexample() {
+    let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
+    let budget = Budget {
+        all: true,
+        ..Budget::default()
+    };
+    let o = harness::search(&t, Strategy::Ldfi, &budget, &mut |_| {}).unwrap();
+    let mut found: Vec<String> = o
+        .counterexamples
+        .iter()
+        .map(|c| c.faults.describe(&t.space.nodes))
+        .collect();
+    found.sort();
+    assert_eq!(found, vec!["omit a->b@1", "omit a->c@1"]);
+}

@@ -60,12 +60,22 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
     out
 }
 
+/// Spaces larger than this are refused: enumerating them would not finish.
+pub const MAX_COMBINATIONS: u64 = 2_000_000;
+
 /// Runs every admissible fault set (in parallel chunks, results in order).
 pub fn search(
     target: &Target,
     budget: &Budget,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
+    let size = target.space.combinations();
+    if size.exact().is_none_or(|n| n > MAX_COMBINATIONS) {
+        return Err(Error::Bounds(crate::faults::BoundsError(format!(
+            "exhaustive search over {size} fault combinations would not finish (at most {MAX_COMBINATIONS}); \
+             use the ldfi strategy, or lower EOT, EFF or crashes"
+        ))));
+    }
     let mut s = Searcher::new(target, "exhaustive", budget, Instant::now());
     let sets = all_sets(&target.space);
     for chunk in sets.chunks(64) {

@@ -198,6 +198,13 @@ impl FaultSpace {
         if self.eot == 0 {
             return bad("EOT must be at least 1".into());
         }
+        if self.eot > dedalus::eval::MAX_EOT {
+            return bad(format!(
+                "EOT {} is beyond what a run can hold (at most {})",
+                self.eot,
+                dedalus::eval::MAX_EOT
+            ));
+        }
         if self.eff > self.eot {
             return bad(format!(
                 "EFF ({}) may not exceed EOT ({}): faults after the end of time cannot happen",

@@ -20,6 +20,9 @@ use crate::value::{Interner, Value};
 
 pub use run::{Run, TupleRef};
 
+/// The largest end of time a run accepts (every timestep keeps its tables).
+pub const MAX_EOT: Time = 100_000;
+
 /// Default bound on the tuples of one timestep before a run is stopped as runaway.
 pub const DEFAULT_MAX_TUPLES: usize = 1_000_000;
 
@@ -361,6 +364,12 @@ impl Evaluator {
         let bad = |m: String| Err(EvalError::Config(m));
         if cfg.eot == 0 {
             return bad("EOT must be at least 1".into());
+        }
+        if cfg.eot > MAX_EOT {
+            return bad(format!(
+                "EOT {} is beyond what a run can hold (at most {MAX_EOT} timesteps)",
+                cfg.eot
+            ));
         }
         if cfg.eff > cfg.eot {
             return bad(format!(

@@ -169,3 +169,11 @@ fn all_collects_every_minimal_counterexample() {
     found.sort();
     assert_eq!(found, vec!["omit a->b@1", "omit a->c@1"]);
 }
+
+#[test]
+fn exhaustive_search_refuses_spaces_it_cannot_finish() {
+    let t = target(BCAST, &["a", "b", "c"], 11, 10, 1);
+    let err =
+        harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("would not finish"), "{err}");
+}

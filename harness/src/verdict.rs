@@ -112,9 +112,10 @@ impl Outcome {
     pub fn certificate(&self) -> String {
         let s = &self.space;
         format!(
-            "no counterexample for nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations; \
-             lineage-driven: every derivation of every good outcome seen in {} runs is broken by some tried fault set, \
-             negated premises covered through their negative support)",
+            "no counterexample for nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault \
+             combinations), by lineage: after {} runs no admissible fault set breaks every known derivation \
+             of any post whose pre holds; negated premises were encoded by why-not provenance where exact, \
+             and otherwise every single and pair of disturbances that might create them was run",
             s.nodes.join(","),
             s.eot,
             s.eff,

@@ -50,7 +50,8 @@ Examples:
     long_about = "Lineage-driven fault injection for Dedalus protocols.\n\n\
         `run` evaluates one run under a fault schedule and explains it; `check` searches \
         the admissible fault space for a run that violates the program's specification \
-        (pre => post at EOT); `hunt` checks every spec file of a directory.",
+        (pre => post at EOT); `hunt` checks every spec file of a directory; `bench` measures \
+        evaluation speed and search cost.",
     after_long_help = EXAMPLES,
     propagate_version = true
 )]

@@ -130,7 +130,7 @@ pub fn search(
                     return s.inconclusive(
                         format!(
                             "{n} fault sets would be needed to cover every pair of disturbances that might \
-                             create a negated atom; raise the budget with a smaller space (fewer nodes, lower EOT/EFF)"
+                             create a negated atom; a smaller space (fewer nodes, lower EOT or EFF) can be certified"
                         ),
                         progress,
                     );
@@ -144,15 +144,19 @@ pub fn search(
             }
         }
         batch.truncate(s.runs_left());
-        let runs: Vec<Result<dedalus::eval::Run, Error>> =
-            batch.par_iter().map(|f| target.run(f)).collect();
-        for (faults, run) in batch.into_iter().zip(runs) {
-            let stop = s.record(faults.clone(), run?, &mut |r| {
-                lineage.learn(r);
-                refutations.learn(&lineage, &cx.reach, r, &faults);
-            })?;
-            if stop {
-                return s.finish(progress);
+        // In parallel, a chunk at a time (a sweep can be large: runs are not
+        // all held at once), results taken in order.
+        for chunk in batch.chunks(64) {
+            let runs: Vec<Result<dedalus::eval::Run, Error>> =
+                chunk.par_iter().map(|f| target.run(f)).collect();
+            for (faults, run) in chunk.iter().zip(runs) {
+                let stop = s.record(faults.clone(), run?, &mut |r| {
+                    lineage.learn(r);
+                    refutations.learn(&lineage, &cx.reach, r, faults);
+                })?;
+                if stop {
+                    return s.finish(progress);
+                }
             }
         }
     }

@@ -17,7 +17,9 @@
 //! before it was checked). A violation needs
 //! `holds⁺(pre(x)) ∧ ¬holds⁻(post(x))`; concrete runs decide.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
 use dedalus::provenance::{NodeId, Time};
@@ -158,8 +160,8 @@ impl<'a> Encoder<'a> {
             vars: Vars {
                 by_fault: BTreeMap::new(),
             },
-            memo: HashMap::new(),
-            on_stack: HashMap::new(),
+            memo: HashMap::default(),
+            on_stack: HashMap::default(),
         }
     }
 

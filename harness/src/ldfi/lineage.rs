@@ -6,7 +6,7 @@
 //! their premises and the negated atoms they checked absent) and messages
 //! (with every firing that sent them, and how late they arrived).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::eval::Run;
 use dedalus::provenance::{Conclusion, NodeId, Origin, Time};
@@ -141,7 +141,7 @@ impl Lineage {
             let t = run.tuple(id);
             key_of.push(self.intern(t.rel, t.time, t.values));
         }
-        let mut firing_of: HashMap<u32, u32> = HashMap::new();
+        let mut firing_of: HashMap<u32, u32> = HashMap::default();
         let crash_node = |v: Value| {
             run.nodes().iter().position(|n| {
                 Value::Str(run.interner().get(n).expect("node names are interned")) == v
@@ -287,7 +287,7 @@ impl Lineage {
 /// larger combinations of irrelevant faults.
 #[derive(Default)]
 pub(crate) struct Refutations {
-    refuted: std::collections::HashSet<(AbsentAtom, u32)>,
+    refuted: rustc_hash::FxHashSet<(AbsentAtom, u32)>,
     /// Atoms whose negative support the formula used.
     pub watched: std::collections::BTreeSet<AbsentAtom>,
 }

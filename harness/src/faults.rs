@@ -302,7 +302,8 @@ impl FaultSpace {
     }
 }
 
-fn binomial(n: u32, k: u32) -> f64 {
+/// `n` choose `k`, as a float (counts of fault sets grow past any integer).
+pub(crate) fn binomial(n: u32, k: u32) -> f64 {
     (0..k).fold(1.0, |acc, i| acc * (n - i) as f64 / (i + 1) as f64)
 }
 

@@ -24,10 +24,7 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
     // Crash sets: choose k nodes with weight C(n,k)·EOT^k, then the nodes and times.
     let n = space.node_count();
     let weights: Vec<f64> = (0..=space.crashes.min(n))
-        .map(|k| {
-            (0..k).fold(1.0, |a, i| a * (n - i) as f64 / (i + 1) as f64)
-                * (space.eot as f64).powi(k as i32)
-        })
+        .map(|k| crate::faults::binomial(n, k) * (space.eot as f64).powi(k as i32))
         .collect();
     let total: f64 = weights.iter().sum();
     let mut pick = rng.random::<f64>() * total;

@@ -289,6 +289,7 @@ struct Group {
 /// The mutable state of one run under evaluation.
 pub(crate) struct Engine<'a> {
     sh: &'a Shared,
+    cfg: &'a super::Resolved,
     eot: Time,
     limit: usize,
     tables: Vec<Vec<Table>>,
@@ -303,7 +304,8 @@ pub(crate) struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(sh: &'a Shared, cfg: &super::Resolved) -> Engine<'a> {
+    pub(crate) fn new(cfg: &'a super::Resolved) -> Engine<'a> {
+        let sh: &Shared = &cfg.shared;
         let eot = cfg.eot;
         let tables = (0..=eot)
             .map(|_| {
@@ -321,6 +323,7 @@ impl<'a> Engine<'a> {
         }
         Engine {
             sh,
+            cfg,
             eot,
             limit: cfg.max_tuples,
             tables,
@@ -361,8 +364,8 @@ impl<'a> Engine<'a> {
         Ok(id)
     }
 
-    pub(crate) fn run(mut self, cfg: super::Resolved) -> Result<Run, EvalError> {
-        let sh = self.sh;
+    pub(crate) fn run(mut self) -> Result<Run, EvalError> {
+        let (sh, cfg) = (self.sh, self.cfg);
         let crash_rel = sh.crash_rel;
         for t in 1..=self.eot {
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
@@ -403,7 +406,7 @@ impl<'a> Engine<'a> {
             shared: std::sync::Arc::clone(&cfg.shared),
             eot: self.eot,
             eff: cfg.eff,
-            faults: cfg.faults,
+            faults: cfg.faults.clone(),
             tables: self.tables,
             tuples: self.tuples,
             prov: self.prov,

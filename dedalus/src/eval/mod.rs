@@ -468,6 +468,6 @@ impl Evaluator {
     /// Evaluates one run.
     pub fn run(&self, cfg: &RunConfig) -> Result<Run, EvalError> {
         let resolved = self.resolve(cfg)?;
-        engine::Engine::new(&self.shared, &resolved).run(resolved)
+        engine::Engine::new(&resolved).run()
     }
 }

@@ -296,14 +296,11 @@ impl<'a> Encoder<'a> {
             // §9 example's `missing_log` at c appears when b loses a message).
             // Runs refute suspects (see `Refutations`).
             self.watched.push(a.clone());
-            let candidates: Vec<u32> = (0..self.g.messages.len() as u32)
-                .filter(|&m| {
-                    let msg = &self.g.messages[m as usize];
-                    msg.from != msg.to
-                        && msg.sent < a.time
-                        && self.reach[a.rel as usize][msg.rel as usize]
-                        && !self.refutations.refuted(a, m)
-                })
+            let candidates: Vec<u32> = self
+                .g
+                .suspects(a, self.reach)
+                .map(|(m, _)| m)
+                .filter(|&m| !self.refutations.refuted(a, m))
                 .collect();
             for m in candidates {
                 conj.push(self.stopped(m, 0).not());

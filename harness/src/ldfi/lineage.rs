@@ -106,6 +106,25 @@ impl Lineage {
             })
     }
 
+    /// The negative support of `atom`: every known message, to any node, of
+    /// a relation from which the atom's relation is reachable, sent before
+    /// the atom was checked. Disturbing one of them might make it appear.
+    pub fn suspects<'s>(
+        &'s self,
+        atom: &'s AbsentAtom,
+        reach: &'s [Vec<bool>],
+    ) -> impl Iterator<Item = (u32, &'s GMessage)> + 's {
+        self.messages
+            .iter()
+            .enumerate()
+            .filter_map(move |(m, msg)| {
+                (msg.from != msg.to
+                    && msg.sent < atom.time
+                    && reach[atom.rel as usize][msg.rel as usize])
+                    .then_some((m as u32, msg))
+            })
+    }
+
     /// All known keys of `rel` at `time`.
     pub fn keys_of(&self, rel: RelId, time: Time) -> &[KeyId] {
         self.by_rel_time
@@ -316,13 +335,9 @@ impl Refutations {
             if appeared {
                 continue;
             }
-            for (m, msg) in g.messages.iter().enumerate() {
-                if msg.from != msg.to
-                    && msg.sent < atom.time
-                    && reach[atom.rel as usize][msg.rel as usize]
-                    && disturbs(faults, msg)
-                {
-                    self.refuted.insert((atom.clone(), m as u32));
+            for (m, msg) in g.suspects(atom, reach) {
+                if disturbs(faults, msg) {
+                    self.refuted.insert((atom.clone(), m));
                 }
             }
         }

@@ -191,13 +191,7 @@ fn sweep(
         {
             continue;
         }
-        for msg in &lineage.messages {
-            if msg.from == msg.to
-                || msg.sent >= atom.time
-                || !cx.reach[atom.rel as usize][msg.rel as usize]
-            {
-                continue;
-            }
+        for (_, msg) in lineage.suspects(atom, &cx.reach) {
             if msg.sent < space.eff {
                 suspects.insert(crate::faults::Fault::Omission {
                     from: msg.from,

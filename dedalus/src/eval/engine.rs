@@ -85,6 +85,7 @@ fn compare(op: CmpOp, l: Value, r: Value, interner: &Interner) -> Result<bool, S
 }
 
 /// The binding being built by a join.
+#[derive(Default)]
 struct Env {
     slots: Vec<Value>,
     premises: Vec<TupleId>,
@@ -301,6 +302,18 @@ pub(crate) struct Engine<'a> {
     delays: FxHashMap<(NodeId, NodeId, Time), u32>,
     /// Messages sent at the current time: `(relation, sender, values) -> id`.
     sent: hashbrown::HashTable<(u64, u32)>,
+    /// Buffers of `fire`, kept between calls for their capacity.
+    scratch: Scratch,
+}
+
+/// Reusable buffers of one rule evaluation.
+#[derive(Default)]
+struct Scratch {
+    env: Env,
+    heads: Vec<Value>,
+    pending: Vec<Pending>,
+    /// Row counts of the tables at the current time, for `@next`/`@async` rules.
+    lens: Vec<u32>,
 }
 
 impl<'a> Engine<'a> {
@@ -342,6 +355,7 @@ impl<'a> Engine<'a> {
                 .map(|&(f, to, t, d)| ((f, to, t), d))
                 .collect(),
             sent: hashbrown::HashTable::new(),
+            scratch: Scratch::default(),
         }
     }
 
@@ -391,6 +405,7 @@ impl<'a> Engine<'a> {
             }
             if t < self.eot {
                 self.sent.clear();
+                self.scratch.lens = self.lens(t);
                 for &r in &sh.temporal {
                     self.fire(t, &sh.compiled.rules[r], None, &[], &[])?;
                 }
@@ -466,12 +481,17 @@ impl<'a> Engine<'a> {
                     .1
             }
         };
-        let full_lens;
+        let Scratch {
+            mut env,
+            mut heads,
+            mut pending,
+            lens,
+        } = std::mem::take(&mut self.scratch);
+        // `@next`/`@async` rules read the completed tables of `t`.
         let (cur, prev) = if rule.time == HeadTime::Now {
             (cur, prev)
         } else {
-            full_lens = self.lens(t);
-            (&full_lens[..], &full_lens[..])
+            (&lens[..], &lens[..])
         };
         let view = View {
             sh,
@@ -480,16 +500,16 @@ impl<'a> Engine<'a> {
             cur,
             prev,
         };
-        let mut env = Env {
-            slots: vec![Value::Int(0); rule.slots],
-            premises: vec![0; rule.pos.len()],
-            loc: 0,
-            keys: vec![Vec::new(); plan.steps.len()],
-        };
+        env.slots.clear();
+        env.slots.resize(rule.slots, Value::Int(0));
+        env.premises.clear();
+        env.premises.resize(rule.pos.len(), 0);
+        env.keys
+            .resize_with(plan.steps.len().max(env.keys.len()), Vec::new);
+        heads.clear();
+        pending.clear();
         let prov = &mut self.prov;
         let nvars = rule.vars.len();
-        let mut heads: Vec<Value> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::new();
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
         let limit = self.limit.saturating_mul(8);
@@ -613,6 +633,25 @@ impl<'a> Engine<'a> {
         }
 
         let arity = rule.head.len();
+        let result = self.conclude(t, rule, arity, &heads, &pending);
+        self.scratch = Scratch {
+            env,
+            heads,
+            pending,
+            lens,
+        };
+        result
+    }
+
+    /// Inserts what pending firings derived (or sends it).
+    fn conclude(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        arity: usize,
+        heads: &[Value],
+        pending: &[Pending],
+    ) -> Result<(), EvalError> {
         for p in pending {
             let vals = &heads[p.start..p.start + arity];
             let conclusion = match rule.time {

@@ -20,6 +20,10 @@ pub enum Strategy {
     },
     /// Every admissible fault set (small bounds only).
     Exhaustive,
+    /// The symbolic encoding alone (bounded model checking; can certify).
+    Symbolic,
+    /// Lineage-driven fault injection alone (never certifies).
+    Lineage,
 }
 
 /// Searches `target` with `strategy`.
@@ -33,6 +37,8 @@ pub fn search(
         Strategy::Ldfi => crate::ldfi::search(target, budget, progress),
         Strategy::Random { seed } => crate::random::search(target, seed, budget, progress),
         Strategy::Exhaustive => crate::exhaustive::search(target, budget, progress),
+        Strategy::Symbolic => crate::symbolic::search(target, budget, progress),
+        Strategy::Lineage => crate::ldfi::search_lineage_only(target, budget, progress),
     }
 }
 

@@ -24,6 +24,9 @@ pub enum Error {
          help: add rules such as `pre(X) :- ...;` and `post(X) :- ...;`, or use `ldfi run` to just evaluate it"
     )]
     NoSpecification,
+    /// A bug in this tool (two of its parts disagree); never a verdict.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

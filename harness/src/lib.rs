@@ -69,6 +69,7 @@ pub mod random;
 pub mod report;
 pub mod search;
 pub mod spec;
+pub mod symbolic;
 pub mod target;
 pub mod verdict;
 
@@ -78,4 +79,4 @@ pub use faults::{Fault, FaultSet, FaultSpace};
 pub use search::{Budget, Progress};
 pub use spec::{Expect, Spec};
 pub use target::{Judgement, Target};
-pub use verdict::{Counterexample, Outcome, Verdict};
+pub use verdict::{Counterexample, Outcome, Proof, Verdict};

@@ -8,7 +8,7 @@ use dedalus::eval::Run;
 use crate::Error;
 use crate::faults::FaultSet;
 use crate::target::{Judgement, Target};
-use crate::verdict::{Counterexample, Outcome, Verdict};
+use crate::verdict::{Counterexample, Outcome, Proof, Verdict};
 
 /// Limits on a search, and whether to stop at the first counterexample.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +42,7 @@ pub(crate) struct Searcher<'t> {
     vacuous: usize,
     shrink_runs: usize,
     found: Vec<Counterexample>,
+    symbolic: Option<crate::symbolic::Stats>,
 }
 
 impl<'t> Searcher<'t> {
@@ -60,7 +61,18 @@ impl<'t> Searcher<'t> {
             vacuous: 0,
             shrink_runs: 0,
             found: Vec::new(),
+            symbolic: None,
         }
+    }
+
+    /// When the search started.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// Records what a symbolic check cost.
+    pub fn symbolic(&mut self, stats: crate::symbolic::Stats) {
+        self.symbolic = Some(stats);
     }
 
     /// Runs the budget still allows.
@@ -119,9 +131,11 @@ impl<'t> Searcher<'t> {
         }
     }
 
-    fn outcome(self, verdict: Verdict) -> Outcome {
+    fn outcome(self, verdict: Verdict, proof: Option<Proof>) -> Outcome {
         Outcome {
             verdict,
+            proof,
+            symbolic: self.symbolic,
             counterexamples: self.found,
             space: self.target.space.clone(),
             files: self.target.files.clone(),
@@ -134,15 +148,36 @@ impl<'t> Searcher<'t> {
         }
     }
 
-    /// The search ran to completion.
+    /// The search stopped at a counterexample, or ended without one and
+    /// without a proof (which certifies nothing).
     pub fn finish(self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
         progress(&self.progress());
         let verdict = if self.found.is_empty() {
-            Verdict::Holds
+            Verdict::Inconclusive {
+                reason: "the search ended without a counterexample and without a proof".into(),
+            }
         } else {
             Verdict::Violated
         };
-        Ok(self.outcome(verdict))
+        Ok(self.outcome(verdict, None))
+    }
+
+    /// No admissible fault set violates the specification, by `proof`
+    /// (counterexamples found on the way, under `all`, still stand).
+    pub fn certify(
+        mut self,
+        proof: Proof,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        progress(&self.progress());
+        if let Proof::Symbolic(stats) = &proof {
+            self.symbolic = Some(stats.clone());
+        }
+        if self.found.is_empty() {
+            Ok(self.outcome(Verdict::Holds, Some(proof)))
+        } else {
+            Ok(self.outcome(Verdict::Violated, None))
+        }
     }
 
     /// A budget ran out: a violation found so far still stands, a
@@ -158,6 +193,6 @@ impl<'t> Searcher<'t> {
         } else {
             Verdict::Violated
         };
-        Ok(self.outcome(verdict))
+        Ok(self.outcome(verdict, None))
     }
 }

@@ -82,11 +82,25 @@ impl Verdict {
     }
 }
 
+/// What a certificate rests on.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Proof {
+    /// Every admissible fault set was run.
+    Exhaustive,
+    /// The formula of every admissible run is unsatisfiable with a violation.
+    Symbolic(crate::symbolic::Stats),
+}
+
 /// Everything a search found out.
 #[derive(Debug)]
 pub struct Outcome {
     /// The conclusion.
     pub verdict: Verdict,
+    /// What a `holds` verdict rests on (`None` for any other verdict).
+    pub proof: Option<Proof>,
+    /// What the symbolic check cost, where one ran.
+    pub symbolic: Option<crate::symbolic::Stats>,
     /// Counterexamples, in the order found (one unless `--all`).
     pub counterexamples: Vec<Counterexample>,
     /// The search space.
@@ -111,19 +125,36 @@ impl Outcome {
     /// What a certificate covers, in one sentence.
     pub fn certificate(&self) -> String {
         let s = &self.space;
-        format!(
-            "no counterexample for nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault \
-             combinations), by lineage: after {} runs no admissible fault set breaks every known derivation \
-             of any post whose pre holds; negated premises were encoded by why-not provenance where exact, \
-             and otherwise every single and pair of disturbances that might create them was run",
+        let space = format!(
+            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations)",
             s.nodes.join(","),
             s.eot,
             s.eff,
             s.crashes,
             s.max_delay,
-            self.combinations,
-            self.runs
-        )
+            self.combinations
+        );
+        match &self.proof {
+            Some(Proof::Exhaustive) => format!(
+                "no counterexample for {space}: every admissible fault set was run ({} runs)",
+                self.runs
+            ),
+            Some(Proof::Symbolic(st)) => format!(
+                "no admissible fault schedule violates the specification for {space}: proved symbolically \
+                 (one formula of every admissible run: {} ground tuples, {} in the cone of pre/post, {} variables, \
+                 {} constraints; unsatisfiable){}",
+                st.size.ground_tuples,
+                st.size.cone,
+                st.size.variables,
+                st.size.constraints,
+                if st.pre_possible {
+                    ""
+                } else {
+                    "; note: no admissible run ever holds a `pre` tuple at EOT, so the specification holds vacuously"
+                }
+            ),
+            None => "nothing is certified".into(),
+        }
     }
 
     /// The first counterexample.

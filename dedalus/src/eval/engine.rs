@@ -42,7 +42,7 @@ pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Resul
         .ok_or_else(|| format!("integer overflow: {a} {} {b}", op.as_str()))
 }
 
-fn eval(t: &Term, slots: &[Value], interner: &Interner) -> Result<Value, String> {
+pub(super) fn eval(t: &Term, slots: &[Value], interner: &Interner) -> Result<Value, String> {
     match t {
         Term::Slot(s) => Ok(slots[*s as usize]),
         Term::Const(v) => Ok(*v),
@@ -86,21 +86,36 @@ fn compare(op: CmpOp, l: Value, r: Value, interner: &Interner) -> Result<bool, S
 
 /// The binding being built by a join.
 #[derive(Default)]
-struct Env {
-    slots: Vec<Value>,
-    premises: Vec<TupleId>,
-    loc: NodeId,
+pub(super) struct Env {
+    pub slots: Vec<Value>,
+    pub premises: Vec<TupleId>,
+    pub loc: NodeId,
     keys: Vec<Vec<Value>>,
 }
 
+impl Env {
+    /// Makes room for one binding of `rule` under `plan`.
+    pub(super) fn reset(&mut self, rule: &Rule, plan: &Plan) {
+        self.slots.clear();
+        self.slots.resize(rule.slots, Value::Int(0));
+        self.premises.clear();
+        self.premises.resize(rule.pos.len(), 0);
+        self.keys
+            .resize_with(plan.steps.len().max(self.keys.len()), Vec::new);
+    }
+}
+
 /// What a join reads: the tables, the time, and the row ranges per atom.
-struct View<'a> {
-    sh: &'a Shared,
-    tables: &'a [Vec<Table>],
-    t: Time,
+pub(super) struct View<'a> {
+    pub sh: &'a Shared,
+    pub tables: &'a [Vec<Table>],
+    pub t: Time,
     /// Row counts of the tables at `t` at the start of this iteration and the one before.
-    cur: &'a [u32],
-    prev: &'a [u32],
+    pub cur: &'a [u32],
+    pub prev: &'a [u32],
+    /// `None` in a run. In a grounding (module `ground`), which tuple ids
+    /// are certain: a `notin` blocks only on a certain tuple.
+    pub certain: Option<&'a [bool]>,
 }
 
 const EMPTY: &[u32] = &[];
@@ -132,7 +147,7 @@ impl View<'_> {
     }
 
     /// Enumerates every binding of `plan` from `step` on, calling `emit` on each.
-    fn join(
+    pub(super) fn join(
         &self,
         rule: &Rule,
         plan: &Plan,
@@ -211,7 +226,10 @@ impl View<'_> {
                 let present = match self.table(neg.rel, neg.at) {
                     None => false,
                     Some(table) => match &neg.lookup {
-                        Lookup::All => table.len() > 0,
+                        Lookup::All => match self.certain {
+                            None => table.len() > 0,
+                            Some(c) => (0..table.len()).any(|r| c[table.id(r) as usize]),
+                        },
                         Lookup::Exact(terms) | Lookup::Index(_, terms) => {
                             let mut key = Vec::with_capacity(terms.len());
                             for t in terms {
@@ -220,9 +238,16 @@ impl View<'_> {
                                         .map_err(|m| self.error(rule, env, m))?,
                                 );
                             }
-                            match &neg.lookup {
-                                Lookup::Index(i, _) => !table.probe(*i, &key).is_empty(),
-                                _ => table.find(&key).is_some(),
+                            match (&neg.lookup, self.certain) {
+                                (Lookup::Index(i, _), None) => !table.probe(*i, &key).is_empty(),
+                                (Lookup::Index(i, _), Some(c)) => table
+                                    .probe(*i, &key)
+                                    .iter()
+                                    .any(|&r| c[table.id(r) as usize]),
+                                (_, None) => table.find(&key).is_some(),
+                                (_, Some(c)) => {
+                                    table.find(&key).is_some_and(|r| c[table.id(r) as usize])
+                                }
                             }
                         }
                     },
@@ -499,13 +524,9 @@ impl<'a> Engine<'a> {
             t,
             cur,
             prev,
+            certain: None,
         };
-        env.slots.clear();
-        env.slots.resize(rule.slots, Value::Int(0));
-        env.premises.clear();
-        env.premises.resize(rule.pos.len(), 0);
-        env.keys
-            .resize_with(plan.steps.len().max(env.keys.len()), Vec::new);
+        env.reset(rule, plan);
         heads.clear();
         pending.clear();
         let prov = &mut self.prov;

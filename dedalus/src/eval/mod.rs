@@ -7,6 +7,7 @@
 
 mod compile;
 mod engine;
+pub mod ground;
 mod run;
 mod table;
 

@@ -88,11 +88,15 @@ enum Format {
 /// A search strategy as named on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum StrategyName {
-    /// Lineage-driven fault injection (can certify).
+    /// Lineage rounds for fast counterexamples, then an exact symbolic proof (the default)
     Ldfi,
-    /// Uniformly random fault sets from --seed (cannot certify).
+    /// The symbolic encoding alone: bounded model checking (exact; certifies)
+    Symbolic,
+    /// Lineage-driven fault injection alone, Molly's method (never certifies)
+    Lineage,
+    /// Uniformly random fault sets from --seed (cannot certify)
     Random,
-    /// Every admissible fault set (small bounds only).
+    /// Every admissible fault set (small bounds only; certifies)
     Exhaustive,
 }
 
@@ -123,10 +127,12 @@ impl SearchArgs {
                 seed: seed.unwrap_or(0),
             }),
             (_, Some(_)) => Err(Failure::msg(
-                "--seed applies only to --strategy random (ldfi and exhaustive are deterministic)",
+                "--seed applies only to --strategy random (the other strategies are deterministic)",
             )),
             (StrategyName::Ldfi, None) => Ok(Strategy::Ldfi),
             (StrategyName::Exhaustive, None) => Ok(Strategy::Exhaustive),
+            (StrategyName::Symbolic, None) => Ok(Strategy::Symbolic),
+            (StrategyName::Lineage, None) => Ok(Strategy::Lineage),
         }
     }
 

@@ -37,7 +37,9 @@ use z3::ast::Bool;
 
 use crate::faults::FaultSet;
 use crate::search::{Budget, Progress, Searcher};
+use crate::symbolic::Answer;
 use crate::target::Target;
+use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
 use encode::{Encoder, minimal_sets, reachability};
@@ -57,14 +59,69 @@ struct Context<'a> {
     exact: Vec<bool>,
 }
 
-/// Searches `target`'s fault space lineage-first.
+/// The default search: the failure-free run, then the exact symbolic check
+/// ([`crate::symbolic`]); where that cannot answer (a grounding too large, a
+/// rule that may fail, the solver out of time), lineage rounds hunt for a
+/// counterexample, and the outcome without one is inconclusive.
 pub fn search(
     target: &Target,
     budget: &Budget,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
+    lineage_search(target, budget, progress, true)
+}
+
+/// Lineage alone (Molly's method): fast on shallow bugs and the basis of
+/// explanations, but it never certifies (a `notin` can turn true through a
+/// derivation no run has shown): when it runs out of candidates the outcome
+/// is inconclusive.
+pub fn search_lineage_only(
+    target: &Target,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Outcome, Error> {
+    lineage_search(target, budget, progress, false)
+}
+
+fn lineage_search(
+    target: &Target,
+    budget: &Budget,
+    progress: &mut dyn FnMut(&Progress),
+    prove: bool,
+) -> Result<Outcome, Error> {
     let start = Instant::now();
-    let mut s = Searcher::new(target, "ldfi", budget, start);
+    let mut s = Searcher::new(
+        target,
+        if prove { "ldfi" } else { "lineage" },
+        budget,
+        start,
+    );
+    let none = FaultSet::none();
+    let run = target.run(&none)?;
+    let mut lineage = Lineage::default();
+    if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
+        return s.finish(progress);
+    }
+    let mut why_unproved = String::from(
+        "lineage found no counterexample, and lineage alone proves nothing (use the default strategy for a proof)",
+    );
+    if prove {
+        progress(&s.progress());
+        let deadline = budget.timeout.map(|t| start + t);
+        match crate::symbolic::decide(target, deadline)? {
+            Answer::Holds(stats) => return s.certify(Proof::Symbolic(stats), progress),
+            Answer::Violated { faults, run, stats } => {
+                s.symbolic(stats);
+                if s.record(faults, *run, &mut |r| lineage.learn(r))? {
+                    return s.finish(progress);
+                }
+            }
+            Answer::Unknown { reason, stats } => {
+                s.symbolic(stats);
+                why_unproved = format!("lineage found no counterexample; {reason}");
+            }
+        }
+    }
     let program = target.evaluator().program();
     let reach = reachability(program);
     let pre = program
@@ -95,15 +152,9 @@ pub fn search(
         reach,
     };
 
-    let mut lineage = Lineage::default();
     let mut refutations = Refutations::default();
     let mut tried: BTreeSet<FaultSet> = BTreeSet::new();
-    let none = FaultSet::none();
-    tried.insert(none.clone());
-    let run = target.run(&none)?;
-    if s.record(none, run, &mut |r| lineage.learn(r))? {
-        return s.finish(progress);
-    }
+    tried.insert(none);
     loop {
         if let Some(reason) = s.exhausted() {
             return s.inconclusive(reason, progress);
@@ -122,22 +173,11 @@ pub fn search(
             }
         }
         if batch.is_empty() {
-            // Nothing left by lineage: before certifying, sweep the pairs of
-            // disturbances that might create a negated atom (see `sweep`).
-            batch = match sweep(&cx, &lineage, &refutations, &tried) {
-                Sweep::Sets(sets) => sets,
-                Sweep::TooMany(n) => {
-                    return s.inconclusive(
-                        format!(
-                            "{n} fault sets would be needed to cover every pair of disturbances that might \
-                             create a negated atom; a smaller space (fewer nodes, lower EOT or EFF) can be certified"
-                        ),
-                        progress,
-                    );
-                }
-            };
+            // Nothing left by lineage: sweep the pairs of disturbances that
+            // might create a negated atom (see `sweep`) for a counterexample.
+            batch = sweep(&cx, &lineage, &refutations, &tried);
             if batch.is_empty() {
-                return s.finish(progress);
+                return s.inconclusive(why_unproved, progress);
             }
             for set in &batch {
                 tried.insert(set.clone());
@@ -162,26 +202,22 @@ pub fn search(
     }
 }
 
-/// Sweeps larger than this make the search inconclusive instead.
+/// Sweeps larger than this are skipped (the search ends inconclusive).
 const MAX_SWEEP: usize = 50_000;
 
-enum Sweep {
-    Sets(Vec<FaultSet>),
-    TooMany(usize),
-}
-
-/// The completeness backstop for negation. Refutation (see `Refutations`)
-/// drops a suspect after one run; but a negated atom may need *two*
-/// disturbances to appear (two lost prepares let a second Paxos proposer
-/// choose another value). Before a certificate, every single and pair of
+/// A last hunt for counterexamples through negation, when no proof is to be
+/// had. Refutation (see `Refutations`) drops a suspect after one run; but a
+/// negated atom may need *two* disturbances to appear (two lost prepares let
+/// a second Paxos proposer choose another value). Every single and pair of
 /// disturbances among the negative support of every watched atom that never
-/// appeared is run, unless already tried.
+/// appeared is run, unless already tried. It certifies nothing: an atom may
+/// need three.
 fn sweep(
     cx: &Context<'_>,
     lineage: &Lineage,
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
-) -> Sweep {
+) -> Vec<FaultSet> {
     let space = &cx.target.space;
     let mut suspects = BTreeSet::new();
     for atom in &refutations.watched {
@@ -209,7 +245,7 @@ fn sweep(
     let suspects: Vec<_> = suspects.into_iter().collect();
     let n = suspects.len();
     if n + n * n.saturating_sub(1) / 2 > MAX_SWEEP {
-        return Sweep::TooMany(n + n * (n - 1) / 2);
+        return Vec::new();
     }
     let mut sets = Vec::new();
     for i in 0..n {
@@ -221,7 +257,7 @@ fn sweep(
             }
         }
     }
-    Sweep::Sets(sets)
+    sets
 }
 
 /// The next fault sets to run, by phase (see the module docs), and the

@@ -1,0 +1,1003 @@
+//! Grounding: every tuple-at-time that *some* admissible run can hold, with
+//! the rule instances, messages and aggregate groups that can produce it.
+//!
+//! A relaxed evaluation of the program: a message may arrive at every time
+//! its channel admits, every crash-oracle row may be present, and a `notin`
+//! blocks an instance only where the negated tuple is *certain* (true in
+//! every admissible run). An aggregate over a group that is not wholly
+//! certain yields every value that a sub-group holding all certain members
+//! can give. So the result contains every tuple of every admissible run, and
+//! knows which ones are certain; the symbolic encoding (in `harness`) turns
+//! it into one formula whose models are exactly the admissible runs.
+//!
+//! Which runs are admissible is the caller's business, asked through
+//! [`Channels`]: this crate knows nothing of fault-search policy. What a run
+//! does with a message (a node's messages to itself always arrive at `t+1`,
+//! nothing is sent at EOT, only to nodes) is the evaluator's, kept here.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+
+use crate::program::{RelId, RuleId};
+use crate::provenance::{NodeId, Time, TupleId};
+use crate::syntax::ast::{AggFn, HeadTime};
+use crate::value::{Interner, Value};
+
+use super::compile::{HeadArg, Lookup, Neg, Rule};
+use super::engine::{Env, View, eval};
+use super::table::Table;
+use super::{EvalError, Evaluator, Shared};
+
+/// What the fault model admits, as the grounding needs it.
+pub trait Channels {
+    /// Whether every admissible run delivers a message `from -> to` (two
+    /// different nodes) sent at `sent` at `sent + 1`.
+    fn reliable(&self, from: NodeId, to: NodeId, sent: Time) -> bool;
+    /// The largest extra delay such a message may take (0: none).
+    fn max_delay(&self, from: NodeId, to: NodeId, sent: Time) -> u32;
+    /// Whether any node may crash (the crash oracle may hold rows).
+    fn crashes(&self) -> bool;
+}
+
+/// Index of a rule instance in a [`Grounding`].
+pub type InstanceId = u32;
+/// Index of a message in a [`Grounding`].
+pub type GroundMessageId = u32;
+/// Index of an aggregate group in a [`Grounding`].
+pub type GroupId = u32;
+
+/// One way a tuple-at-time can come to hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A fact of the program (always holds).
+    Fact,
+    /// The crash oracle: holds iff `node` crashes at `time`.
+    Crash {
+        /// The crashing node.
+        node: NodeId,
+        /// Its crash time.
+        time: Time,
+    },
+    /// A rule instance (deductive at the same time, `@next` from the time before).
+    Fire(InstanceId),
+    /// An aggregate group yielding its output number `output`.
+    Aggregate {
+        /// The group.
+        group: GroupId,
+        /// Index into [`Group::outputs`].
+        output: u32,
+    },
+    /// The arrival of a message `delay` steps late (0: on time).
+    Arrival {
+        /// The message.
+        message: GroundMessageId,
+        /// Extra steps in flight.
+        delay: u32,
+    },
+}
+
+/// A ground rule instance: it fires iff every `pos` tuple holds and no `neg` tuple does.
+#[derive(Clone, Debug)]
+pub struct Instance {
+    /// The rule.
+    pub rule: RuleId,
+    /// When its body is evaluated.
+    pub time: Time,
+    /// Where it fires.
+    pub location: NodeId,
+    /// Positive premises.
+    pub pos: Box<[TupleId]>,
+    /// Possible tuples matching its `notin` atoms (none of them certain).
+    pub neg: Box<[TupleId]>,
+}
+
+/// Who may send a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sender {
+    /// A rule instance with an `@async` head.
+    Fire(InstanceId),
+    /// An `@async` aggregate: the group yields `output`, and some of its
+    /// instances located at `location` fire.
+    Aggregate {
+        /// The group.
+        group: GroupId,
+        /// Index into [`Group::outputs`].
+        output: u32,
+        /// The sending node.
+        location: NodeId,
+    },
+}
+
+/// A message some admissible run may send: sent iff some sender does.
+#[derive(Clone, Debug)]
+pub struct GroundMessage {
+    /// Its relation.
+    pub rel: RelId,
+    /// Sender.
+    pub from: NodeId,
+    /// Destination.
+    pub to: NodeId,
+    /// Send time.
+    pub sent: Time,
+    /// The tuple.
+    pub values: Box<[Value]>,
+    /// Who may send it.
+    pub senders: Vec<Sender>,
+}
+
+/// One distinct binding of an aggregate group's named variables.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// The instances with this binding: the binding counts iff one fires.
+    pub instances: Vec<InstanceId>,
+    /// The aggregated variable's value, per aggregate of the head.
+    pub values: Box<[Value]>,
+}
+
+/// An aggregate group of one rule at one time.
+#[derive(Clone, Debug)]
+pub struct Group {
+    /// The rule.
+    pub rule: RuleId,
+    /// When.
+    pub time: Time,
+    /// The aggregate functions of the head, in head order.
+    pub funs: Box<[AggFn]>,
+    /// The distinct bindings that may belong to the group.
+    pub bindings: Vec<Binding>,
+    /// The value tuples (one value per aggregate) the group may yield.
+    pub outputs: Vec<Box<[Value]>>,
+    /// Every binding is certain: the one output is exact.
+    pub exact: bool,
+}
+
+/// Bounds on the size of a grounding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroundLimits {
+    /// Tuple-at-times, over all times.
+    pub tuples: usize,
+    /// Rule instances, over all times.
+    pub instances: usize,
+    /// Values one aggregate group may take.
+    pub aggregate_values: usize,
+}
+
+impl Default for GroundLimits {
+    fn default() -> GroundLimits {
+        GroundLimits {
+            tuples: 4_000_000,
+            instances: 8_000_000,
+            aggregate_values: 4096,
+        }
+    }
+}
+
+/// Why a program could not be grounded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum GroundError {
+    /// The grounding grew past a limit.
+    #[error(
+        "the symbolic grounding passed {limit} {what} (relation `{relation}` has the most: {count}); \
+         lower EOT, the node count or max_delay"
+    )]
+    TooLarge {
+        /// `tuples`, `rule instances` or `aggregate values`.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+        /// The relation with the most of them.
+        relation: String,
+        /// How many it has.
+        count: usize,
+    },
+    /// A rule may raise a runtime error in some admissible run.
+    #[error("a rule may fail in some admissible run: {0}")]
+    Runtime(#[source] EvalError),
+}
+
+/// Every tuple-at-time some admissible run may hold, and how.
+pub struct Grounding {
+    shared: Arc<Shared>,
+    eot: Time,
+    tables: Vec<Vec<Table>>,
+    tuples: Vec<(RelId, Time, u32)>,
+    certain: Vec<bool>,
+    sources: Vec<Vec<Source>>,
+    instances: Vec<Instance>,
+    messages: Vec<GroundMessage>,
+    groups: Vec<Group>,
+}
+
+impl std::fmt::Debug for Grounding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grounding")
+            .field("eot", &self.eot)
+            .field("tuples", &self.tuples.len())
+            .field("instances", &self.instances.len())
+            .field("messages", &self.messages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Grounding {
+    /// End of time.
+    pub fn eot(&self) -> Time {
+        self.eot
+    }
+
+    /// The strings of the program and node set.
+    pub fn interner(&self) -> &Interner {
+        &self.shared.interner
+    }
+
+    /// Number of tuple-at-times.
+    pub fn tuple_count(&self) -> usize {
+        self.tuples.len()
+    }
+
+    /// Number of rule instances.
+    pub fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// The relation, time and values of tuple `id`.
+    pub fn tuple(&self, id: TupleId) -> (RelId, Time, &[Value]) {
+        let (rel, t, row) = self.tuples[id as usize];
+        (rel, t, self.tables[t as usize][rel as usize].row(row))
+    }
+
+    /// Whether `id` holds in every admissible run.
+    pub fn is_certain(&self, id: TupleId) -> bool {
+        self.certain[id as usize]
+    }
+
+    /// The ways `id` can come to hold.
+    pub fn sources(&self, id: TupleId) -> &[Source] {
+        &self.sources[id as usize]
+    }
+
+    /// Instance `i`.
+    pub fn instance(&self, i: InstanceId) -> &Instance {
+        &self.instances[i as usize]
+    }
+
+    /// Message `m`.
+    pub fn message(&self, m: GroundMessageId) -> &GroundMessage {
+        &self.messages[m as usize]
+    }
+
+    /// Number of messages.
+    pub fn message_count(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Group `g`.
+    pub fn group(&self, g: GroupId) -> &Group {
+        &self.groups[g as usize]
+    }
+
+    /// The tuple `rel(values)` at `t`, if some admissible run may hold it.
+    pub fn find(&self, rel: RelId, values: &[Value], t: Time) -> Option<TupleId> {
+        if t == 0 || t > self.eot {
+            return None;
+        }
+        let table = &self.tables[t as usize][rel as usize];
+        table.find(values).map(|r| table.id(r))
+    }
+
+    /// The tuples of `rel` at `t`.
+    pub fn rows(&self, rel: RelId, t: Time) -> impl Iterator<Item = TupleId> + '_ {
+        let table = (t >= 1 && t <= self.eot).then(|| &self.tables[t as usize][rel as usize]);
+        (0..table.map_or(0, Table::len)).map(move |r| table.expect("non-empty").id(r))
+    }
+
+    /// `rel(v1, v2)` as text.
+    pub fn show(&self, id: TupleId) -> String {
+        let (rel, t, vals) = self.tuple(id);
+        let args: Vec<String> = vals
+            .iter()
+            .map(|&v| self.shared.interner.display(v).to_string())
+            .collect();
+        format!(
+            "{}({})@{t}",
+            self.shared.program.relations[rel as usize].name,
+            args.join(", ")
+        )
+    }
+}
+
+/// What one join produced, before it is recorded.
+struct Found {
+    loc: NodeId,
+    pos: Box<[TupleId]>,
+    neg: Box<[TupleId]>,
+    /// The head (non-aggregate rules) or the group key (aggregates).
+    head: Vec<Value>,
+    /// The named variables (aggregates only).
+    binding: Box<[Value]>,
+}
+
+/// One aggregate group being gathered: its key, its distinct bindings, and
+/// the index of each binding (named-variable values -> position).
+type Gathering = (Vec<Value>, Vec<Binding>, FxHashMap<Box<[Value]>, usize>);
+
+/// The state of one grounding under construction.
+struct Grounder<'a> {
+    sh: &'a Shared,
+    channels: &'a dyn Channels,
+    limits: GroundLimits,
+    eot: Time,
+    g: Grounding,
+    per_rel: Vec<usize>,
+    /// Messages of the current time: `(relation, sender, values) -> id`.
+    sent: FxHashMap<(RelId, NodeId, Box<[Value]>), GroundMessageId>,
+    /// Deductive instances of the current stratum and the tuples they derive.
+    heads: Vec<(InstanceId, TupleId)>,
+}
+
+impl Evaluator {
+    /// Grounds the program up to `eot` for every run `channels` admits.
+    pub fn ground(
+        &self,
+        eot: Time,
+        channels: &dyn Channels,
+        limits: GroundLimits,
+    ) -> Result<Grounding, GroundError> {
+        let sh = &*self.shared;
+        let tables = (0..=eot)
+            .map(|_| {
+                sh.program
+                    .relations
+                    .iter()
+                    .enumerate()
+                    .map(|(r, rel)| Table::new(rel.arity, &sh.compiled.masks[r]))
+                    .collect()
+            })
+            .collect();
+        let mut gr = Grounder {
+            sh,
+            channels,
+            limits,
+            eot,
+            g: Grounding {
+                shared: Arc::clone(&self.shared),
+                eot,
+                tables,
+                tuples: Vec::new(),
+                certain: Vec::new(),
+                sources: Vec::new(),
+                instances: Vec::new(),
+                messages: Vec::new(),
+                groups: Vec::new(),
+            },
+            per_rel: vec![0; sh.program.relations.len()],
+            sent: FxHashMap::default(),
+            heads: Vec::new(),
+        };
+        gr.run()?;
+        Ok(gr.g)
+    }
+}
+
+impl Grounder<'_> {
+    fn too_large(&self, what: &'static str, limit: usize) -> GroundError {
+        let (rel, count) = self
+            .per_rel
+            .iter()
+            .enumerate()
+            .max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i)))
+            .map(|(i, c)| (i, *c))
+            .unwrap_or((0, 0));
+        GroundError::TooLarge {
+            what,
+            limit,
+            relation: self.sh.program.relations[rel].name.clone(),
+            count,
+        }
+    }
+
+    /// Adds `source` to `rel(vals)@t` (created if new); `certain` marks it certain.
+    fn insert(
+        &mut self,
+        t: Time,
+        rel: RelId,
+        vals: &[Value],
+        source: Source,
+        certain: bool,
+    ) -> Result<Option<TupleId>, GroundError> {
+        if t == 0 || t > self.eot {
+            return Ok(None);
+        }
+        let table = &mut self.g.tables[t as usize][rel as usize];
+        let id = match table.find(vals) {
+            Some(row) => table.id(row),
+            None => {
+                let id = self.g.tuples.len() as TupleId;
+                let row = table.push(vals, id);
+                self.g.tuples.push((rel, t, row));
+                self.g.certain.push(false);
+                self.g.sources.push(Vec::new());
+                self.per_rel[rel as usize] += 1;
+                if self.g.tuples.len() > self.limits.tuples {
+                    return Err(self.too_large("tuples", self.limits.tuples));
+                }
+                id
+            }
+        };
+        if !self.g.certain[id as usize] {
+            self.g.sources[id as usize].push(source);
+        }
+        if certain && !self.g.certain[id as usize] {
+            self.g.certain[id as usize] = true;
+            self.g.sources[id as usize].clear();
+        }
+        Ok(Some(id))
+    }
+
+    fn lens(&self, t: Time) -> Vec<u32> {
+        self.g.tables[t as usize].iter().map(Table::len).collect()
+    }
+
+    fn run(&mut self) -> Result<(), GroundError> {
+        let sh = self.sh;
+        let reads_crash = sh.compiled.rules.iter().any(|r| {
+            r.pos.iter().any(|a| a.rel == sh.crash_rel)
+                || r.negs.iter().any(|n| n.rel == sh.crash_rel)
+        });
+        for t in 1..=self.eot {
+            for (rel, vals, at) in &sh.facts {
+                if *at == t as u64 {
+                    self.insert(t, *rel, vals, Source::Fact, true)?;
+                }
+            }
+            if reads_crash && self.channels.crashes() {
+                for obs in 0..sh.nodes.len() as NodeId {
+                    for node in 0..sh.nodes.len() as NodeId {
+                        for ct in 1..=self.eot {
+                            let row = [
+                                sh.node_value(obs),
+                                sh.node_value(node),
+                                Value::Int(ct as i64),
+                            ];
+                            self.insert(
+                                t,
+                                sh.crash_rel,
+                                &row,
+                                Source::Crash { node, time: ct },
+                                false,
+                            )?;
+                        }
+                    }
+                }
+            }
+            for stratum in &sh.strata {
+                self.stratum(t, stratum)?;
+            }
+            if t < self.eot {
+                self.sent.clear();
+                let lens = self.lens(t);
+                for &r in &sh.temporal {
+                    self.fire(t, &sh.compiled.rules[r], None, &lens, &lens)?;
+                }
+                self.deliver(t)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Semi-naive fixpoint of one stratum at `t` (as the evaluator's), then
+    /// the certain tuples among what it derived.
+    fn stratum(&mut self, t: Time, rules: &[usize]) -> Result<(), GroundError> {
+        let sh = self.sh;
+        self.heads.clear();
+        let mut cur = self.lens(t);
+        let zero = vec![0; cur.len()];
+        for &r in rules {
+            self.fire(t, &sh.compiled.rules[r], None, &cur, &zero)?;
+        }
+        loop {
+            let prev = cur;
+            cur = self.lens(t);
+            if cur == prev {
+                break;
+            }
+            for &r in rules {
+                let rule = &sh.compiled.rules[r];
+                for (atom, _) in &rule.variants {
+                    let a = &rule.pos[*atom];
+                    if a.at.is_some_and(|n| n != t) || prev[a.rel as usize] == cur[a.rel as usize] {
+                        continue;
+                    }
+                    self.fire(t, rule, Some(*atom), &cur, &prev)?;
+                }
+            }
+        }
+        // A head is certain once some instance has only certain premises;
+        // within a recursive stratum that can take several passes.
+        let heads = std::mem::take(&mut self.heads);
+        loop {
+            let mut changed = false;
+            for &(i, h) in &heads {
+                if !self.g.certain[h as usize] && self.instance_certain(i) {
+                    self.g.certain[h as usize] = true;
+                    self.g.sources[h as usize].clear();
+                    changed = true;
+                }
+            }
+            if !changed {
+                return Ok(());
+            }
+        }
+    }
+
+    fn instance_certain(&self, i: InstanceId) -> bool {
+        let inst = &self.g.instances[i as usize];
+        inst.neg.is_empty() && inst.pos.iter().all(|&p| self.g.certain[p as usize])
+    }
+
+    /// Evaluates one plan of `rule` at `t` over the relaxed tables and
+    /// records its instances and what they derive or send.
+    fn fire(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        variant: Option<usize>,
+        cur: &[u32],
+        prev: &[u32],
+    ) -> Result<(), GroundError> {
+        let sh = self.sh;
+        let plan = match variant {
+            None => &rule.full,
+            Some(a) => {
+                &rule
+                    .variants
+                    .iter()
+                    .find(|(i, _)| *i == a)
+                    .expect("variant exists")
+                    .1
+            }
+        };
+        let view = View {
+            sh,
+            tables: &self.g.tables,
+            t,
+            cur,
+            prev,
+            certain: Some(&self.g.certain),
+        };
+        let mut env = Env::default();
+        env.reset(rule, plan);
+        let nvars = rule.vars.len();
+        let mut found: Vec<Found> = Vec::new();
+        let tables = &self.g.tables;
+        let mut emit = |env: &Env| -> Result<(), EvalError> {
+            let err = |m: String| sh.runtime_error(rule, &env.slots, m);
+            let mut neg = Vec::new();
+            for n in &rule.negs {
+                matching(
+                    tables,
+                    n,
+                    n.at.unwrap_or(t),
+                    t,
+                    &env.slots,
+                    &sh.interner,
+                    &mut neg,
+                )
+                .map_err(err)?;
+            }
+            let mut head = Vec::with_capacity(rule.head.len());
+            for h in &rule.head {
+                if let HeadArg::Term(term) = h {
+                    head.push(eval(term, &env.slots, &sh.interner).map_err(err)?);
+                }
+            }
+            if !rule.aggregate && rule.time == HeadTime::Async && sh.node_of(head[0]).is_none() {
+                return Ok(());
+            }
+            found.push(Found {
+                loc: env.loc,
+                pos: env.premises.clone().into(),
+                neg: neg.into(),
+                head,
+                binding: if rule.aggregate {
+                    env.slots[..nvars].into()
+                } else {
+                    Box::default()
+                },
+            });
+            Ok(())
+        };
+        view.join(rule, plan, 0, &mut env, &mut emit)
+            .map_err(GroundError::Runtime)?;
+        if self.g.instances.len() + found.len() > self.limits.instances {
+            return Err(self.too_large("rule instances", self.limits.instances));
+        }
+        if rule.aggregate {
+            return self.aggregate(t, rule, found);
+        }
+        for f in found {
+            let i = self.g.instances.len() as InstanceId;
+            self.g.instances.push(Instance {
+                rule: rule.id,
+                time: t,
+                location: f.loc,
+                pos: f.pos,
+                neg: f.neg,
+            });
+            let certain = self.instance_certain(i);
+            match rule.time {
+                HeadTime::Now => {
+                    if let Some(h) =
+                        self.insert(t, rule.head_rel, &f.head, Source::Fire(i), certain)?
+                    {
+                        self.heads.push((i, h));
+                    }
+                }
+                HeadTime::Next => {
+                    self.insert(t + 1, rule.head_rel, &f.head, Source::Fire(i), certain)?;
+                }
+                HeadTime::Async => self.send(t, rule.head_rel, f.loc, f.head, Sender::Fire(i)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a possible message (or one more sender of it).
+    fn send(&mut self, t: Time, rel: RelId, from: NodeId, vals: Vec<Value>, sender: Sender) {
+        let key = (rel, from, vals.into_boxed_slice());
+        let m = match self.sent.get(&key) {
+            Some(&m) => m,
+            None => {
+                let to = self.sh.node_of(key.2[0]).expect("destinations are nodes");
+                let m = self.g.messages.len() as GroundMessageId;
+                self.g.messages.push(GroundMessage {
+                    rel,
+                    from,
+                    to,
+                    sent: t,
+                    values: key.2.clone(),
+                    senders: Vec::new(),
+                });
+                self.sent.insert(key, m);
+                m
+            }
+        };
+        self.g.messages[m as usize].senders.push(sender);
+    }
+
+    fn sender_certain(&self, s: Sender) -> bool {
+        match s {
+            Sender::Fire(i) => self.instance_certain(i),
+            Sender::Aggregate {
+                group, location, ..
+            } => {
+                let g = &self.g.groups[group as usize];
+                g.exact
+                    && g.bindings.iter().flat_map(|b| &b.instances).any(|&i| {
+                        self.g.instances[i as usize].location == location
+                            && self.instance_certain(i)
+                    })
+            }
+        }
+    }
+
+    /// The arrivals of the messages sent at `t` (§4, §5: a node's messages
+    /// to itself always arrive at `t + 1`).
+    fn deliver(&mut self, t: Time) -> Result<(), GroundError> {
+        let mut sent: Vec<GroundMessageId> = self.sent.values().copied().collect();
+        sent.sort_unstable();
+        for m in sent {
+            let msg = &self.g.messages[m as usize];
+            let (rel, from, to, vals) = (msg.rel, msg.from, msg.to, msg.values.clone());
+            let certain = msg.senders.iter().any(|&s| self.sender_certain(s));
+            if from == to {
+                self.insert(
+                    t + 1,
+                    rel,
+                    &vals,
+                    Source::Arrival {
+                        message: m,
+                        delay: 0,
+                    },
+                    certain,
+                )?;
+                continue;
+            }
+            let reliable = self.channels.reliable(from, to, t);
+            self.insert(
+                t + 1,
+                rel,
+                &vals,
+                Source::Arrival {
+                    message: m,
+                    delay: 0,
+                },
+                certain && reliable,
+            )?;
+            for d in 1..=self.channels.max_delay(from, to, t) {
+                match t.checked_add(1).and_then(|a| a.checked_add(d)) {
+                    Some(a) if a <= self.eot => {
+                        self.insert(
+                            a,
+                            rel,
+                            &vals,
+                            Source::Arrival {
+                                message: m,
+                                delay: d,
+                            },
+                            false,
+                        )?;
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Groups the bindings of an aggregate rule and records every output
+    /// each group may yield (§7).
+    fn aggregate(&mut self, t: Time, rule: &Rule, found: Vec<Found>) -> Result<(), GroundError> {
+        let sh = self.sh;
+        let funs: Box<[(AggFn, usize)]> = rule
+            .head
+            .iter()
+            .filter_map(|h| match h {
+                HeadArg::Agg(f, slot) => Some((*f, *slot as usize)),
+                HeadArg::Term(_) => None,
+            })
+            .collect();
+        // Group key -> (binding -> index), in order of discovery.
+        let mut groups: Vec<Gathering> = Vec::new();
+        let mut group_of: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
+        for f in found {
+            let i = self.g.instances.len() as InstanceId;
+            self.g.instances.push(Instance {
+                rule: rule.id,
+                time: t,
+                location: f.loc,
+                pos: f.pos,
+                neg: f.neg,
+            });
+            let g = *group_of.entry(f.head.clone()).or_insert_with(|| {
+                groups.push((f.head, Vec::new(), FxHashMap::default()));
+                groups.len() - 1
+            });
+            let (_, bindings, index) = &mut groups[g];
+            let b = *index.entry(f.binding.clone()).or_insert_with(|| {
+                bindings.push(Binding {
+                    instances: Vec::new(),
+                    values: funs.iter().map(|&(_, slot)| f.binding[slot]).collect(),
+                });
+                bindings.len() - 1
+            });
+            bindings[b].instances.push(i);
+        }
+        for (key, bindings, _) in groups {
+            let certain: Vec<bool> = bindings
+                .iter()
+                .map(|b| b.instances.iter().any(|&i| self.instance_certain(i)))
+                .collect();
+            let exact = certain.iter().all(|&c| c);
+            let mut outputs: Vec<Vec<Value>> = vec![Vec::new()];
+            for (j, &(fun, _)) in funs.iter().enumerate() {
+                let members: Vec<(bool, Value)> = bindings
+                    .iter()
+                    .zip(&certain)
+                    .map(|(b, &c)| (c, b.values[j]))
+                    .collect();
+                let values = agg_values(fun, &members, &sh.interner, self.limits.aggregate_values)
+                    .map_err(|m| match m {
+                        AggError::Runtime(m) => GroundError::Runtime(sh.runtime_error(
+                            rule,
+                            &vec![Value::Int(0); rule.slots],
+                            format!("in {}<>: {m}", fun.as_str()),
+                        )),
+                        AggError::TooMany => {
+                            self.too_large("aggregate values", self.limits.aggregate_values)
+                        }
+                    })?;
+                outputs = outputs
+                    .iter()
+                    .flat_map(|o| {
+                        values.iter().map(move |&v| {
+                            let mut o = o.clone();
+                            o.push(v);
+                            o
+                        })
+                    })
+                    .collect();
+                if outputs.len() > self.limits.aggregate_values {
+                    return Err(self.too_large("aggregate values", self.limits.aggregate_values));
+                }
+            }
+            let group = self.g.groups.len() as GroupId;
+            let locations: Vec<NodeId> = {
+                let mut ls: Vec<NodeId> = bindings
+                    .iter()
+                    .flat_map(|b| &b.instances)
+                    .map(|&i| self.g.instances[i as usize].location)
+                    .collect();
+                ls.sort_unstable();
+                ls.dedup();
+                ls
+            };
+            self.g.groups.push(Group {
+                rule: rule.id,
+                time: t,
+                funs: funs.iter().map(|&(f, _)| f).collect(),
+                bindings,
+                outputs: outputs
+                    .iter()
+                    .map(|o| o.clone().into_boxed_slice())
+                    .collect(),
+                exact,
+            });
+            for (o, aggs) in outputs.into_iter().enumerate() {
+                let mut head = Vec::with_capacity(rule.head.len());
+                let (mut k, mut a) = (key.iter(), aggs.iter());
+                for h in &rule.head {
+                    head.push(match h {
+                        HeadArg::Term(_) => *k.next().expect("key matches the head"),
+                        HeadArg::Agg(..) => *a.next().expect("one value per aggregate"),
+                    });
+                }
+                let source = Source::Aggregate {
+                    group,
+                    output: o as u32,
+                };
+                match rule.time {
+                    HeadTime::Now => {
+                        self.insert(t, rule.head_rel, &head, source, exact)?;
+                    }
+                    HeadTime::Next => {
+                        self.insert(t + 1, rule.head_rel, &head, source, exact)?;
+                    }
+                    HeadTime::Async => {
+                        if sh.node_of(head[0]).is_none() {
+                            continue;
+                        }
+                        for &location in &locations {
+                            self.send(
+                                t,
+                                rule.head_rel,
+                                location,
+                                head.clone(),
+                                Sender::Aggregate {
+                                    group,
+                                    output: o as u32,
+                                    location,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Pushes the ids of the tuples at `at` matching the `notin` pattern `n`
+/// (`@N` outside `1..=t` reads as empty).
+fn matching(
+    tables: &[Vec<Table>],
+    n: &Neg,
+    at: Time,
+    t: Time,
+    slots: &[Value],
+    interner: &Interner,
+    out: &mut Vec<TupleId>,
+) -> Result<(), String> {
+    if at == 0 || at > t {
+        return Ok(());
+    }
+    let table = &tables[at as usize][n.rel as usize];
+    match &n.lookup {
+        Lookup::All => out.extend((0..table.len()).map(|r| table.id(r))),
+        Lookup::Exact(terms) | Lookup::Index(_, terms) => {
+            let key = terms
+                .iter()
+                .map(|term| eval(term, slots, interner))
+                .collect::<Result<Vec<_>, _>>()?;
+            match &n.lookup {
+                Lookup::Index(i, _) => {
+                    out.extend(table.probe(*i, &key).iter().map(|&r| table.id(r)))
+                }
+                _ => out.extend(table.find(&key).map(|r| table.id(r))),
+            }
+        }
+    }
+    Ok(())
+}
+
+enum AggError {
+    Runtime(String),
+    TooMany,
+}
+
+/// The values an aggregate may take over a sub-group that holds every
+/// certain member (`(certain, value)` per binding) and is not empty.
+fn agg_values(
+    fun: AggFn,
+    members: &[(bool, Value)],
+    interner: &Interner,
+    limit: usize,
+) -> Result<Vec<Value>, AggError> {
+    let certain = members.iter().filter(|m| m.0).count();
+    match fun {
+        AggFn::Count => Ok((certain.max(1)..=members.len())
+            .map(|c| Value::Int(c as i64))
+            .collect()),
+        AggFn::Sum => {
+            let int = |v: Value| match v {
+                Value::Int(i) => Ok(i),
+                Value::Str(_) => Err(AggError::Runtime(format!(
+                    "arithmetic on a string: {}",
+                    interner.display(v)
+                ))),
+            };
+            let overflow = || AggError::Runtime("integer overflow".into());
+            let mut base = 0i64;
+            for m in members.iter().filter(|m| m.0) {
+                base = base.checked_add(int(m.1)?).ok_or_else(overflow)?;
+            }
+            // Sums of sub-groups holding every certain member; `nonempty`
+            // leaves out the empty sub-group (no tuple at all).
+            let mut all = std::collections::BTreeSet::from([base]);
+            let mut nonempty = std::collections::BTreeSet::new();
+            if certain > 0 {
+                nonempty.insert(base);
+            }
+            for m in members.iter().filter(|m| !m.0) {
+                let x = int(m.1)?;
+                let more = all
+                    .iter()
+                    .map(|s| s.checked_add(x).ok_or_else(overflow))
+                    .collect::<Result<Vec<_>, _>>()?;
+                nonempty.extend(more.iter().copied());
+                all.extend(more);
+                if all.len() > limit {
+                    return Err(AggError::TooMany);
+                }
+            }
+            Ok(nonempty.into_iter().map(Value::Int).collect())
+        }
+        AggFn::Min | AggFn::Max => {
+            let mixed = members.windows(2).any(|w| {
+                matches!(
+                    (w[0].1, w[1].1),
+                    (Value::Int(_), Value::Str(_)) | (Value::Str(_), Value::Int(_))
+                )
+            });
+            if mixed {
+                return Err(AggError::Runtime("over integers and strings".into()));
+            }
+            // Better than `b` for this aggregate.
+            let better = |a: Value, b: Value| {
+                let o = interner.cmp(a, b);
+                if fun == AggFn::Min {
+                    o == Ordering::Less
+                } else {
+                    o == Ordering::Greater
+                }
+            };
+            let bound = members
+                .iter()
+                .filter(|m| m.0)
+                .map(|m| m.1)
+                .reduce(|a, b| if better(b, a) { b } else { a });
+            let mut values: Vec<Value> = members
+                .iter()
+                .map(|m| m.1)
+                .filter(|&v| bound.is_none_or(|b| !better(b, v)))
+                .collect();
+            values.sort_by(|a, b| interner.cmp(*a, *b));
+            values.dedup();
+            Ok(values)
+        }
+    }
+}

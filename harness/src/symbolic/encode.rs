@@ -1,0 +1,541 @@
+//! The formula: one boolean per ground tuple-at-time in the cone of `pre`
+//! and `post` at EOT, one per fault, and constraints whose models are
+//! exactly the admissible runs (shared/dedalus.md §4-§7).
+//!
+//! A tuple holds iff one of its sources does: a fact always; a crash-oracle
+//! row iff that crash is chosen; an instance iff its positive premises hold
+//! and its negated ones do not; an aggregate output iff the group's members
+//! that fire yield it; an arrival iff the message is sent and its fate
+//! ([`crate::faults`]) brings it then. Certain tuples are constants.
+//!
+//! "Holds iff some source holds" alone would admit self-supporting cycles
+//! of positive recursion within a timestep; tuples on such cycles also get
+//! an integer rank, and a source only supports a tuple through premises of
+//! its own cycle with lower ranks (the least fixpoint).
+
+use std::collections::BTreeMap;
+
+use dedalus::eval::ground::{GroundMessageId, Grounding, GroupId, InstanceId, Sender, Source};
+use dedalus::provenance::{NodeId, Time, TupleId};
+use dedalus::syntax::ast::AggFn;
+use dedalus::value::Value;
+use rustc_hash::FxHashMap;
+use z3::ast::{Bool, Int};
+
+use crate::faults::{Fault, FaultSpace};
+
+/// The size of an encoding.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Size {
+    /// Ground tuple-at-times.
+    pub ground_tuples: usize,
+    /// Ground rule instances.
+    pub instances: usize,
+    /// Tuples in the cone of the specification (encoded).
+    pub cone: usize,
+    /// Boolean and integer variables of the formula.
+    pub variables: usize,
+    /// Constraints asserted.
+    pub constraints: usize,
+}
+
+/// A tuple's definition: each source's condition and, for a deductive
+/// instance, its same-time premises (candidates for a positive cycle).
+type Definition = Vec<(Bool, Vec<TupleId>)>;
+
+/// A formula under construction.
+pub(crate) struct Encoder<'g> {
+    g: &'g Grounding,
+    space: &'g FaultSpace,
+    tuple: FxHashMap<TupleId, Bool>,
+    worklist: Vec<TupleId>,
+    /// Per encoded tuple: each source's condition and, for deductive
+    /// instances, its same-time premises (candidates for a cycle).
+    defs: Vec<(TupleId, Definition)>,
+    instance: FxHashMap<InstanceId, Bool>,
+    sent: FxHashMap<GroundMessageId, Bool>,
+    binding: FxHashMap<(GroupId, usize), Bool>,
+    count: FxHashMap<GroupId, Int>,
+    output: FxHashMap<(GroupId, u32), Bool>,
+    /// The fault variables, created on first use.
+    pub faults: BTreeMap<Fault, Bool>,
+    crashed_by: FxHashMap<(NodeId, Time), Bool>,
+    pub constraints: Vec<Bool>,
+    ranks: usize,
+}
+
+impl<'g> Encoder<'g> {
+    pub fn new(g: &'g Grounding, space: &'g FaultSpace) -> Encoder<'g> {
+        Encoder {
+            g,
+            space,
+            tuple: FxHashMap::default(),
+            worklist: Vec::new(),
+            defs: Vec::new(),
+            instance: FxHashMap::default(),
+            sent: FxHashMap::default(),
+            binding: FxHashMap::default(),
+            count: FxHashMap::default(),
+            output: FxHashMap::default(),
+            faults: BTreeMap::new(),
+            crashed_by: FxHashMap::default(),
+            constraints: Vec::new(),
+            ranks: 0,
+        }
+    }
+
+    /// The variable of a tuple (a constant when certain); defined later by
+    /// [`Encoder::close`]. `None`: no admissible run holds it.
+    pub fn holds(&mut self, id: Option<TupleId>) -> Bool {
+        let Some(id) = id else {
+            return Bool::from_bool(false);
+        };
+        if self.g.is_certain(id) {
+            return Bool::from_bool(true);
+        }
+        if let Some(b) = self.tuple.get(&id) {
+            return b.clone();
+        }
+        let b = Bool::new_const(format!("t{id}"));
+        self.tuple.insert(id, b.clone());
+        self.worklist.push(id);
+        b
+    }
+
+    fn fault(&mut self, f: Fault) -> Bool {
+        self.faults
+            .entry(f)
+            .or_insert_with(|| {
+                Bool::new_const(match f {
+                    Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
+                    Fault::Crash { node, time } => format!("c_{node}_{time}"),
+                    Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
+                })
+            })
+            .clone()
+    }
+
+    /// `node` has crashed at or before `t` (a prefix disjunction, built
+    /// iteratively: EOT may be large).
+    fn crashed_by(&mut self, node: NodeId, t: Time) -> Bool {
+        if self.space.crashes == 0 || t == 0 {
+            return Bool::from_bool(false);
+        }
+        let t = t.min(self.space.eot);
+        let mut from = t;
+        while from > 1 && !self.crashed_by.contains_key(&(node, from)) {
+            from -= 1;
+        }
+        let mut acc = match self.crashed_by.get(&(node, from)) {
+            Some(b) => b.clone(),
+            None => {
+                let b = self.fault(Fault::Crash { node, time: from });
+                self.crashed_by.insert((node, from), b.clone());
+                b
+            }
+        };
+        for u in from + 1..=t {
+            let c = self.fault(Fault::Crash { node, time: u });
+            acc = Bool::or(&[acc, c]);
+            self.crashed_by.insert((node, u), acc.clone());
+        }
+        acc
+    }
+
+    /// The fate of a message `from -> to` sent at `t`: it arrives `delay`
+    /// steps late (0: on time). Mirrors the evaluator's `send` (§5: a crash
+    /// of the sender wins over an omission or a delay).
+    fn arrives(&mut self, from: NodeId, to: NodeId, t: Time, delay: u32) -> Bool {
+        if from == to {
+            return Bool::from_bool(delay == 0);
+        }
+        let alive = self.crashed_by(from, t).not();
+        let faulty = t >= 1 && t < self.space.eff;
+        if delay > 0 {
+            if !faulty || delay > self.space.max_delay {
+                return Bool::from_bool(false);
+            }
+            let d = self.fault(Fault::Delay {
+                from,
+                to,
+                time: t,
+                by: delay,
+            });
+            return Bool::and(&[alive, d]);
+        }
+        let mut all = vec![alive];
+        if faulty {
+            all.push(self.fault(Fault::Omission { from, to, time: t }).not());
+            for by in 1..=self.space.max_delay {
+                all.push(
+                    self.fault(Fault::Delay {
+                        from,
+                        to,
+                        time: t,
+                        by,
+                    })
+                    .not(),
+                );
+            }
+        }
+        Bool::and(&all)
+    }
+
+    fn fires(&mut self, i: InstanceId) -> Bool {
+        if let Some(b) = self.instance.get(&i) {
+            return b.clone();
+        }
+        let inst = self.g.instance(i);
+        let mut all = Vec::with_capacity(inst.pos.len() + inst.neg.len());
+        for &p in inst.pos.iter() {
+            all.push(self.holds(Some(p)));
+        }
+        for &n in inst.neg.iter() {
+            all.push(self.holds(Some(n)).not());
+        }
+        let b = Bool::and(&all);
+        self.instance.insert(i, b.clone());
+        b
+    }
+
+    fn binding(&mut self, group: GroupId, b: usize) -> Bool {
+        if let Some(x) = self.binding.get(&(group, b)) {
+            return x.clone();
+        }
+        let insts = self.g.group(group).bindings[b].instances.clone();
+        let any: Vec<Bool> = insts.into_iter().map(|i| self.fires(i)).collect();
+        let x = Bool::or(&any);
+        self.binding.insert((group, b), x.clone());
+        x
+    }
+
+    /// The group yields output `o` (one value per aggregate of the head).
+    fn yields(&mut self, group: GroupId, o: u32) -> Bool {
+        if let Some(x) = self.output.get(&(group, o)) {
+            return x.clone();
+        }
+        let g = self.g.group(group);
+        if g.exact {
+            return Bool::from_bool(true);
+        }
+        let interner = self.g.interner();
+        let n = g.bindings.len();
+        let members: Vec<Bool> = (0..n).map(|b| self.binding(group, b)).collect();
+        let g = self.g.group(group);
+        let mut all = vec![Bool::or(&members)];
+        for (j, (&fun, &v)) in g.funs.iter().zip(g.outputs[o as usize].iter()).enumerate() {
+            match fun {
+                AggFn::Count => {
+                    let Value::Int(v) = v else {
+                        unreachable!("counts are integers")
+                    };
+                    let c = self
+                        .count
+                        .entry(group)
+                        .or_insert_with(|| {
+                            let ones: Vec<Int> = members
+                                .iter()
+                                .map(|m| m.ite(&Int::from_i64(1), &Int::from_i64(0)))
+                                .collect();
+                            Int::add(&ones)
+                        })
+                        .clone();
+                    all.push(c.eq(Int::from_i64(v)));
+                }
+                AggFn::Sum => {
+                    let Value::Int(v) = v else {
+                        unreachable!("sums are integers")
+                    };
+                    let terms: Vec<Int> = g
+                        .bindings
+                        .iter()
+                        .zip(&members)
+                        .map(|(b, m)| {
+                            let Value::Int(x) = b.values[j] else {
+                                unreachable!("sum members are integers (checked by the grounding)")
+                            };
+                            m.ite(&Int::from_i64(x), &Int::from_i64(0))
+                        })
+                        .collect();
+                    all.push(Int::add(&terms).eq(Int::from_i64(v)));
+                }
+                AggFn::Min | AggFn::Max => {
+                    let mut some = Vec::new();
+                    for (b, m) in g.bindings.iter().zip(&members) {
+                        let ord = interner.cmp(b.values[j], v);
+                        let beyond = if fun == AggFn::Min {
+                            ord == std::cmp::Ordering::Less
+                        } else {
+                            ord == std::cmp::Ordering::Greater
+                        };
+                        if ord == std::cmp::Ordering::Equal {
+                            some.push(m.clone());
+                        } else if beyond {
+                            all.push(m.not());
+                        }
+                    }
+                    all.push(Bool::or(&some));
+                }
+            }
+        }
+        let x = Bool::and(&all);
+        self.output.insert((group, o), x.clone());
+        x
+    }
+
+    fn sender(&mut self, s: Sender) -> Bool {
+        match s {
+            Sender::Fire(i) => self.fires(i),
+            Sender::Aggregate {
+                group,
+                output,
+                location,
+            } => {
+                let y = self.yields(group, output);
+                let here: Vec<InstanceId> = self
+                    .g
+                    .group(group)
+                    .bindings
+                    .iter()
+                    .flat_map(|b| b.instances.iter().copied())
+                    .filter(|&i| self.g.instance(i).location == location)
+                    .collect();
+                let any: Vec<Bool> = here.into_iter().map(|i| self.fires(i)).collect();
+                Bool::and(&[y, Bool::or(&any)])
+            }
+        }
+    }
+
+    fn sent(&mut self, m: GroundMessageId) -> Bool {
+        if let Some(b) = self.sent.get(&m) {
+            return b.clone();
+        }
+        let senders = self.g.message(m).senders.clone();
+        let any: Vec<Bool> = senders.into_iter().map(|s| self.sender(s)).collect();
+        let b = Bool::or(&any);
+        self.sent.insert(m, b.clone());
+        b
+    }
+
+    fn source(&mut self, s: Source, time: Time) -> (Bool, Vec<TupleId>) {
+        match s {
+            Source::Fact => (Bool::from_bool(true), Vec::new()),
+            Source::Crash { node, time } => {
+                let b = if self.space.crashes > 0 {
+                    self.fault(Fault::Crash { node, time })
+                } else {
+                    Bool::from_bool(false)
+                };
+                (b, Vec::new())
+            }
+            Source::Fire(i) => {
+                let inst = self.g.instance(i);
+                // Same-time premises of a deductive instance may close a cycle.
+                let same: Vec<TupleId> = if inst.time == time {
+                    inst.pos
+                        .iter()
+                        .copied()
+                        .filter(|&p| !self.g.is_certain(p) && self.g.tuple(p).1 == time)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                (self.fires(i), same)
+            }
+            Source::Aggregate { group, output } => (self.yields(group, output), Vec::new()),
+            Source::Arrival { message, delay } => {
+                let msg = self.g.message(message);
+                let (from, to, t) = (msg.from, msg.to, msg.sent);
+                let sent = self.sent(message);
+                let fate = self.arrives(from, to, t, delay);
+                (Bool::and(&[sent, fate]), Vec::new())
+            }
+        }
+    }
+
+    /// Defines every tuple variable handed out so far (and those their
+    /// definitions need), then the admissibility of the fault variables.
+    pub fn close(&mut self) {
+        while let Some(id) = self.worklist.pop() {
+            let time = self.g.tuple(id).1;
+            let sources = self.g.sources(id).to_vec();
+            let def: Vec<(Bool, Vec<TupleId>)> =
+                sources.into_iter().map(|s| self.source(s, time)).collect();
+            self.defs.push((id, def));
+        }
+        self.least_fixpoint();
+        self.admissible();
+    }
+
+    /// `x <=> OR sources`, with ranks on positive cycles.
+    fn least_fixpoint(&mut self) {
+        let index: FxHashMap<TupleId, usize> = self
+            .defs
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (*id, i))
+            .collect();
+        let edges: Vec<Vec<usize>> = self
+            .defs
+            .iter()
+            .map(|(_, def)| {
+                def.iter()
+                    .flat_map(|(_, same)| same.iter().filter_map(|p| index.get(p).copied()))
+                    .collect()
+            })
+            .collect();
+        let scc = strongly_connected(&edges);
+        let cyclic: Vec<bool> = (0..edges.len())
+            .map(|v| {
+                let c = scc[v];
+                edges[v].iter().any(|&w| scc[w] == c)
+            })
+            .collect();
+        let mut rank: FxHashMap<usize, Int> = FxHashMap::default();
+        for (v, (id, _)) in self.defs.iter().enumerate() {
+            if cyclic[v] {
+                rank.insert(v, Int::new_const(format!("r{id}")));
+                self.ranks += 1;
+            }
+        }
+        let defs = std::mem::take(&mut self.defs);
+        for (v, (id, def)) in defs.iter().enumerate() {
+            let x = self.tuple[id].clone();
+            let conds: Vec<Bool> = def.iter().map(|(c, _)| c.clone()).collect();
+            if !cyclic[v] {
+                self.constraints.push(x.iff(Bool::or(&conds)));
+                continue;
+            }
+            // Every firing source implies x; x needs a source whose
+            // premises on x's cycle were established first.
+            for c in &conds {
+                self.constraints.push(c.implies(&x));
+            }
+            let rx = rank[&v].clone();
+            let supported: Vec<Bool> = def
+                .iter()
+                .map(|(c, same)| {
+                    let mut all = vec![c.clone()];
+                    for p in same {
+                        if let Some(&w) = index.get(p)
+                            && scc[w] == scc[v]
+                        {
+                            all.push(rank[&w].lt(&rx));
+                        }
+                    }
+                    Bool::and(&all)
+                })
+                .collect();
+            self.constraints.push(x.implies(Bool::or(&supported)));
+        }
+        self.defs = defs;
+    }
+
+    /// A message takes at most one omission or delay; a node crashes at most
+    /// once; at most `crashes` nodes crash.
+    fn admissible(&mut self) {
+        let mut channel: BTreeMap<(NodeId, NodeId, Time), Vec<Bool>> = BTreeMap::new();
+        let mut crash: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
+        for (f, b) in &self.faults {
+            match *f {
+                Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
+                    channel.entry((from, to, time)).or_default().push(b.clone())
+                }
+                Fault::Crash { node, .. } => crash.entry(node).or_default().push(b.clone()),
+            }
+        }
+        for bs in channel.values().filter(|bs| bs.len() > 1) {
+            self.constraints.push(z3::ast::atmost(bs.iter(), 1));
+        }
+        let mut crashed = Vec::new();
+        for bs in crash.values() {
+            if bs.len() > 1 {
+                self.constraints.push(z3::ast::atmost(bs.iter(), 1));
+            }
+            crashed.push(Bool::or(bs));
+        }
+        if crashed.len() > self.space.crashes as usize {
+            self.constraints
+                .push(z3::ast::atmost(crashed.iter(), self.space.crashes));
+        }
+    }
+
+    /// The size of the formula.
+    pub fn size(&self) -> Size {
+        Size {
+            ground_tuples: self.g.tuple_count(),
+            instances: self.g.instance_count(),
+            cone: self.tuple.len(),
+            variables: self.tuple.len() + self.faults.len() + self.ranks,
+            constraints: self.constraints.len(),
+        }
+    }
+}
+
+/// Tarjan's strongly connected components, iteratively (graphs can be deep):
+/// the component number of each vertex.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<usize> {
+    const NONE: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut comp) = (vec![NONE; n], vec![0; n], vec![NONE; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let (mut next, mut comps) = (0, 0);
+    for root in 0..n {
+        if index[root] != NONE {
+            continue;
+        }
+        let mut call: Vec<(usize, usize)> = vec![(root, 0)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut i)) = call.last_mut() {
+            if let Some(&w) = edges[v].get(*i) {
+                *i += 1;
+                if index[w] == NONE {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    call.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            call.pop();
+            if let Some(&(u, _)) = call.last() {
+                low[u] = low[u].min(low[v]);
+            }
+            if low[v] == index[v] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    comp[w] = comps;
+                    if w == v {
+                        break;
+                    }
+                }
+                comps += 1;
+            }
+        }
+    }
+    comp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strongly_connected;
+
+    #[test]
+    fn components_of_a_small_graph() {
+        // 0 -> 1 -> 2 -> 0 is a cycle; 3 -> 3 a self-loop; 4 alone.
+        let edges = vec![vec![1], vec![2], vec![0, 3], vec![3], vec![]];
+        let c = strongly_connected(&edges);
+        assert_eq!(c[0], c[1]);
+        assert_eq!(c[1], c[2]);
+        assert_ne!(c[0], c[3]);
+        assert_ne!(c[3], c[4]);
+    }
+}

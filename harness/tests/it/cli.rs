@@ -466,6 +466,8 @@ fn check_exit_codes_for_errors_and_inconclusive_searches() {
             "4",
             "-f",
             "2",
+            "--strategy",
+            "lineage",
             "--max-runs",
             "1",
         ],

@@ -85,6 +85,7 @@ pub fn text(outcome: &Outcome) -> String {
             Verdict::Holds => "HOLDS",
             Verdict::Violated => "VIOLATED",
             Verdict::Inconclusive { .. } => "INCONCLUSIVE",
+            Verdict::Interrupted => "INTERRUPTED",
         },
         outcome.runs,
         outcome.vacuous,
@@ -104,6 +105,9 @@ pub fn text(outcome: &Outcome) -> String {
         }
         Verdict::Inconclusive { reason } => {
             let _ = writeln!(out, "inconclusive: {reason}; nothing is certified");
+        }
+        Verdict::Interrupted => {
+            let _ = writeln!(out, "interrupted (Ctrl-C); nothing is certified");
         }
         Verdict::Violated => {}
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use dedalus::Program;
-use dedalus::eval::{DEFAULT_MAX_TUPLES, Evaluator, Run, RunConfig};
+use dedalus::eval::{Cancel, DEFAULT_MAX_TUPLES, Evaluator, Run, RunConfig};
 
 use crate::Error;
 use crate::faults::{FaultSet, FaultSpace};
@@ -68,6 +68,11 @@ impl Target {
 
     /// Evaluates the run with `faults`.
     pub fn run(&self, faults: &FaultSet) -> Result<Run, Error> {
+        self.run_until(faults, &Cancel::never())
+    }
+
+    /// Evaluates the run with `faults`, giving up when `cancel` says so.
+    pub fn run_until(&self, faults: &FaultSet, cancel: &Cancel) -> Result<Run, Error> {
         let cfg = RunConfig {
             eot: self.space.eot,
             eff: self.space.eff,
@@ -75,7 +80,7 @@ impl Target {
             faults: faults.schedule(&self.space.nodes),
             max_tuples: self.max_tuples,
         };
-        Ok(self.eval.run(&cfg)?)
+        Ok(self.eval.run_until(&cfg, cancel)?)
     }
 
     /// Checks the specification on a run.

@@ -69,15 +69,18 @@ pub enum Verdict {
         /// Which budget.
         reason: String,
     },
+    /// Stopped by Ctrl-C before a conclusion: nothing is certified.
+    Interrupted,
 }
 
 impl Verdict {
-    /// `holds`, `violated` or `inconclusive`.
+    /// `holds`, `violated`, `inconclusive` or `interrupted`.
     pub fn name(&self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
             Verdict::Violated => "violated",
             Verdict::Inconclusive { .. } => "inconclusive",
+            Verdict::Interrupted => "interrupted",
         }
     }
 }

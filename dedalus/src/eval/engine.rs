@@ -16,7 +16,10 @@ use crate::value::{Interner, Value};
 
 use super::compile::{HeadArg, Lookup, Plan, Role, Rule, Step, Term};
 use super::table::Table;
-use super::{EvalError, Run, Shared};
+use super::{Cancel, EvalError, Run, Shared};
+
+/// Tuples inserted between two looks at the [`Cancel`] of a run.
+const CANCEL_EVERY: u32 = 4096;
 
 /// Integer arithmetic with the errors of §8 (strings, division by zero, overflow).
 pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Result<Value, String> {
@@ -291,6 +294,9 @@ struct Group {
 pub(crate) struct Engine<'a> {
     sh: &'a Shared,
     cfg: &'a super::Resolved,
+    cancel: &'a Cancel,
+    /// Inserts until the next look at `cancel`.
+    until_cancel_check: u32,
     eot: Time,
     limit: usize,
     tables: Vec<Vec<Table>>,
@@ -317,7 +323,7 @@ struct Scratch {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(cfg: &'a super::Resolved) -> Engine<'a> {
+    pub(crate) fn new(cfg: &'a super::Resolved, cancel: &'a Cancel) -> Engine<'a> {
         let sh: &Shared = &cfg.shared;
         let eot = cfg.eot;
         let tables = (0..=eot)
@@ -337,6 +343,8 @@ impl<'a> Engine<'a> {
         Engine {
             sh,
             cfg,
+            cancel,
+            until_cancel_check: CANCEL_EVERY,
             eot,
             limit: cfg.max_tuples,
             tables,
@@ -368,6 +376,11 @@ impl<'a> Engine<'a> {
         let row = table.push(vals, id);
         self.tuples.push((rel, t, row));
         self.counts[t as usize] += 1;
+        self.until_cancel_check -= 1;
+        if self.until_cancel_check == 0 {
+            self.until_cancel_check = CANCEL_EVERY;
+            self.cancel.check(t)?;
+        }
         if self.counts[t as usize] > self.limit {
             return Err(EvalError::Runaway {
                 relation: self.sh.program.relations[rel as usize].name.clone(),
@@ -382,6 +395,7 @@ impl<'a> Engine<'a> {
         let (sh, cfg) = (self.sh, self.cfg);
         let crash_rel = sh.crash_rel;
         for t in 1..=self.eot {
+            self.cancel.check(t)?;
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
                 if *at == t as u64 {
                     let id = self.insert(t, *rel, vals)?;
@@ -446,6 +460,7 @@ impl<'a> Engine<'a> {
             if cur == prev {
                 return Ok(());
             }
+            self.cancel.check(t)?;
             for &r in rules {
                 let rule = &sh.compiled.rules[r];
                 for (atom, _) in &rule.variants {

@@ -12,6 +12,8 @@ mod table;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use crate::program::{CRASH, Program, RelId};
 use crate::provenance::{NodeId, Time};
@@ -142,6 +144,59 @@ pub enum EvalError {
     /// The node set, bounds or fault schedule are not admissible.
     #[error("{0}")]
     Config(String),
+    /// The run's [`Cancel`] flag was raised (Ctrl-C).
+    #[error("interrupted at timestep {time}")]
+    Interrupted {
+        /// The timestep being evaluated.
+        time: Time,
+    },
+    /// The run's [`Cancel`] deadline passed.
+    #[error("the deadline passed at timestep {time}")]
+    TimedOut {
+        /// The timestep being evaluated.
+        time: Time,
+    },
+}
+
+/// When a run must give up before EOT: a deadline, or a flag that another
+/// thread raises (Ctrl-C). Checked at every timestep and every few thousand
+/// tuples, so a slow run stops promptly.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel {
+    /// Give up once this instant has passed.
+    pub deadline: Option<Instant>,
+    /// Give up once this flag is set.
+    pub flag: Option<Arc<AtomicBool>>,
+}
+
+impl Cancel {
+    /// Never gives up.
+    pub fn never() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Whether the flag is raised.
+    pub fn interrupted(&self) -> bool {
+        self.flag
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn timed_out(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// The error to stop with at `time`, if the run must stop.
+    pub(crate) fn check(&self, time: Time) -> Result<(), EvalError> {
+        if self.interrupted() {
+            Err(EvalError::Interrupted { time })
+        } else if self.timed_out() {
+            Err(EvalError::TimedOut { time })
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// What every run of one compiled program shares.
@@ -467,7 +522,13 @@ impl Evaluator {
 
     /// Evaluates one run.
     pub fn run(&self, cfg: &RunConfig) -> Result<Run, EvalError> {
+        self.run_until(cfg, &Cancel::never())
+    }
+
+    /// Evaluates one run, giving up with [`EvalError::Interrupted`] or
+    /// [`EvalError::TimedOut`] when `cancel` says so.
+    pub fn run_until(&self, cfg: &RunConfig, cancel: &Cancel) -> Result<Run, EvalError> {
         let resolved = self.resolve(cfg)?;
-        engine::Engine::new(&resolved).run()
+        engine::Engine::new(&resolved, cancel).run()
     }
 }

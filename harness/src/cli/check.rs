@@ -25,7 +25,8 @@ Examples:
   ldfi check specs/x.yaml --all --save
 
 Exit status: 0 the specification holds (or the spec's `expect` is met), 1 a
-counterexample (or `expect` not met), 2 an error or an inconclusive search.";
+counterexample (or `expect` not met), 2 an error or an inconclusive search,
+130 interrupted by Ctrl-C.";
 
 /// Arguments of `ldfi check`.
 #[derive(Args, Debug)]
@@ -131,6 +132,7 @@ impl CheckArgs {
 /// The exit code of an outcome: see the module docs of [`super`].
 pub(super) fn exit_code(verdict: &Verdict, expect: Option<Expect>) -> i32 {
     match (verdict, expect) {
+        (Verdict::Interrupted, _) => super::EXIT_INTERRUPTED,
         (Verdict::Inconclusive { .. }, _) => 2,
         (Verdict::Holds, Some(Expect::Holds)) | (Verdict::Violated, Some(Expect::Violated)) => 0,
         (_, Some(_)) => 1,

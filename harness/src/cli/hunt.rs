@@ -56,6 +56,10 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
     let mut rows = Vec::new();
     let (mut errors, mut unmet) = (0, 0);
     for (i, path) in files.iter().enumerate() {
+        if super::interrupted() {
+            note("interrupted: the remaining specs were not checked\n");
+            break;
+        }
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -102,7 +106,10 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             }
         }
         let met = report.met();
-        if matches!(outcome.verdict, Verdict::Inconclusive { .. }) {
+        if matches!(
+            outcome.verdict,
+            Verdict::Inconclusive { .. } | Verdict::Interrupted
+        ) {
             errors += 1;
         } else if !met {
             unmet += 1;

@@ -6,7 +6,8 @@
 //! the reader goes away (`ldfi run ... | head`).
 //!
 //! Exit codes: 0 success (or the spec's expectation met), 1 a counterexample
-//! (or an expectation not met), 2 an error or an inconclusive search.
+//! (or an expectation not met), 2 an error or an inconclusive search, 130
+//! interrupted by Ctrl-C.
 
 mod bench;
 mod check;
@@ -16,6 +17,8 @@ mod why;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -25,6 +28,39 @@ use harness::{Budget, Outcome, Strategy};
 
 /// Exit code of an error or an inconclusive search.
 const EXIT_ERROR: i32 = 2;
+
+/// Exit code of a search stopped by Ctrl-C (128 + SIGINT, as shells do).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// Raised by the first Ctrl-C; a second one ends the process at once.
+static INTERRUPT: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// The Ctrl-C flag, with its handler installed on first use. z3 is told not
+/// to install its own (see `ldfi::encode`), so every SIGINT lands here.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    INTERRUPT
+        .get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let sig = signal_hook::consts::SIGINT;
+            // Order matters: the shutdown check runs before the flag is set,
+            // so only a second Ctrl-C exits immediately.
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                sig,
+                EXIT_INTERRUPTED,
+                Arc::clone(&flag),
+            );
+            let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+            flag
+        })
+        .clone()
+}
+
+/// Whether Ctrl-C was pressed.
+fn interrupted() -> bool {
+    INTERRUPT
+        .get()
+        .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+}
 
 const EXAMPLES: &str = "\
 Examples:
@@ -135,6 +171,7 @@ impl SearchArgs {
             max_runs: self.max_runs,
             timeout: self.timeout,
             all: self.all,
+            interrupt: Some(interrupt_flag()),
         }
     }
 }
@@ -309,10 +346,15 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
     };
     match result {
+        Ok(_) if interrupted() => EXIT_INTERRUPTED,
         Ok(code) => code,
         Err(failure) => {
             failure.print();
-            EXIT_ERROR
+            if interrupted() {
+                EXIT_INTERRUPTED
+            } else {
+                EXIT_ERROR
+            }
         }
     }
 }

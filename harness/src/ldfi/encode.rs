@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
+use dedalus::eval::Cancel;
 use dedalus::provenance::{NodeId, Time};
 use dedalus::value::Value;
 use z3::ast::Bool;
@@ -369,6 +370,51 @@ impl<'a> Encoder<'a> {
     }
 }
 
+/// Why the solver gave no answer: it was interrupted, ran out of time or
+/// failed. Never a proof that no fault set exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct NoAnswer(pub String);
+
+/// Runs `work` in a fresh z3 context that a watcher thread interrupts as
+/// soon as `cancel` says so (Ctrl-C or the deadline): the interrupted call
+/// returns `unknown`, which the enumeration reports as [`NoAnswer`]. A
+/// panic inside the z3 bindings (they panic when z3 fails, e.g. out of
+/// memory) is a [`NoAnswer`] too, not a crash.
+pub(crate) fn interruptible<R: Send + Sync>(
+    cancel: &Cancel,
+    work: impl FnOnce() -> Result<R, NoAnswer> + Send + Sync,
+) -> Result<R, NoAnswer> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    z3::with_z3_config(&z3::Config::new(), || {
+        let ctx = z3::Context::thread_local();
+        let handle = ctx.handle();
+        let done = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let watcher = scope.spawn(|| {
+                while !done.load(Ordering::Acquire) {
+                    if cancel.interrupted() || cancel.timed_out() {
+                        handle.interrupt();
+                        return;
+                    }
+                    std::thread::park_timeout(std::time::Duration::from_millis(10));
+                }
+            });
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "no message".into());
+                    Err(NoAnswer(format!("the solver (z3) failed: {what}")))
+                });
+            done.store(true, Ordering::Release);
+            watcher.thread().unpark();
+            result
+        })
+    })
+}
+
 /// Enumerates subset-minimal fault sets satisfying `goal` under the
 /// encoder's budget, smallest first, at most `limit` of them, never one in
 /// `skip` (sets already run).
@@ -377,7 +423,7 @@ pub(crate) fn minimal_sets(
     goal: &Bool,
     skip: &std::collections::BTreeSet<FaultSet>,
     limit: usize,
-) -> Vec<FaultSet> {
+) -> Result<Vec<FaultSet>, NoAnswer> {
     let budget = enc.budget();
     let vars: Vec<(Fault, Bool)> = enc
         .vars
@@ -388,6 +434,21 @@ pub(crate) fn minimal_sets(
     enumerate(&vars, goal, &budget, skip, limit)
 }
 
+/// `sat` or `unsat`; `unknown` (interrupted, out of time or resources) is
+/// no answer at all, never taken for `unsat`.
+fn decide(solver: &Solver) -> Result<bool, NoAnswer> {
+    match solver.check() {
+        SatResult::Sat => Ok(true),
+        SatResult::Unsat => Ok(false),
+        SatResult::Unknown => Err(NoAnswer(format!(
+            "the solver (z3) gave no answer ({})",
+            solver
+                .get_reason_unknown()
+                .unwrap_or_else(|| "unknown".into())
+        ))),
+    }
+}
+
 /// The enumeration itself: over the fault variables `vars`, subject to
 /// `constraints`.
 pub(crate) fn enumerate(
@@ -396,10 +457,15 @@ pub(crate) fn enumerate(
     constraints: &[Bool],
     skip: &std::collections::BTreeSet<FaultSet>,
     limit: usize,
-) -> Vec<FaultSet> {
+) -> Result<Vec<FaultSet>, NoAnswer> {
     // QF_FD: z3's SAT solver with native cardinality constraints, an order
     // of magnitude faster here than the general SMT core.
     let solver = Solver::new_for_logic("QF_FD").unwrap_or_default();
+    // Ctrl-C is ours (see `interruptible`): z3's own handler would turn it
+    // into an `unknown` that nobody hears about.
+    let mut params = z3::Params::new();
+    params.set_bool("ctrl_c", false);
+    solver.set_params(&params);
     solver.assert(goal);
     for b in constraints {
         solver.assert(b);
@@ -422,20 +488,23 @@ pub(crate) fn enumerate(
         }
     }
     let mut found = Vec::new();
-    if solver.check() != SatResult::Sat {
-        return found;
+    if !decide(&solver)? {
+        return Ok(found);
     }
     let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
     let mut k = 0u32;
     while found.len() < limit && k as usize <= vars.len() {
         solver.push();
         solver.assert(z3::ast::atmost(all.iter().copied(), k));
-        let sat = solver.check() == SatResult::Sat;
+        let sat = decide(&solver)?;
         let model = if sat { solver.get_model() } else { None };
         solver.pop(1);
         let Some(model) = model else {
+            if sat {
+                return Err(NoAnswer("the solver (z3) returned no model".into()));
+            }
             k += 1;
-            if solver.check() != SatResult::Sat {
+            if !decide(&solver)? {
                 break;
             }
             continue;
@@ -454,5 +523,5 @@ pub(crate) fn enumerate(
         solver.assert(Bool::or(&lits));
         found.push(set);
     }
-    found
+    Ok(found)
 }

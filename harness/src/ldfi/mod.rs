@@ -40,7 +40,7 @@ use crate::search::{Budget, Progress, Searcher};
 use crate::target::Target;
 use crate::{Error, Outcome};
 
-use encode::{Encoder, minimal_sets, reachability};
+use encode::{Encoder, NoAnswer, minimal_sets, reachability};
 use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
@@ -55,6 +55,8 @@ struct Context<'a> {
     post: dedalus::RelId,
     blockers: Vec<dedalus::RelId>,
     exact: Vec<bool>,
+    /// When solver calls and runs give up (Ctrl-C, --timeout).
+    cancel: dedalus::eval::Cancel,
 }
 
 /// Searches `target`'s fault space lineage-first.
@@ -93,6 +95,7 @@ pub fn search(
         blockers: encode::blockers(program, &reach, pre),
         exact: whynot::exact_relations(program, &reach, target.space.max_delay),
         reach,
+        cancel: s.cancel(),
     };
 
     let mut lineage = Lineage::default();
@@ -100,7 +103,7 @@ pub fn search(
     let mut tried: BTreeSet<FaultSet> = BTreeSet::new();
     let none = FaultSet::none();
     tried.insert(none.clone());
-    let run = target.run(&none)?;
+    let run = target.run_until(&none, &cx.cancel);
     if s.record(none, run, &mut |r| lineage.learn(r))? {
         return s.finish(progress);
     }
@@ -109,7 +112,11 @@ pub fn search(
             return s.inconclusive(reason, progress);
         }
         progress(&s.progress());
-        let (candidates, watched) = propose(&cx, &lineage, &refutations, &tried);
+        let (candidates, watched) = match propose(&cx, &lineage, &refutations, &tried) {
+            Ok(proposed) => proposed,
+            // An unanswered solver call proves nothing.
+            Err(NoAnswer(reason)) => return s.inconclusive(reason, progress),
+        };
         refutations.watched.extend(watched);
         let mut batch = Vec::new();
         for set in candidates {
@@ -147,10 +154,12 @@ pub fn search(
         // In parallel, a chunk at a time (a sweep can be large: runs are not
         // all held at once), results taken in order.
         for chunk in batch.chunks(64) {
-            let runs: Vec<Result<dedalus::eval::Run, Error>> =
-                chunk.par_iter().map(|f| target.run(f)).collect();
+            let runs: Vec<Result<dedalus::eval::Run, Error>> = chunk
+                .par_iter()
+                .map(|f| target.run_until(f, &cx.cancel))
+                .collect();
             for (faults, run) in chunk.iter().zip(runs) {
-                let stop = s.record(faults.clone(), run?, &mut |r| {
+                let stop = s.record(faults.clone(), run, &mut |r| {
                     lineage.learn(r);
                     refutations.learn(&lineage, &cx.reach, r, faults);
                 })?;
@@ -231,11 +240,11 @@ fn propose(
     lineage: &Lineage,
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
-) -> (Vec<FaultSet>, Vec<lineage::AbsentAtom>) {
+) -> Result<(Vec<FaultSet>, Vec<lineage::AbsentAtom>), NoAnswer> {
     let program = cx.target.evaluator().program();
     let eot = cx.target.space.eot;
     // A fresh z3 context per round: the answer depends only on this round's formula.
-    z3::with_z3_config(&z3::Config::new(), || {
+    encode::interruptible(&cx.cancel, || {
         let setting = encode::Setting {
             space: &cx.target.space,
             program,
@@ -259,10 +268,10 @@ fn propose(
                 .map(|(p, q)| Bool::and(&[p.clone(), q.clone()]))
                 .collect::<Vec<_>>(),
         );
-        let mut sets = minimal_sets(&mut enc, &violation, tried, BATCH);
+        let mut sets = minimal_sets(&mut enc, &violation, tried, BATCH)?;
         if sets.is_empty() {
             let vacuous = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
-            sets = minimal_sets(&mut enc, &vacuous, tried, BATCH);
+            sets = minimal_sets(&mut enc, &vacuous, tried, BATCH)?;
         }
         if sets.is_empty() {
             let present: Vec<u32> = cx
@@ -276,9 +285,9 @@ fn propose(
                 .into_iter()
                 .map(|k| enc.holds(k, false).not())
                 .collect();
-            sets = minimal_sets(&mut enc, &Bool::or(&unblock), tried, BATCH);
+            sets = minimal_sets(&mut enc, &Bool::or(&unblock), tried, BATCH)?;
         }
-        (sets, std::mem::take(&mut enc.watched))
+        Ok((sets, std::mem::take(&mut enc.watched)))
     })
 }
 
@@ -314,6 +323,7 @@ pub fn minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
                 .collect::<Vec<_>>(),
         );
         encode::enumerate(&vars, &goal, &[], &BTreeSet::new(), usize::MAX)
+            .expect("z3 answers hitting-set problems without interrupts")
             .into_iter()
             .map(|set| {
                 set.iter()

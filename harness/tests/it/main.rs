@@ -1,5 +1,6 @@
 //! Integration tests of the harness (one binary, one module per area).
 mod cli;
 mod corpus;
+mod hardening;
 mod ldfi;
 mod spec;

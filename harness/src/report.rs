@@ -31,6 +31,7 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
         "crashes": crashes,
         "delays": delays,
         "violated": cx.violated,
+        "error": cx.error,
         "replay": cx.replay,
     })
 }
@@ -118,6 +119,12 @@ pub fn text(outcome: &Outcome) -> String {
             cx.faults.describe(&s.nodes)
         };
         let _ = writeln!(out, "counterexample: {what}");
+        if let Some(error) = &cx.error {
+            let _ = writeln!(out, "  the run stops with a runtime error:");
+            for line in error.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
         for row in &cx.violated {
             let vals: Vec<String> = row.iter().map(ToString::to_string).collect();
             let _ = writeln!(
@@ -155,6 +162,7 @@ pub fn counterexample_yaml(cx: &Counterexample, outcome: &Outcome) -> String {
         "max_delay": s.max_delay,
         "faults": {"omissions": omissions, "crashes": crashes, "delays": delays},
         "violated": cx.violated,
+        "error": cx.error,
         "replay": cx.replay,
     });
     serde_yaml::to_string(&doc).unwrap_or_default()

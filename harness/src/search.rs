@@ -138,6 +138,19 @@ impl<'t> Searcher<'t> {
                 self.gave_up = true;
                 return Ok(true);
             }
+            // A runtime error only faults trigger is a finding, never
+            // grounds for a certificate (without faults, a program error).
+            Err(Error::Eval(e @ EvalError::Runtime { .. })) => {
+                let Some((cx, extra)) = self.target.shrink_error(faults) else {
+                    return Err(Error::Eval(e));
+                };
+                self.runs += 1;
+                self.shrink_runs += extra;
+                if !self.found.iter().any(|c| c.faults == cx.faults) {
+                    self.found.push(cx);
+                }
+                return Ok(!self.budget.all);
+            }
             Err(e) => return Err(e),
         };
         self.runs += 1;

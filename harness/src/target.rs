@@ -73,14 +73,72 @@ impl Target {
 
     /// Evaluates the run with `faults`, giving up when `cancel` says so.
     pub fn run_until(&self, faults: &FaultSet, cancel: &Cancel) -> Result<Run, Error> {
-        let cfg = RunConfig {
+        Ok(self.eval.run_until(&self.config(faults), cancel)?)
+    }
+
+    fn config(&self, faults: &FaultSet) -> RunConfig {
+        RunConfig {
             eot: self.space.eot,
             eff: self.space.eff,
             max_delay: self.space.max_delay,
             faults: faults.schedule(&self.space.nodes),
             max_tuples: self.max_tuples,
-        };
-        Ok(self.eval.run_until(&cfg, cancel)?)
+        }
+    }
+
+    /// The runtime error (shared/dedalus.md §8) that stops the run with
+    /// `faults`, with the run up to it; `None` if the run reaches EOT or
+    /// stops for another reason.
+    pub fn runtime_error(&self, faults: &FaultSet) -> Option<(String, Run)> {
+        match self
+            .eval
+            .run_to_error(&self.config(faults), &Cancel::never())
+        {
+            Err((e @ dedalus::eval::EvalError::Runtime { .. }, Some(partial))) => {
+                Some((e.to_string(), *partial))
+            }
+            _ => None,
+        }
+    }
+
+    /// A fault set under which a run stops with a runtime error, made
+    /// subset-minimal like [`Target::shrink`]: a finding, not a certificate.
+    /// `None` if the failure-free run itself fails (a plain program error).
+    pub fn shrink_error(&self, faults: FaultSet) -> Option<(Counterexample, usize)> {
+        let (mut error, mut run) = self.runtime_error(&faults)?;
+        let mut faults = faults;
+        let mut extra = 0;
+        let mut i = 0;
+        while i < faults.len() {
+            let fewer: FaultSet = faults
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, f)| *f)
+                .collect();
+            extra += 1;
+            match self.runtime_error(&fewer) {
+                Some((e, r)) => {
+                    faults = fewer;
+                    (error, run) = (e, r);
+                }
+                None => i += 1,
+            }
+        }
+        if faults.is_empty() {
+            return None;
+        }
+        let replay = self.replay(&faults);
+        Some((
+            Counterexample {
+                faults,
+                violated: Vec::new(),
+                run,
+                replay,
+                error: Some(error),
+            },
+            extra,
+        ))
     }
 
     /// Checks the specification on a run.
@@ -138,6 +196,7 @@ impl Target {
                 violated,
                 run,
                 replay,
+                error: None,
             },
             extra,
         ))

@@ -391,10 +391,43 @@ impl<'a> Engine<'a> {
         Ok(id)
     }
 
-    pub(crate) fn run(mut self) -> Result<Run, EvalError> {
+    /// Evaluates the run; on an error, also returns the run up to it (its
+    /// last timestep incomplete).
+    pub(crate) fn run(mut self) -> Result<Run, (EvalError, Box<Run>)> {
+        let mut failure = None;
+        for t in 1..=self.eot {
+            if let Err(e) = self.step(t) {
+                failure = Some(e);
+                break;
+            }
+        }
+        let (sh, cfg) = (self.sh, self.cfg);
+        self.prov.seal(self.tuples.len());
+        sh.remember_size(
+            self.tuples.len(),
+            self.prov.firings().len(),
+            self.prov.messages().len(),
+        );
+        let run = Run {
+            shared: std::sync::Arc::clone(&cfg.shared),
+            eot: self.eot,
+            eff: cfg.eff,
+            faults: cfg.faults.clone(),
+            tables: self.tables,
+            tuples: self.tuples,
+            prov: self.prov,
+        };
+        match failure {
+            None => Ok(run),
+            Some(e) => Err((e, Box::new(run))),
+        }
+    }
+
+    /// Evaluates timestep `t`.
+    fn step(&mut self, t: Time) -> Result<(), EvalError> {
         let (sh, cfg) = (self.sh, self.cfg);
         let crash_rel = sh.crash_rel;
-        for t in 1..=self.eot {
+        {
             self.cancel.check(t)?;
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
                 if *at == t as u64 {
@@ -425,21 +458,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        self.prov.seal(self.tuples.len());
-        sh.remember_size(
-            self.tuples.len(),
-            self.prov.firings().len(),
-            self.prov.messages().len(),
-        );
-        Ok(Run {
-            shared: std::sync::Arc::clone(&cfg.shared),
-            eot: self.eot,
-            eff: cfg.eff,
-            faults: cfg.faults.clone(),
-            tables: self.tables,
-            tuples: self.tuples,
-            prov: self.prov,
-        })
+        Ok(())
     }
 
     fn lens(&self, t: Time) -> Vec<u32> {

@@ -528,7 +528,21 @@ impl Evaluator {
     /// Evaluates one run, giving up with [`EvalError::Interrupted`] or
     /// [`EvalError::TimedOut`] when `cancel` says so.
     pub fn run_until(&self, cfg: &RunConfig, cancel: &Cancel) -> Result<Run, EvalError> {
-        let resolved = self.resolve(cfg)?;
-        engine::Engine::new(&resolved, cancel).run()
+        self.run_to_error(cfg, cancel).map_err(|(e, _)| e)
+    }
+
+    /// Evaluates one run; when it stops with an error, also the run up to
+    /// the error (its last timestep incomplete; `None` when the
+    /// configuration itself is not admissible), so that a failing run can
+    /// still be shown.
+    pub fn run_to_error(
+        &self,
+        cfg: &RunConfig,
+        cancel: &Cancel,
+    ) -> Result<Run, (EvalError, Option<Box<Run>>)> {
+        let resolved = self.resolve(cfg).map_err(|e| (e, None))?;
+        engine::Engine::new(&resolved, cancel)
+            .run()
+            .map_err(|(e, partial)| (e, Some(partial)))
     }
 }

@@ -113,6 +113,36 @@ pub(crate) fn blockers(
     out.into_iter().collect()
 }
 
+/// Whether some rule divides (`/` or `%`) by a non-constant: such a rule
+/// may stop a run with a runtime error under a binding no run has shown,
+/// which lineage cannot rule out (see `sweep` in the parent module).
+pub(crate) fn divides_by_variables(program: &Program) -> bool {
+    use dedalus::syntax::ast::{Arg, BinOp, Expr, Literal};
+    fn constant(e: &Expr) -> bool {
+        match e {
+            Expr::Int(..) | Expr::Str(..) => true,
+            Expr::Var(_) | Expr::Wildcard(_) => false,
+            Expr::Bin(l, _, r, _) => constant(l) && constant(r),
+        }
+    }
+    fn divides(e: &Expr) -> bool {
+        match e {
+            Expr::Bin(l, op, r, _) => {
+                (matches!(op, BinOp::Div | BinOp::Rem) && !constant(r)) || divides(l) || divides(r)
+            }
+            _ => false,
+        }
+    }
+    let args = |args: &[Arg]| args.iter().any(|a| matches!(a, Arg::Expr(e) if divides(e)));
+    program.rules.iter().any(|rule| {
+        args(&rule.head.args)
+            || rule.body.iter().any(|lit| match lit {
+                Literal::Atom(a) => args(&a.atom.args),
+                Literal::Cmp(c) => divides(&c.left) || divides(&c.right),
+            })
+    })
+}
+
 /// What a formula is built from besides the lineage: the program, its
 /// bounds and the static analyses of it.
 pub(crate) struct Setting<'a> {

@@ -57,6 +57,9 @@ struct Context<'a> {
     exact: Vec<bool>,
     /// When solver calls and runs give up (Ctrl-C, --timeout).
     cancel: dedalus::eval::Cancel,
+    /// Some rule divides by a variable: a fault may make a run stop with a
+    /// runtime error through a binding no run has shown (see `sweep`).
+    fallible: bool,
 }
 
 /// Searches `target`'s fault space lineage-first.
@@ -96,6 +99,7 @@ pub fn search(
         exact: whynot::exact_relations(program, &reach, target.space.max_delay),
         reach,
         cancel: s.cancel(),
+        fallible: encode::divides_by_variables(program),
     };
 
     let mut lineage = Lineage::default();
@@ -208,6 +212,28 @@ fn sweep(
                     time: msg.sent,
                 });
             } else if space.crashes > 0 {
+                suspects.insert(crate::faults::Fault::Crash {
+                    node: msg.from,
+                    time: msg.sent,
+                });
+            }
+        }
+    }
+    if cx.fallible {
+        // A division by a variable may fail under any disturbance: lineage
+        // explains what was derived, not what a fault makes a rule compute.
+        for msg in &lineage.messages {
+            if msg.from == msg.to {
+                continue;
+            }
+            if msg.sent < space.eff {
+                suspects.insert(crate::faults::Fault::Omission {
+                    from: msg.from,
+                    to: msg.to,
+                    time: msg.sent,
+                });
+            }
+            if space.crashes > 0 {
                 suspects.insert(crate::faults::Fault::Crash {
                     node: msg.from,
                     time: msg.sent,

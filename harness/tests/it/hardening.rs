@@ -108,3 +108,45 @@ fn ctrl_c_stops_the_search_with_exit_130() {
         "{stdout}"
     );
 }
+
+/// Broadcast with a retry (it holds), plus a division that fails only when
+/// `a -> b` is lost at t=1: `b` then has no log at t=2.
+fn divides_when_a_message_is_lost() -> String {
+    format!(
+        "{BCAST}bcast(N, P)@next :- bcast(N, P);\n\
+         due(\"b\")@2;\n\
+         got(N, 1) :- log(N, \"hello\");\n\
+         got(N, 0) :- due(N), notin log(N, \"hello\");\n\
+         share(N, 10 / C) :- got(N, C);\n"
+    )
+}
+
+#[test]
+fn a_runtime_error_only_a_fault_triggers_is_a_counterexample_not_a_certificate() {
+    let t = target(&divides_when_a_message_is_lost(), &["a", "b", "c"], 4, 2, 0);
+    for strategy in [
+        Strategy::Ldfi,
+        Strategy::Exhaustive,
+        Strategy::Random { seed: 3 },
+    ] {
+        let o = harness::search(&t, strategy, &Budget::default(), &mut |_| {})
+            .unwrap_or_else(|e| panic!("{strategy:?}: {e}"));
+        assert!(
+            matches!(o.verdict, Verdict::Violated),
+            "{strategy:?}: {}",
+            o.verdict.name()
+        );
+        let cx = o.counterexample().unwrap();
+        assert_eq!(cx.faults.describe(&t.space.nodes), "omit a->b@1");
+        assert!(cx.violated.is_empty());
+        let error = cx.error.as_deref().expect("the runtime error is reported");
+        assert!(error.contains("division by zero"), "{error}");
+        assert!(cx.replay.ends_with("--omit a,b,1"), "{}", cx.replay);
+        let text = harness::report::text(&o);
+        assert!(
+            text.contains("the run stops with a runtime error"),
+            "{text}"
+        );
+        assert!(!text.contains("certificate"), "{text}");
+    }
+}

@@ -54,7 +54,10 @@ pub fn message_trace(run: &Run) -> String {
     let prov = run.provenance();
     for m in run.sorted_messages() {
         let fate = match m.fate {
-            Fate::Delivered => format!("delivered at {}", m.received.unwrap_or(m.sent + 1)),
+            Fate::Delivered => format!(
+                "delivered at {}",
+                m.received.unwrap_or(m.sent.saturating_add(1))
+            ),
             Fate::Omitted => "LOST (omission)".to_string(),
             Fate::Crashed(t) => format!("LOST ({} crashed at {t})", run.node_name(m.from)),
             Fate::Delayed(d) => match m.received {

@@ -795,7 +795,11 @@ impl<'a> Engine<'a> {
         } else if self.omissions.contains(&(from, to, t)) {
             (Fate::Omitted, None)
         } else if let Some(&d) = self.delays.get(&(from, to, t)) {
-            (Fate::Delayed(d), Some(t + 1 + d))
+            // Past `Time::MAX` is past EOT: never delivered, never wrapped.
+            (
+                Fate::Delayed(d),
+                t.checked_add(1).and_then(|a| a.checked_add(d)),
+            )
         } else {
             (Fate::Delivered, Some(t + 1))
         };

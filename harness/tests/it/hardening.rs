@@ -150,3 +150,44 @@ fn a_runtime_error_only_a_fault_triggers_is_a_counterexample_not_a_certificate()
         assert!(!text.contains("certificate"), "{text}");
     }
 }
+
+#[test]
+fn a_delay_past_the_largest_time_arrives_after_eot_never_wraps_around() {
+    let s = crate::cli::broadcast();
+    for by in ["4294967295", "4294967294", "4294967293"] {
+        let delay = format!("a,b,1,{by}");
+        let args = [
+            "run",
+            "bcast.ded",
+            "--nodes",
+            "a,b,c",
+            "--eot",
+            "4",
+            "--eff",
+            "2",
+            "--max-delay",
+            "4294967295",
+            "--delay",
+            &delay,
+        ];
+        let text = crate::cli::ldfi(s.path(), &args);
+        assert_eq!(text.code, 0, "{}", text.stderr);
+        assert!(
+            text.stdout
+                .contains(&format!("DELAYED by {by}, arrives after EOT")),
+            "{}",
+            text.stdout
+        );
+        let mut json_args = args.to_vec();
+        json_args.extend(["--format", "json"]);
+        let json = crate::cli::ldfi(s.path(), &json_args).json();
+        let delayed: Vec<_> = json["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["to"] == "b" && m["from"] == "a")
+            .collect();
+        assert_eq!(delayed.len(), 1, "{json}");
+        assert!(delayed[0]["received"].is_null(), "{}", delayed[0]);
+    }
+}

@@ -155,6 +155,8 @@ pub(crate) struct Setting<'a> {
     pub nodes: &'a [Value],
     /// Relations for which one-rule why-not provenance is exact.
     pub exact: &'a [bool],
+    /// When to give up building a formula (Ctrl-C, --timeout).
+    pub cancel: &'a Cancel,
 }
 
 /// Builds formulas over one lineage graph.
@@ -173,6 +175,9 @@ pub(crate) struct Encoder<'a> {
     vars: Vars,
     memo: HashMap<(KeyId, bool), Bool>,
     on_stack: HashMap<(KeyId, bool), ()>,
+    /// Dependencies the current attempt found unknown (see [`Encoder::holds`]).
+    missing: Vec<(KeyId, bool)>,
+    cancel: &'a Cancel,
 }
 
 impl<'a> Encoder<'a> {
@@ -193,6 +198,8 @@ impl<'a> Encoder<'a> {
             },
             memo: HashMap::default(),
             on_stack: HashMap::default(),
+            missing: Vec::new(),
+            cancel: setting.cancel,
         }
     }
 
@@ -245,15 +252,74 @@ impl<'a> Encoder<'a> {
     }
 
     /// `holds⁺` (`optimistic`) or `holds⁻` of a key.
+    ///
+    /// Iterative, so that long lineage chains (EOT 100,000) cannot overflow
+    /// the stack: a key's formula is attempted with what is known; the keys
+    /// it needs that are not yet known are pushed (in the order a recursive
+    /// evaluation would visit them) and it is attempted again once they are.
+    /// A key still being evaluated reads as `false`, as in recursion: a
+    /// derivation through itself within a timestep supports nothing.
     pub fn holds(&mut self, k: KeyId, optimistic: bool) -> Bool {
         if let Some(b) = self.memo.get(&(k, optimistic)) {
             return b.clone();
         }
         if self.on_stack.contains_key(&(k, optimistic)) {
-            // A derivation through itself within a timestep supports nothing.
             return Bool::from_bool(false);
         }
-        self.on_stack.insert((k, optimistic), ());
+        let mut stack = vec![(k, optimistic)];
+        let mut steps = 0u32;
+        while let Some(&node) = stack.last() {
+            if self.memo.contains_key(&node) {
+                stack.pop();
+                continue;
+            }
+            steps = steps.wrapping_add(1);
+            if steps & 63 == 0 && (self.cancel.interrupted() || self.cancel.timed_out()) {
+                // The solver call that follows is interrupted at once (see
+                // `interruptible`): this formula is never used.
+                for n in stack {
+                    self.on_stack.remove(&n);
+                }
+                return Bool::from_bool(false);
+            }
+            let again = self.on_stack.insert(node, ()).is_some();
+            let watched = self.watched.len();
+            self.missing.clear();
+            let b = self.attempt(node.0, node.1);
+            if self.missing.is_empty() {
+                self.on_stack.remove(&node);
+                self.memo.insert(node, b);
+                stack.pop();
+            } else {
+                debug_assert!(
+                    !again,
+                    "a key's dependencies are known on its second attempt"
+                );
+                // Undo the failed attempt's side effects; keep first visits only.
+                self.watched.truncate(watched);
+                let mut seen = std::collections::HashSet::new();
+                let missing: Vec<_> = self.missing.drain(..).filter(|m| seen.insert(*m)).collect();
+                stack.extend(missing.into_iter().rev());
+            }
+        }
+        self.memo[&(k, optimistic)].clone()
+    }
+
+    /// A key's formula as a dependency of the one being attempted: known,
+    /// `false` while being evaluated, else recorded as missing.
+    fn dep(&mut self, k: KeyId, optimistic: bool) -> Bool {
+        if let Some(b) = self.memo.get(&(k, optimistic)) {
+            return b.clone();
+        }
+        if !self.on_stack.contains_key(&(k, optimistic)) {
+            self.missing.push((k, optimistic));
+        }
+        Bool::from_bool(false)
+    }
+
+    /// The formula of a key from its origins, reading other keys through
+    /// [`Encoder::dep`].
+    fn attempt(&mut self, k: KeyId, optimistic: bool) -> Bool {
         let mut alts = Vec::new();
         for o in self.g.origins[k as usize].clone() {
             match o {
@@ -277,17 +343,14 @@ impl<'a> Encoder<'a> {
                 }
             }
         }
-        let b = Bool::or(&alts);
-        self.on_stack.remove(&(k, optimistic));
-        self.memo.insert((k, optimistic), b.clone());
-        b
+        Bool::or(&alts)
     }
 
     fn fires(&mut self, f: u32, optimistic: bool) -> Bool {
         let firing = self.g.firings[f as usize].clone();
         let mut all = Vec::new();
         for &p in &firing.premises {
-            all.push(self.holds(p, optimistic));
+            all.push(self.dep(p, optimistic));
         }
         for a in &firing.absent {
             all.push(self.stays_absent(a, optimistic));
@@ -302,7 +365,7 @@ impl<'a> Encoder<'a> {
         let known = self.g.matching(a.rel, a.time, &a.pattern);
         let mut conj: Vec<Bool> = known
             .iter()
-            .map(|&k| self.holds(k, !optimistic).not())
+            .map(|&k| self.dep(k, !optimistic).not())
             .collect();
         if self.exact[a.rel as usize]
             && let Some(instances) =
@@ -313,7 +376,7 @@ impl<'a> Encoder<'a> {
                 let mut all: Vec<Bool> = inst
                     .premises
                     .iter()
-                    .map(|&p| self.holds(p, !optimistic))
+                    .map(|&p| self.dep(p, !optimistic))
                     .collect();
                 for b in &inst.absent {
                     all.push(self.stays_absent(b, !optimistic));
@@ -421,10 +484,11 @@ pub(crate) fn interruptible<R: Send + Sync>(
         let done = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let watcher = scope.spawn(|| {
+                // Again and again: z3 forgets an interrupt when the next
+                // check starts.
                 while !done.load(Ordering::Acquire) {
                     if cancel.interrupted() || cancel.timed_out() {
                         handle.interrupt();
-                        return;
                     }
                     std::thread::park_timeout(std::time::Duration::from_millis(10));
                 }

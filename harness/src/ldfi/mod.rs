@@ -278,6 +278,7 @@ fn propose(
             reach: &cx.reach,
             nodes: &cx.nodes,
             exact: &cx.exact,
+            cancel: &cx.cancel,
         };
         let mut enc = Encoder::new(lineage, &setting, refutations);
         let goals: Vec<(Bool, Bool)> = lineage

@@ -191,3 +191,13 @@ fn a_delay_past_the_largest_time_arrives_after_eot_never_wraps_around() {
         assert!(delayed[0]["received"].is_null(), "{}", delayed[0]);
     }
 }
+
+#[test]
+fn every_accepted_eot_encodes_without_overflowing_the_stack() {
+    // ~31,750 nested holds/fires frames at EOT 20000 overflowed the stack;
+    // test threads have a smaller stack than the CLI's main thread.
+    let src = std::fs::read_to_string(root().join("protocols/simple_broadcast.ded")).unwrap();
+    let t = target(&src, &["a", "b", "c"], 20_000, 0, 0);
+    let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    assert!(matches!(o.verdict, Verdict::Holds), "{}", o.verdict.name());
+}

@@ -37,13 +37,20 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
 }
 
 /// The machine-readable outcome: `{"verdict", "runs", "combinations",
-/// "counterexample", "elapsed_ms"}`.
+/// "counterexample", "counterexamples", "elapsed_ms"}`: `counterexample` is
+/// the first (or null), `counterexamples` all of them in the order found
+/// (more than one with `--all`).
 pub fn json(outcome: &Outcome) -> Json {
     json!({
         "verdict": outcome.verdict.name(),
         "runs": outcome.runs,
         "combinations": outcome.combinations.to_string(),
         "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
+        "counterexamples": outcome
+            .counterexamples
+            .iter()
+            .map(|c| counterexample_json(c, &outcome.space))
+            .collect::<Vec<_>>(),
         "elapsed_ms": outcome.elapsed.as_millis() as u64,
     })
 }

@@ -201,3 +201,31 @@ fn every_accepted_eot_encodes_without_overflowing_the_stack() {
     let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
     assert!(matches!(o.verdict, Verdict::Holds), "{}", o.verdict.name());
 }
+
+#[test]
+fn all_with_json_lists_every_counterexample() {
+    let s = crate::cli::broadcast();
+    let args = [
+        "check",
+        "bcast.ded",
+        "-N",
+        "a,b,c",
+        "-t",
+        "4",
+        "-f",
+        "2",
+        "-c",
+        "0",
+        "--all",
+        "--format",
+        "json",
+    ];
+    let json = crate::cli::ldfi(s.path(), &args).json();
+    let all = json["counterexamples"].as_array().expect("an array");
+    let mut replays: Vec<&str> = all.iter().map(|c| c["replay"].as_str().unwrap()).collect();
+    replays.sort();
+    assert_eq!(replays.len(), 2, "{json}");
+    assert!(replays[0].ends_with("--omit a,b,1"), "{replays:?}");
+    assert!(replays[1].ends_with("--omit a,c,1"), "{replays:?}");
+    assert_eq!(json["counterexample"], all[0]);
+}

@@ -24,6 +24,10 @@ pub enum Error {
          help: add rules such as `pre(X) :- ...;` and `post(X) :- ...;`, or use `ldfi run` to just evaluate it"
     )]
     NoSpecification,
+    /// A bug: something panicked (the z3 bindings, say). `ldfi hunt`
+    /// reports it for one spec and goes on with the others.
+    #[error("internal error: {0} (please report it)")]
+    Internal(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

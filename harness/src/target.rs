@@ -35,8 +35,17 @@ pub struct Target {
 impl Target {
     /// Compiles `program` for the space's nodes after checking the bounds
     /// and that the program has a specification.
-    pub fn new(files: Vec<PathBuf>, program: &Program, space: FaultSpace) -> Result<Target, Error> {
+    ///
+    /// `max_delay` is clamped to EOT − 2: a message sent at t ≥ 1 and delayed
+    /// longer arrives after EOT, a run no different from a larger delay's,
+    /// while every extra delay value costs the search variables.
+    pub fn new(
+        files: Vec<PathBuf>,
+        program: &Program,
+        mut space: FaultSpace,
+    ) -> Result<Target, Error> {
         space.validate()?;
+        space.max_delay = space.max_delay.min(space.eot.saturating_sub(2));
         let pre = program
             .relation("pre")
             .map(|r| program.relations[r as usize].arity);

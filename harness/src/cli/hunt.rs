@@ -65,10 +65,21 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             |n| n.to_string_lossy().into_owned(),
         );
         note(&format!("[{}/{}] {name} ... ", i + 1, files.len()));
-        let checked = Spec::load(path).and_then(|spec| {
-            let target = harness::target_of(&spec)?;
-            let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
-            Ok(Report { spec, outcome })
+        // One spec's failure, even a panic, never takes the hunt down.
+        let checked = std::panic::catch_unwind(|| {
+            Spec::load(path).and_then(|spec| {
+                let target = harness::target_of(&spec)?;
+                let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
+                Ok(Report { spec, outcome })
+            })
+        })
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".into());
+            Err(harness::Error::Internal(what))
         });
         let report = match checked {
             Ok(r) => r,

@@ -229,3 +229,77 @@ fn all_with_json_lists_every_counterexample() {
     assert!(replays[1].ends_with("--omit a,c,1"), "{replays:?}");
     assert_eq!(json["counterexample"], all[0]);
 }
+
+#[test]
+fn max_delay_is_clamped_to_what_eot_allows_and_a_hunt_survives_a_huge_one() {
+    let s = crate::cli::broadcast();
+    let start = Instant::now();
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--max-delay",
+            "1000000",
+        ],
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("max_delay 2"), "{}", ran.stdout);
+
+    s.write(
+        "specs/huge_delay.yaml",
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nmax_delay: 4294967295\n",
+    );
+    s.write(
+        "specs/plain.yaml",
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n",
+    );
+    let ran = crate::cli::ldfi(s.path(), &["hunt", "specs"]);
+    assert!(
+        ran.stdout.contains("huge_delay.yaml"),
+        "{}{}",
+        ran.stdout,
+        ran.stderr
+    );
+    assert!(ran.stdout.contains("plain.yaml"), "{}", ran.stdout);
+    assert!(ran.stdout.contains("of 2 met"), "{}", ran.stdout);
+}
+
+#[test]
+fn counting_combinations_does_not_list_every_channel() {
+    let space = harness::FaultSpace {
+        nodes: (0..20_003).map(|i| format!("n{i}")).collect(),
+        eot: 3,
+        eff: 2,
+        crashes: 0,
+        max_delay: 0,
+    };
+    assert_eq!(space.channel_count(), 20_003 * 20_002);
+    let start = Instant::now();
+    let c = space.combinations();
+    assert!(
+        start.elapsed() < Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!((c.log10 - 20_003.0 * 20_002.0 * 2f64.log10()).abs() < 1.0);
+    let small = harness::FaultSpace {
+        nodes: vec!["a".into(), "b".into(), "c".into()],
+        eot: 5,
+        eff: 4,
+        crashes: 1,
+        max_delay: 0,
+    };
+    assert_eq!(small.channel_count() as usize, small.channels().len());
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use dedalus::Program;
-use dedalus::eval::{Cancel, DEFAULT_MAX_TUPLES, Evaluator, Run, RunConfig};
+use dedalus::eval::{Cancel, Evaluator, Limits, Run, RunConfig};
 
 use crate::Error;
 use crate::faults::{FaultSet, FaultSpace};
@@ -27,8 +27,8 @@ pub struct Target {
     pub files: Vec<PathBuf>,
     /// The fault space.
     pub space: FaultSpace,
-    /// Bound on tuples per timestep.
-    pub max_tuples: usize,
+    /// The runaway budget of every run.
+    pub limits: Limits,
     eval: Evaluator,
 }
 
@@ -65,7 +65,7 @@ impl Target {
         Ok(Target {
             files,
             space,
-            max_tuples: DEFAULT_MAX_TUPLES,
+            limits: Limits::default(),
             eval,
         })
     }
@@ -91,7 +91,7 @@ impl Target {
             eff: self.space.eff,
             max_delay: self.space.max_delay,
             faults: faults.schedule(&self.space.nodes),
-            max_tuples: self.max_tuples,
+            limits: self.limits,
         }
     }
 

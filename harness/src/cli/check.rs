@@ -150,7 +150,8 @@ pub(super) fn met(verdict: &Verdict, expect: Expect) -> bool {
 pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
     let budget = args.search.budget();
-    let (target, spec) = args.target()?;
+    let (mut target, spec) = args.target()?;
+    target.limits = args.search.limits.limits();
     let mut progress = Progress::new();
     let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();

@@ -68,7 +68,8 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         // One spec's failure, even a panic, never takes the hunt down.
         let checked = std::panic::catch_unwind(|| {
             Spec::load(path).and_then(|spec| {
-                let target = harness::target_of(&spec)?;
+                let mut target = harness::target_of(&spec)?;
+                target.limits = args.search.limits.limits();
                 let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
                 Ok(Report { spec, outcome })
             })

@@ -150,6 +150,55 @@ struct SearchArgs {
     /// Keep searching after the first counterexample and report all of them.
     #[arg(long)]
     all: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The runaway budget of every run: shared by `run`, `check` and `hunt`.
+#[derive(Args, Debug, Clone)]
+struct LimitArgs {
+    /// Runaway budget of each run, e.g. step-tuples=1000000,run-tuples=10000000,step-mib=256,run-mib=1024 (these are the defaults; give any of them).
+    #[arg(long, value_name = "KEY=N,...", value_parser = parse_limits)]
+    budget: Option<dedalus::eval::Limits>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> dedalus::eval::Limits {
+        self.budget.unwrap_or_default()
+    }
+}
+
+fn parse_limits(s: &str) -> Result<dedalus::eval::Limits, String> {
+    let mut l = dedalus::eval::Limits::default();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, n)) = part.split_once('=') else {
+            return Err(format!(
+                "expected KEY=N (keys: step-tuples, run-tuples, step-mib, run-mib), got `{part}`"
+            ));
+        };
+        let n: usize = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("`{part}`: expected a positive integer"))?;
+        let mib = |n: usize| {
+            n.checked_mul(1 << 20)
+                .ok_or_else(|| format!("`{part}`: too large"))
+        };
+        match key.trim() {
+            "step-tuples" => l.step_tuples = n,
+            "run-tuples" => l.run_tuples = n,
+            "step-mib" => l.step_bytes = mib(n)?,
+            "run-mib" => l.run_bytes = mib(n)?,
+            other => {
+                return Err(format!(
+                    "unknown budget `{other}` (keys: step-tuples, run-tuples, step-mib, run-mib)"
+                ));
+            }
+        }
+    }
+    Ok(l)
 }
 
 impl SearchArgs {
@@ -236,6 +285,7 @@ impl From<harness::Error> for Failure {
     fn from(e: harness::Error) -> Failure {
         match e {
             harness::Error::Program(d) => diagnostics(&d),
+            harness::Error::Eval(e @ dedalus::eval::EvalError::Runaway { .. }) => Failure::from(e),
             // A spec error renders its own `error:` line, location and help.
             harness::Error::Spec(e) => Failure::Rendered(e.to_string()),
             e => Failure::Message(e.to_string()),
@@ -245,7 +295,13 @@ impl From<harness::Error> for Failure {
 
 impl From<dedalus::eval::EvalError> for Failure {
     fn from(e: dedalus::eval::EvalError) -> Failure {
-        Failure::Message(e.to_string())
+        match e {
+            dedalus::eval::EvalError::Runaway { .. } => Failure::Message(format!(
+                "{e}\n  help: --budget raises it, e.g. --budget step-mib=1024,run-mib=4096 \
+                 (keys: step-tuples, run-tuples, step-mib, run-mib)"
+            )),
+            e => Failure::Message(e.to_string()),
+        }
     }
 }
 

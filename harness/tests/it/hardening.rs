@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use harness::{Budget, Strategy, Verdict};
 
+use crate::cli::Scratch;
+
 use crate::ldfi::{BCAST, target};
 
 /// The repository root (protocols/, specs/).
@@ -302,4 +304,85 @@ fn counting_combinations_does_not_list_every_channel() {
         max_delay: 0,
     };
     assert_eq!(small.channel_count() as usize, small.channels().len());
+}
+
+/// `ldfi run FILE --nodes a --eot EOT [extra]` on `src` in a scratch directory.
+fn run_program(src: &str, eot: &str, extra: &[&str]) -> crate::cli::Ran {
+    let s = Scratch::new("runaway");
+    s.write("p.ded", src);
+    let mut args = vec!["run", "p.ded", "--nodes", "a", "--eot", eot];
+    args.extend(extra);
+    crate::cli::ldfi(s.path(), &args)
+}
+
+fn facts(rel: &str, n: usize) -> String {
+    (0..n).map(|i| format!("{rel}(\"a\", {i})@1;\n")).collect()
+}
+
+#[test]
+fn the_runaway_budget_covers_aggregates_bytes_and_whole_runs_naming_the_rule() {
+    // An aggregate over a product: no tuple is derived until the groups
+    // are complete, so only the byte budget of the groups can stop it.
+    let agg = format!(
+        "c(N, count<X>) :- p(N, X), p(N, Y), p(N, Z);\n{}",
+        facts("p", 100)
+    );
+    let ran = run_program(&agg, "2", &["--budget", "step-mib=8"]);
+    assert_eq!(ran.code, 2, "{}", ran.stdout);
+    for words in [
+        "budget of 8 MiB per timestep",
+        "rule `c(N, count<X>) :- p(N, X), p(N, Y), p(N, Z);`",
+        "p.ded:1:1",
+        "--budget",
+    ] {
+        assert!(ran.stderr.contains(words), "{words}: {}", ran.stderr);
+    }
+    // A wide head over a product, with the default budget: bytes, not tuples.
+    let head = ["X"; 50]
+        .iter()
+        .chain(["Y"; 50].iter())
+        .copied()
+        .collect::<Vec<_>>();
+    let wide = format!(
+        "w(N, {}) :- q(N, X), q(N, Y);\n{}",
+        head.join(", "),
+        facts("q", 3000)
+    );
+    let start = Instant::now();
+    let ran = run_program(&wide, "2", &[]);
+    assert_eq!(ran.code, 2, "{}", ran.stdout);
+    assert!(
+        ran.stderr.contains("budget of 256 MiB per timestep"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    // Tuples kept forever with @next: each timestep is small, the run is not.
+    let keep = "r(N, X)@next :- r(N, X);\nr(N, X + 1) :- r(N, X), X < 2000;\nr(\"a\", 0)@1;\n";
+    let ran = run_program(keep, "30", &["--budget", "run-tuples=20000"]);
+    assert_eq!(ran.code, 2, "{}", ran.stdout);
+    assert!(
+        ran.stderr
+            .contains("budget of 20000 tuples per run at timestep 10"),
+        "{}",
+        ran.stderr
+    );
+    // Per timestep, the tuple bound says the bound it enforces.
+    let ran = run_program(keep, "3", &["--budget", "step-tuples=500"]);
+    assert!(
+        ran.stderr
+            .contains("budget of 500 tuples per timestep at timestep 1"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr
+            .contains("rule `r(N, X + 1) :- r(N, X), X < 2000;`"),
+        "{}",
+        ran.stderr
+    );
 }

@@ -53,8 +53,9 @@
 //!   naming the rule and its binding.
 //! - **Aggregates** group by the non-aggregate head arguments and range over
 //!   distinct bindings of the body's named variables.
-//! - **Runaway programs** stop with an error once a timestep passes
-//!   [`eval::DEFAULT_MAX_TUPLES`] tuples.
+//! - **Runaway programs** stop with an error naming the rule once a run
+//!   passes its budget ([`eval::Limits`]: tuples and estimated bytes, per
+//!   timestep and per run, aggregate groups and firings included).
 
 pub mod check;
 pub mod diagnostic;

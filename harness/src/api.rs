@@ -72,7 +72,7 @@ impl Report {
     /// unless inconclusive).
     pub fn met(&self) -> bool {
         match (self.spec.expect, &self.outcome.verdict) {
-            (_, Verdict::Inconclusive { .. }) => false,
+            (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
             (None, _) => true,
             (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
                 true
@@ -115,6 +115,9 @@ impl Report {
             None => {
                 if let Verdict::Inconclusive { reason } = &self.outcome.verdict {
                     panic!("{}: inconclusive: {reason}", self.spec.path.display());
+                }
+                if let Verdict::Interrupted = &self.outcome.verdict {
+                    panic!("{}: interrupted", self.spec.path.display());
                 }
             }
         }

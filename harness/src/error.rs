@@ -24,8 +24,10 @@ pub enum Error {
          help: add rules such as `pre(X) :- ...;` and `post(X) :- ...;`, or use `ldfi run` to just evaluate it"
     )]
     NoSpecification,
-    /// A bug in this tool (two of its parts disagree); never a verdict.
-    #[error("internal error: {0}")]
+    /// A bug in this tool: something panicked (the z3 bindings, say), or two
+    /// of its parts disagree; never a verdict. `ldfi hunt` reports it for
+    /// one spec and goes on with the others.
+    #[error("internal error: {0} (please report it)")]
     Internal(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]

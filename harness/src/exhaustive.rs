@@ -84,9 +84,13 @@ pub fn search(
         }
         progress(&s.progress());
         let chunk = &chunk[..chunk.len().min(s.runs_left())];
-        let runs: Vec<_> = chunk.par_iter().map(|f| target.run(f)).collect();
+        let cancel = s.cancel();
+        let runs: Vec<_> = chunk
+            .par_iter()
+            .map(|f| target.run_until(f, &cancel))
+            .collect();
         for (faults, run) in chunk.iter().zip(runs) {
-            if s.record(faults.clone(), run?, &mut |_| {})? {
+            if s.record(faults.clone(), run, &mut |_| {})? {
                 return s.finish(progress);
             }
         }

@@ -249,6 +249,12 @@ impl FaultSpace {
         out
     }
 
+    /// The number of [`FaultSpace::channels`], without listing them.
+    pub fn channel_count(&self) -> u64 {
+        let n = u64::from(self.node_count());
+        n * n.saturating_sub(1) * u64::from(self.eff.saturating_sub(1))
+    }
+
     /// Whether `set` is admissible here.
     pub fn admits(&self, set: &FaultSet) -> bool {
         let n = self.node_count();
@@ -289,7 +295,7 @@ impl FaultSpace {
     pub fn combinations(&self) -> Combinations {
         // Each channel-time is untouched, omitted, or delayed by 1..=max_delay;
         // each set of at most `crashes` nodes crashes, each at one of EOT times.
-        let channels = self.channels().len() as f64;
+        let channels = self.channel_count() as f64;
         let per_channel = 2.0 + self.max_delay as f64;
         let mut log10 = channels * per_channel.log10();
         let n = self.nodes.len() as u32;

@@ -68,6 +68,7 @@ pub mod ldfi;
 pub mod random;
 pub mod report;
 pub mod search;
+mod solver;
 pub mod spec;
 pub mod symbolic;
 pub mod target;

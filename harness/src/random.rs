@@ -76,7 +76,7 @@ pub fn search(
             return s.inconclusive(reason, progress);
         }
         let faults = sample(&target.space, &mut rng).normalized();
-        let run = target.run(&faults)?;
+        let run = target.run_until(&faults, &s.cancel());
         if s.record(faults, run, &mut |_| {})? {
             return s.finish(progress);
         }

@@ -31,18 +31,26 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
         "crashes": crashes,
         "delays": delays,
         "violated": cx.violated,
+        "error": cx.error,
         "replay": cx.replay,
     })
 }
 
 /// The machine-readable outcome: `{"verdict", "runs", "combinations",
-/// "counterexample", "elapsed_ms"}`.
+/// "counterexample", "counterexamples", "elapsed_ms"}`: `counterexample` is
+/// the first (or null), `counterexamples` all of them in the order found
+/// (more than one with `--all`).
 pub fn json(outcome: &Outcome) -> Json {
     json!({
         "verdict": outcome.verdict.name(),
         "runs": outcome.runs,
         "combinations": outcome.combinations.to_string(),
         "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
+        "counterexamples": outcome
+            .counterexamples
+            .iter()
+            .map(|c| counterexample_json(c, &outcome.space))
+            .collect::<Vec<_>>(),
         "elapsed_ms": outcome.elapsed.as_millis() as u64,
     })
 }
@@ -53,7 +61,10 @@ pub fn message_trace(run: &Run) -> String {
     let prov = run.provenance();
     for m in run.sorted_messages() {
         let fate = match m.fate {
-            Fate::Delivered => format!("delivered at {}", m.received.unwrap_or(m.sent + 1)),
+            Fate::Delivered => format!(
+                "delivered at {}",
+                m.received.unwrap_or(m.sent.saturating_add(1))
+            ),
             Fate::Omitted => "LOST (omission)".to_string(),
             Fate::Crashed(t) => format!("LOST ({} crashed at {t})", run.node_name(m.from)),
             Fate::Delayed(d) => match m.received {
@@ -85,6 +96,7 @@ pub fn text(outcome: &Outcome) -> String {
             Verdict::Holds => "HOLDS",
             Verdict::Violated => "VIOLATED",
             Verdict::Inconclusive { .. } => "INCONCLUSIVE",
+            Verdict::Interrupted => "INTERRUPTED",
         },
         outcome.runs,
         outcome.vacuous,
@@ -105,6 +117,9 @@ pub fn text(outcome: &Outcome) -> String {
         Verdict::Inconclusive { reason } => {
             let _ = writeln!(out, "inconclusive: {reason}; nothing is certified");
         }
+        Verdict::Interrupted => {
+            let _ = writeln!(out, "interrupted (Ctrl-C); nothing is certified");
+        }
         Verdict::Violated => {}
     }
     for cx in &outcome.counterexamples {
@@ -114,6 +129,12 @@ pub fn text(outcome: &Outcome) -> String {
             cx.faults.describe(&s.nodes)
         };
         let _ = writeln!(out, "counterexample: {what}");
+        if let Some(error) = &cx.error {
+            let _ = writeln!(out, "  the run stops with a runtime error:");
+            for line in error.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
         for row in &cx.violated {
             let vals: Vec<String> = row.iter().map(ToString::to_string).collect();
             let _ = writeln!(
@@ -151,6 +172,7 @@ pub fn counterexample_yaml(cx: &Counterexample, outcome: &Outcome) -> String {
         "max_delay": s.max_delay,
         "faults": {"omissions": omissions, "crashes": crashes, "delays": delays},
         "violated": cx.violated,
+        "error": cx.error,
         "replay": cx.replay,
     });
     serde_yaml::to_string(&doc).unwrap_or_default()

@@ -1,9 +1,11 @@
 //! What every search strategy shares: budgets, progress, and the
 //! bookkeeping of runs and counterexamples.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use dedalus::eval::Run;
+use dedalus::eval::{Cancel, EvalError, Run};
 
 use crate::Error;
 use crate::faults::FaultSet;
@@ -19,6 +21,19 @@ pub struct Budget {
     pub timeout: Option<Duration>,
     /// Keep going after a counterexample, collecting all of them.
     pub all: bool,
+    /// Stop (`interrupted`) as soon as this flag is raised: the CLI raises
+    /// it on Ctrl-C. Runs and solver calls in flight are abandoned, never
+    /// mistaken for an answer.
+    pub interrupt: Option<Arc<AtomicBool>>,
+}
+
+impl Budget {
+    /// Whether the interrupt flag is raised.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
 }
 
 /// A progress report, sent before each round of runs.
@@ -43,6 +58,8 @@ pub(crate) struct Searcher<'t> {
     shrink_runs: usize,
     found: Vec<Counterexample>,
     symbolic: Option<crate::symbolic::Stats>,
+    /// A run gave up (deadline or interrupt): nothing may be certified.
+    gave_up: bool,
 }
 
 impl<'t> Searcher<'t> {
@@ -62,12 +79,8 @@ impl<'t> Searcher<'t> {
             shrink_runs: 0,
             found: Vec::new(),
             symbolic: None,
+            gave_up: false,
         }
-    }
-
-    /// When the search started.
-    pub fn start(&self) -> Instant {
-        self.start
     }
 
     /// Records what a symbolic check cost.
@@ -82,8 +95,20 @@ impl<'t> Searcher<'t> {
             .map_or(usize::MAX, |m| m.saturating_sub(self.runs))
     }
 
+    /// When runs and solver calls must give up: the deadline of
+    /// `--timeout` and the interrupt flag.
+    pub fn cancel(&self) -> Cancel {
+        Cancel {
+            deadline: self.budget.timeout.map(|t| self.start + t),
+            flag: self.budget.interrupt.clone(),
+        }
+    }
+
     /// Why the search must stop now, if it must.
     pub fn exhausted(&self) -> Option<String> {
+        if self.budget.interrupted() {
+            return Some("interrupted".into());
+        }
         if self.runs_left() == 0 {
             return Some(format!("stopped after --max-runs {} runs", self.runs));
         }
@@ -105,13 +130,36 @@ impl<'t> Searcher<'t> {
     }
 
     /// Accounts for one run; `learn` sees every run. Returns true when the
-    /// search should stop (a counterexample and not `--all`).
+    /// search should stop (a counterexample and not `--all`, or a run that
+    /// gave up at the deadline or on an interrupt: the search then ends
+    /// `inconclusive` or `interrupted`, see [`Searcher::finish`]).
     pub fn record(
         &mut self,
         faults: FaultSet,
-        run: Run,
+        run: Result<Run, Error>,
         learn: &mut dyn FnMut(&Run),
     ) -> Result<bool, Error> {
+        let run = match run {
+            Ok(run) => run,
+            Err(Error::Eval(EvalError::Interrupted { .. } | EvalError::TimedOut { .. })) => {
+                self.gave_up = true;
+                return Ok(true);
+            }
+            // A runtime error only faults trigger is a finding, never
+            // grounds for a certificate (without faults, a program error).
+            Err(Error::Eval(e @ EvalError::Runtime { .. })) => {
+                let Some((cx, extra)) = self.target.shrink_error(faults) else {
+                    return Err(Error::Eval(e));
+                };
+                self.runs += 1;
+                self.shrink_runs += extra;
+                if !self.found.iter().any(|c| c.faults == cx.faults) {
+                    self.found.push(cx);
+                }
+                return Ok(!self.budget.all);
+            }
+            Err(e) => return Err(e),
+        };
         self.runs += 1;
         learn(&run);
         match self.target.judge(&run) {
@@ -149,8 +197,15 @@ impl<'t> Searcher<'t> {
     }
 
     /// The search stopped at a counterexample, or ended without one and
-    /// without a proof (which certifies nothing).
+    /// without a proof (which certifies nothing; a run that gave up makes it
+    /// as [`Searcher::inconclusive`]).
     pub fn finish(self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+        if self.gave_up || self.budget.interrupted() {
+            let reason = self
+                .exhausted()
+                .unwrap_or_else(|| "a run gave up before EOT".into());
+            return self.inconclusive(reason, progress);
+        }
         progress(&self.progress());
         let verdict = if self.found.is_empty() {
             Verdict::Inconclusive {
@@ -169,6 +224,12 @@ impl<'t> Searcher<'t> {
         proof: Proof,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
+        if self.gave_up || self.budget.interrupted() {
+            let reason = self
+                .exhausted()
+                .unwrap_or_else(|| "a run gave up before EOT".into());
+            return self.inconclusive(reason, progress);
+        }
         progress(&self.progress());
         if let Proof::Symbolic(stats) = &proof {
             self.symbolic = Some(stats.clone());
@@ -180,18 +241,23 @@ impl<'t> Searcher<'t> {
         }
     }
 
-    /// A budget ran out: a violation found so far still stands, a
-    /// certificate does not.
+    /// A budget ran out (or the solver could not answer, or the search was
+    /// interrupted): a violation found so far still stands, a certificate
+    /// does not.
     pub fn inconclusive(
         self,
         reason: String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
         progress(&self.progress());
-        let verdict = if self.found.is_empty() {
-            Verdict::Inconclusive { reason }
-        } else {
+        // The deadline or an interrupt explain a solver's `unknown` best.
+        let reason = self.exhausted().unwrap_or(reason);
+        let verdict = if !self.found.is_empty() {
             Verdict::Violated
+        } else if self.budget.interrupted() {
+            Verdict::Interrupted
+        } else {
+            Verdict::Inconclusive { reason }
         };
         Ok(self.outcome(verdict, None))
     }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use dedalus::Program;
-use dedalus::eval::{DEFAULT_MAX_TUPLES, Evaluator, Run, RunConfig};
+use dedalus::eval::{Cancel, Evaluator, Limits, Run, RunConfig};
 
 use crate::Error;
 use crate::faults::{FaultSet, FaultSpace};
@@ -27,16 +27,25 @@ pub struct Target {
     pub files: Vec<PathBuf>,
     /// The fault space.
     pub space: FaultSpace,
-    /// Bound on tuples per timestep.
-    pub max_tuples: usize,
+    /// The runaway budget of every run.
+    pub limits: Limits,
     eval: Evaluator,
 }
 
 impl Target {
     /// Compiles `program` for the space's nodes after checking the bounds
     /// and that the program has a specification.
-    pub fn new(files: Vec<PathBuf>, program: &Program, space: FaultSpace) -> Result<Target, Error> {
+    ///
+    /// `max_delay` is clamped to EOT − 2: a message sent at t ≥ 1 and delayed
+    /// longer arrives after EOT, a run no different from a larger delay's,
+    /// while every extra delay value costs the search variables.
+    pub fn new(
+        files: Vec<PathBuf>,
+        program: &Program,
+        mut space: FaultSpace,
+    ) -> Result<Target, Error> {
         space.validate()?;
+        space.max_delay = space.max_delay.min(space.eot.saturating_sub(2));
         let pre = program
             .relation("pre")
             .map(|r| program.relations[r as usize].arity);
@@ -56,7 +65,7 @@ impl Target {
         Ok(Target {
             files,
             space,
-            max_tuples: DEFAULT_MAX_TUPLES,
+            limits: Limits::default(),
             eval,
         })
     }
@@ -68,14 +77,77 @@ impl Target {
 
     /// Evaluates the run with `faults`.
     pub fn run(&self, faults: &FaultSet) -> Result<Run, Error> {
-        let cfg = RunConfig {
+        self.run_until(faults, &Cancel::never())
+    }
+
+    /// Evaluates the run with `faults`, giving up when `cancel` says so.
+    pub fn run_until(&self, faults: &FaultSet, cancel: &Cancel) -> Result<Run, Error> {
+        Ok(self.eval.run_until(&self.config(faults), cancel)?)
+    }
+
+    fn config(&self, faults: &FaultSet) -> RunConfig {
+        RunConfig {
             eot: self.space.eot,
             eff: self.space.eff,
             max_delay: self.space.max_delay,
             faults: faults.schedule(&self.space.nodes),
-            max_tuples: self.max_tuples,
-        };
-        Ok(self.eval.run(&cfg)?)
+            limits: self.limits,
+        }
+    }
+
+    /// The runtime error (shared/dedalus.md §8) that stops the run with
+    /// `faults`, with the run up to it; `None` if the run reaches EOT or
+    /// stops for another reason.
+    pub fn runtime_error(&self, faults: &FaultSet) -> Option<(String, Run)> {
+        match self
+            .eval
+            .run_to_error(&self.config(faults), &Cancel::never())
+        {
+            Err((e @ dedalus::eval::EvalError::Runtime { .. }, Some(partial))) => {
+                Some((e.to_string(), *partial))
+            }
+            _ => None,
+        }
+    }
+
+    /// A fault set under which a run stops with a runtime error, made
+    /// subset-minimal like [`Target::shrink`]: a finding, not a certificate.
+    /// `None` if the failure-free run itself fails (a plain program error).
+    pub fn shrink_error(&self, faults: FaultSet) -> Option<(Counterexample, usize)> {
+        let (mut error, mut run) = self.runtime_error(&faults)?;
+        let mut faults = faults;
+        let mut extra = 0;
+        let mut i = 0;
+        while i < faults.len() {
+            let fewer: FaultSet = faults
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| j != i)
+                .map(|(_, f)| *f)
+                .collect();
+            extra += 1;
+            match self.runtime_error(&fewer) {
+                Some((e, r)) => {
+                    faults = fewer;
+                    (error, run) = (e, r);
+                }
+                None => i += 1,
+            }
+        }
+        if faults.is_empty() {
+            return None;
+        }
+        let replay = self.replay(&faults);
+        Some((
+            Counterexample {
+                faults,
+                violated: Vec::new(),
+                run,
+                replay,
+                error: Some(error),
+            },
+            extra,
+        ))
     }
 
     /// Checks the specification on a run.
@@ -133,6 +205,7 @@ impl Target {
                 violated,
                 run,
                 replay,
+                error: None,
             },
             extra,
         ))

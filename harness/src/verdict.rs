@@ -44,17 +44,23 @@ impl std::fmt::Display for Datum {
     }
 }
 
-/// A fault set under which the specification fails.
+/// A fault set under which the specification fails: a `pre` without its
+/// `post` at EOT, or a run that stops with a runtime error (§8) that only
+/// these faults trigger.
 #[derive(Debug)]
 pub struct Counterexample {
     /// The faults (subset-minimal: removing any one makes the run correct).
     pub faults: FaultSet,
-    /// The `pre` tuples left without a matching `post` at EOT.
+    /// The `pre` tuples left without a matching `post` at EOT (empty when
+    /// the run stopped with `error`).
     pub violated: Vec<Vec<Datum>>,
-    /// The failing run (tables, messages, provenance).
+    /// The failing run (tables, messages, provenance); up to the error
+    /// when there is one.
     pub run: Run,
     /// The command line that reproduces the run exactly.
     pub replay: String,
+    /// The runtime error that stopped the run before EOT, if any.
+    pub error: Option<String>,
 }
 
 /// The conclusion of a search.
@@ -69,15 +75,18 @@ pub enum Verdict {
         /// Which budget.
         reason: String,
     },
+    /// Stopped by Ctrl-C before a conclusion: nothing is certified.
+    Interrupted,
 }
 
 impl Verdict {
-    /// `holds`, `violated` or `inconclusive`.
+    /// `holds`, `violated`, `inconclusive` or `interrupted`.
     pub fn name(&self) -> &'static str {
         match self {
             Verdict::Holds => "holds",
             Verdict::Violated => "violated",
             Verdict::Inconclusive { .. } => "inconclusive",
+            Verdict::Interrupted => "interrupted",
         }
     }
 }

@@ -16,7 +16,10 @@ use crate::value::{Interner, Value};
 
 use super::compile::{HeadArg, Lookup, Plan, Role, Rule, Step, Term};
 use super::table::Table;
-use super::{EvalError, Run, Shared};
+use super::{Cancel, EvalError, Limits, Run, Shared};
+
+/// Tuples inserted between two looks at the [`Cancel`] of a run.
+const CANCEL_EVERY: u32 = 4096;
 
 /// Integer arithmetic with the errors of §8 (strings, division by zero, overflow).
 pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Result<Value, String> {
@@ -293,6 +296,42 @@ impl View<'_> {
     }
 }
 
+/// Estimated bytes a tuple of `arity` columns holds (row, index entries,
+/// tuple reference, provenance origin).
+fn tuple_bytes(arity: usize) -> usize {
+    arity * std::mem::size_of::<Value>() + 48
+}
+
+/// Estimated bytes of one firing record (binding, premises, negated atoms).
+fn firing_bytes(vars: usize, premises: usize, absent: usize) -> usize {
+    vars * std::mem::size_of::<Value>() + premises * 4 + absent * 32 + 48
+}
+
+/// The error of a run that passed its budget while `rule` (if any) was
+/// being evaluated.
+fn runaway(
+    sh: &Shared,
+    rule: Option<crate::RuleId>,
+    rel: RelId,
+    time: Time,
+    limit: usize,
+    what: &'static str,
+) -> EvalError {
+    EvalError::Runaway {
+        relation: sh.program.relations[rel as usize].name.clone(),
+        time,
+        limit,
+        what,
+        rule: rule.map_or_else(String::new, |r| {
+            format!(
+                " in rule `{}` ({})",
+                sh.program.rules[r as usize],
+                sh.rule_location(r)
+            )
+        }),
+    }
+}
+
 /// A negated atom as checked: relation, time, pattern (`None` for `_`).
 type AbsentRow = (RelId, Time, Vec<Option<Value>>);
 
@@ -316,11 +355,19 @@ struct Group {
 pub(crate) struct Engine<'a> {
     sh: &'a Shared,
     cfg: &'a super::Resolved,
+    cancel: &'a Cancel,
+    /// Inserts until the next look at `cancel`.
+    until_cancel_check: u32,
     eot: Time,
-    limit: usize,
+    limits: Limits,
     tables: Vec<Vec<Table>>,
     tuples: Vec<(RelId, Time, u32)>,
+    /// Tuples and estimated bytes per timestep, bytes of the whole run.
     counts: Vec<usize>,
+    bytes: Vec<usize>,
+    run_bytes: usize,
+    /// The rule being evaluated (named by runaway errors).
+    rule: Option<crate::RuleId>,
     prov: Provenance,
     crash_time: Vec<Option<Time>>,
     omissions: FxHashSet<(NodeId, NodeId, Time)>,
@@ -342,7 +389,7 @@ struct Scratch {
 }
 
 impl<'a> Engine<'a> {
-    pub(crate) fn new(cfg: &'a super::Resolved) -> Engine<'a> {
+    pub(crate) fn new(cfg: &'a super::Resolved, cancel: &'a Cancel) -> Engine<'a> {
         let sh: &Shared = &cfg.shared;
         let eot = cfg.eot;
         let tables = (0..=eot)
@@ -362,11 +409,16 @@ impl<'a> Engine<'a> {
         Engine {
             sh,
             cfg,
+            cancel,
+            until_cancel_check: CANCEL_EVERY,
             eot,
-            limit: cfg.max_tuples,
+            limits: cfg.limits,
             tables,
             tuples: Vec::with_capacity(sh.size_hint().0),
             counts: vec![0; eot as usize + 1],
+            bytes: vec![0; eot as usize + 1],
+            run_bytes: 0,
+            rule: None,
             prov: {
                 let mut p = Provenance::default();
                 p.reserve(sh.size_hint());
@@ -393,20 +445,76 @@ impl<'a> Engine<'a> {
         let row = table.push(vals, id);
         self.tuples.push((rel, t, row));
         self.counts[t as usize] += 1;
-        if self.counts[t as usize] > self.limit {
-            return Err(EvalError::Runaway {
-                relation: self.sh.program.relations[rel as usize].name.clone(),
-                time: t,
-                limit: self.limit,
-            });
+        self.until_cancel_check -= 1;
+        if self.until_cancel_check == 0 {
+            self.until_cancel_check = CANCEL_EVERY;
+            self.cancel.check(t)?;
         }
+        self.charge(t, rel, tuple_bytes(vals.len()))?;
         Ok(id)
     }
 
-    pub(crate) fn run(mut self) -> Result<Run, EvalError> {
+    /// Accounts for one tuple of `rel` at `t` (already counted) and `bytes`
+    /// against the budget.
+    fn charge(&mut self, t: Time, rel: RelId, bytes: usize) -> Result<(), EvalError> {
+        self.bytes[t as usize] += bytes;
+        self.run_bytes += bytes;
+        let l = &self.limits;
+        let over = if self.counts[t as usize] > l.step_tuples {
+            Some((l.step_tuples, "tuples per timestep"))
+        } else if self.tuples.len() > l.run_tuples {
+            Some((l.run_tuples, "tuples per run"))
+        } else if self.bytes[t as usize] > l.step_bytes {
+            Some((l.step_bytes, "bytes per timestep"))
+        } else if self.run_bytes > l.run_bytes {
+            Some((l.run_bytes, "bytes per run"))
+        } else {
+            None
+        };
+        match over {
+            Some((limit, what)) => Err(runaway(self.sh, self.rule, rel, t, limit, what)),
+            None => Ok(()),
+        }
+    }
+
+    /// Evaluates the run; on an error, also returns the run up to it (its
+    /// last timestep incomplete).
+    pub(crate) fn run(mut self) -> Result<Run, (EvalError, Box<Run>)> {
+        let mut failure = None;
+        for t in 1..=self.eot {
+            if let Err(e) = self.step(t) {
+                failure = Some(e);
+                break;
+            }
+        }
+        let (sh, cfg) = (self.sh, self.cfg);
+        self.prov.seal(self.tuples.len());
+        sh.remember_size(
+            self.tuples.len(),
+            self.prov.firings().len(),
+            self.prov.messages().len(),
+        );
+        let run = Run {
+            shared: std::sync::Arc::clone(&cfg.shared),
+            eot: self.eot,
+            eff: cfg.eff,
+            faults: cfg.faults.clone(),
+            tables: self.tables,
+            tuples: self.tuples,
+            prov: self.prov,
+        };
+        match failure {
+            None => Ok(run),
+            Some(e) => Err((e, Box::new(run))),
+        }
+    }
+
+    /// Evaluates timestep `t`.
+    fn step(&mut self, t: Time) -> Result<(), EvalError> {
         let (sh, cfg) = (self.sh, self.cfg);
         let crash_rel = sh.crash_rel;
-        for t in 1..=self.eot {
+        {
+            self.cancel.check(t)?;
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
                 if *at == t as u64 {
                     let id = self.insert(t, *rel, vals)?;
@@ -436,21 +544,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        self.prov.seal(self.tuples.len());
-        sh.remember_size(
-            self.tuples.len(),
-            self.prov.firings().len(),
-            self.prov.messages().len(),
-        );
-        Ok(Run {
-            shared: std::sync::Arc::clone(&cfg.shared),
-            eot: self.eot,
-            eff: cfg.eff,
-            faults: cfg.faults.clone(),
-            tables: self.tables,
-            tuples: self.tuples,
-            prov: self.prov,
-        })
+        Ok(())
     }
 
     fn lens(&self, t: Time) -> Vec<u32> {
@@ -471,6 +565,7 @@ impl<'a> Engine<'a> {
             if cur == prev {
                 return Ok(());
             }
+            self.cancel.check(t)?;
             for &r in rules {
                 let rule = &sh.compiled.rules[r];
                 for (atom, _) in &rule.variants {
@@ -533,7 +628,40 @@ impl<'a> Engine<'a> {
         let nvars = rule.vars.len();
         let mut groups: Vec<Group> = Vec::new();
         let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
-        let limit = self.limit.saturating_mul(8);
+        // Firings and aggregate groups count against the byte budget as
+        // they are gathered, before any head is inserted.
+        self.rule = Some(rule.id);
+        let step_room = self
+            .limits
+            .step_bytes
+            .saturating_sub(self.bytes[t as usize]);
+        let run_room = self.limits.run_bytes.saturating_sub(self.run_bytes);
+        let limits = self.limits;
+        let mut spent = 0usize;
+        let mut spend = |bytes: usize| -> Result<(), EvalError> {
+            spent += bytes;
+            if spent > step_room {
+                Err(runaway(
+                    sh,
+                    Some(rule.id),
+                    rule.head_rel,
+                    t,
+                    limits.step_bytes,
+                    "bytes per timestep",
+                ))
+            } else if spent > run_room {
+                Err(runaway(
+                    sh,
+                    Some(rule.id),
+                    rule.head_rel,
+                    t,
+                    limits.run_bytes,
+                    "bytes per run",
+                ))
+            } else {
+                Ok(())
+            }
+        };
         let absent = |env: &Env| -> Result<Vec<AbsentRow>, EvalError> {
             if rule.negs.is_empty() {
                 return Ok(Vec::new());
@@ -586,7 +714,9 @@ impl<'a> Engine<'a> {
                 let binding: Box<[Value]> = env.slots[..nvars].into();
                 if group.bindings.insert(binding.clone()) {
                     group.order.push(binding);
+                    spend(2 * firing_bytes(nvars, 0, 0))?;
                 }
+                spend(env.premises.len() * 4 + rule.negs.len() * 32)?;
                 group.premises.extend_from_slice(&env.premises);
                 group.absent.extend(absent(env)?);
                 if !group.locations.contains(&env.loc) {
@@ -606,13 +736,10 @@ impl<'a> Engine<'a> {
                 heads.truncate(start);
                 return Ok(());
             }
-            if pending.len() >= limit {
-                return Err(EvalError::Runaway {
-                    relation: sh.program.relations[rule.head_rel as usize].name.clone(),
-                    time: t,
-                    limit,
-                });
-            }
+            spend(
+                firing_bytes(nvars, env.premises.len(), rule.negs.len())
+                    + rule.head.len() * std::mem::size_of::<Value>(),
+            )?;
             let firing = prov.add_firing(
                 rule.id,
                 t,
@@ -624,7 +751,18 @@ impl<'a> Engine<'a> {
             pending.push(Pending { firing, start });
             Ok(())
         };
-        view.join(rule, plan, 0, &mut env, &mut emit)?;
+        let joined = view.join(rule, plan, 0, &mut env, &mut emit);
+        self.bytes[t as usize] += spent;
+        self.run_bytes += spent;
+        if let Err(e) = joined {
+            self.scratch = Scratch {
+                env,
+                heads,
+                pending,
+                lens,
+            };
+            return Err(e);
+        }
 
         // Aggregate groups become firings (one per location for @async heads).
         for group in groups {
@@ -655,6 +793,7 @@ impl<'a> Engine<'a> {
 
         let arity = rule.head.len();
         let result = self.conclude(t, rule, arity, &heads, &pending);
+        self.rule = None;
         self.scratch = Scratch {
             env,
             heads,
@@ -782,7 +921,11 @@ impl<'a> Engine<'a> {
         } else if self.omissions.contains(&(from, to, t)) {
             (Fate::Omitted, None)
         } else if let Some(&d) = self.delays.get(&(from, to, t)) {
-            (Fate::Delayed(d), Some(t + 1 + d))
+            // Past `Time::MAX` is past EOT: never delivered, never wrapped.
+            (
+                Fate::Delayed(d),
+                t.checked_add(1).and_then(|a| a.checked_add(d)),
+            )
         } else {
             (Fate::Delivered, Some(t + 1))
         };

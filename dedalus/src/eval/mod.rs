@@ -13,6 +13,8 @@ mod table;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 use crate::program::{CRASH, Program, RelId};
 use crate::provenance::{NodeId, Time};
@@ -24,8 +26,39 @@ pub use run::{Run, TupleRef};
 /// The largest end of time a run accepts (every timestep keeps its tables).
 pub const MAX_EOT: Time = 100_000;
 
-/// Default bound on the tuples of one timestep before a run is stopped as runaway.
+/// Default bound on the tuples of one timestep before a run is stopped as
+/// runaway (the default [`Limits::step_tuples`]).
 pub const DEFAULT_MAX_TUPLES: usize = 1_000_000;
+
+/// The runaway budget of one run: what a run may hold before it stops with
+/// [`EvalError::Runaway`] naming the rule being evaluated. Tuples are
+/// counted per timestep and per run; bytes (an estimate of what tuples,
+/// firings and aggregate groups hold: values, premise lists and
+/// bookkeeping) per timestep and per run, so that wide heads, aggregates
+/// over large products and tuples kept forever with `@next` are all caught
+/// before memory runs out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// Tuples derived at one timestep (default 1,000,000).
+    pub step_tuples: usize,
+    /// Tuples of the whole run (default 10,000,000).
+    pub run_tuples: usize,
+    /// Estimated bytes derived at one timestep (default 256 MiB).
+    pub step_bytes: usize,
+    /// Estimated bytes of the whole run (default 1 GiB).
+    pub run_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            step_tuples: DEFAULT_MAX_TUPLES,
+            run_tuples: 10_000_000,
+            step_bytes: 256 << 20,
+            run_bytes: 1 << 30,
+        }
+    }
+}
 
 /// `omission(from, to, t)`: the messages from `from` to `to` sent at `t` are lost.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -94,8 +127,8 @@ pub struct RunConfig {
     pub max_delay: u32,
     /// The faults.
     pub faults: FaultSchedule,
-    /// Bound on tuples per timestep (runaway programs).
-    pub max_tuples: usize,
+    /// The runaway budget.
+    pub limits: Limits,
 }
 
 impl RunConfig {
@@ -106,7 +139,7 @@ impl RunConfig {
             eff: eot,
             max_delay: 0,
             faults: FaultSchedule::none(),
-            max_tuples: DEFAULT_MAX_TUPLES,
+            limits: Limits::default(),
         }
     }
 }
@@ -127,22 +160,90 @@ pub enum EvalError {
         /// What went wrong.
         message: String,
     },
-    /// A relation grew past the bound on tuples per timestep.
+    /// The run passed its runaway budget ([`Limits`]).
     #[error(
-        "relation `{relation}` passed {limit} tuples at timestep {time}: the program derives without bound \
-         (e.g. `p(X + 1) :- p(X);`); raise the bound only if the program really is that large"
+        "the run passed its budget of {} at timestep {time}, deriving `{relation}`{rule}: \
+         the program derives without bound (e.g. `p(X + 1) :- p(X);`) or more than it should \
+         (a wide product, an aggregate over one); raise the budget only if the program really is that large",
+        budget(*.limit, .what)
     )]
     Runaway {
         /// The relation being filled.
         relation: String,
         /// The timestep.
         time: Time,
-        /// The bound.
+        /// The bound that was passed.
         limit: usize,
+        /// What it bounds: `tuples per timestep`, `tuples per run`,
+        /// `bytes per timestep` or `bytes per run`.
+        what: &'static str,
+        /// ` in rule ... at path:line:col`, or empty (facts, the crash oracle).
+        rule: String,
     },
     /// The node set, bounds or fault schedule are not admissible.
     #[error("{0}")]
     Config(String),
+    /// The run's [`Cancel`] flag was raised (Ctrl-C).
+    #[error("interrupted at timestep {time}")]
+    Interrupted {
+        /// The timestep being evaluated.
+        time: Time,
+    },
+    /// The run's [`Cancel`] deadline passed.
+    #[error("the deadline passed at timestep {time}")]
+    TimedOut {
+        /// The timestep being evaluated.
+        time: Time,
+    },
+}
+
+/// When a run must give up before EOT: a deadline, or a flag that another
+/// thread raises (Ctrl-C). Checked at every timestep and every few thousand
+/// tuples, so a slow run stops promptly.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel {
+    /// Give up once this instant has passed.
+    pub deadline: Option<Instant>,
+    /// Give up once this flag is set.
+    pub flag: Option<Arc<AtomicBool>>,
+}
+
+impl Cancel {
+    /// Never gives up.
+    pub fn never() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Whether the flag is raised.
+    pub fn interrupted(&self) -> bool {
+        self.flag
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+    }
+
+    /// Whether the deadline has passed.
+    pub fn timed_out(&self) -> bool {
+        self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+
+    /// The error to stop with at `time`, if the run must stop.
+    pub(crate) fn check(&self, time: Time) -> Result<(), EvalError> {
+        if self.interrupted() {
+            Err(EvalError::Interrupted { time })
+        } else if self.timed_out() {
+            Err(EvalError::TimedOut { time })
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// `1000000 tuples per timestep`, `256 MiB per run`.
+fn budget(limit: usize, what: &str) -> String {
+    match what.strip_prefix("bytes ") {
+        Some(per) if limit & ((1 << 20) - 1) == 0 => format!("{} MiB {per}", limit >> 20),
+        _ => format!("{limit} {what}"),
+    }
 }
 
 /// What every run of one compiled program shares.
@@ -244,7 +345,7 @@ pub(crate) struct Resolved {
     pub shared: Arc<Shared>,
     pub eot: Time,
     pub eff: Time,
-    pub max_tuples: usize,
+    pub limits: Limits,
     pub faults: FaultSchedule,
     pub omissions: Vec<(NodeId, NodeId, Time)>,
     pub crashes: Vec<(NodeId, Time)>,
@@ -458,7 +559,7 @@ impl Evaluator {
             shared: Arc::clone(&self.shared),
             eot: cfg.eot,
             eff: cfg.eff,
-            max_tuples: cfg.max_tuples,
+            limits: cfg.limits,
             faults: cfg.faults.clone(),
             omissions,
             crashes,
@@ -468,7 +569,27 @@ impl Evaluator {
 
     /// Evaluates one run.
     pub fn run(&self, cfg: &RunConfig) -> Result<Run, EvalError> {
-        let resolved = self.resolve(cfg)?;
-        engine::Engine::new(&resolved).run()
+        self.run_until(cfg, &Cancel::never())
+    }
+
+    /// Evaluates one run, giving up with [`EvalError::Interrupted`] or
+    /// [`EvalError::TimedOut`] when `cancel` says so.
+    pub fn run_until(&self, cfg: &RunConfig, cancel: &Cancel) -> Result<Run, EvalError> {
+        self.run_to_error(cfg, cancel).map_err(|(e, _)| e)
+    }
+
+    /// Evaluates one run; when it stops with an error, also the run up to
+    /// the error (its last timestep incomplete; `None` when the
+    /// configuration itself is not admissible), so that a failing run can
+    /// still be shown.
+    pub fn run_to_error(
+        &self,
+        cfg: &RunConfig,
+        cancel: &Cancel,
+    ) -> Result<Run, (EvalError, Option<Box<Run>>)> {
+        let resolved = self.resolve(cfg).map_err(|e| (e, None))?;
+        engine::Engine::new(&resolved, cancel)
+            .run()
+            .map_err(|(e, partial)| (e, Some(partial)))
     }
 }

@@ -338,7 +338,7 @@ fn runaway_programs_stop_with_an_error() {
     let program = load_str("t.ded", src).unwrap();
     let ev = Evaluator::new(&program, &["a"]).unwrap();
     let mut cfg = RunConfig::new(1);
-    cfg.max_tuples = 1000;
+    cfg.limits.step_tuples = 1000;
     let err = ev.run(&cfg).unwrap_err();
     assert!(
         matches!(err, EvalError::Runaway { ref relation, .. } if relation == "p"),

@@ -25,7 +25,8 @@ Examples:
   ldfi check specs/x.yaml --all --save
 
 Exit status: 0 the specification holds (or the spec's `expect` is met), 1 a
-counterexample (or `expect` not met), 2 an error or an inconclusive search.";
+counterexample (or `expect` not met), 2 an error or an inconclusive search,
+130 interrupted by Ctrl-C.";
 
 /// Arguments of `ldfi check`.
 #[derive(Args, Debug)]
@@ -131,6 +132,7 @@ impl CheckArgs {
 /// The exit code of an outcome: see the module docs of [`super`].
 pub(super) fn exit_code(verdict: &Verdict, expect: Option<Expect>) -> i32 {
     match (verdict, expect) {
+        (Verdict::Interrupted, _) => super::EXIT_INTERRUPTED,
         (Verdict::Inconclusive { .. }, _) => 2,
         (Verdict::Holds, Some(Expect::Holds)) | (Verdict::Violated, Some(Expect::Violated)) => 0,
         (_, Some(_)) => 1,
@@ -148,7 +150,8 @@ pub(super) fn met(verdict: &Verdict, expect: Expect) -> bool {
 pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
     let budget = args.search.budget();
-    let (target, spec) = args.target()?;
+    let (mut target, spec) = args.target()?;
+    target.limits = args.search.limits.limits();
     let mut progress = Progress::new();
     let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();

@@ -56,15 +56,31 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
     let mut rows = Vec::new();
     let (mut errors, mut unmet) = (0, 0);
     for (i, path) in files.iter().enumerate() {
+        if super::interrupted() {
+            note("interrupted: the remaining specs were not checked\n");
+            break;
+        }
         let name = path.file_name().map_or_else(
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         note(&format!("[{}/{}] {name} ... ", i + 1, files.len()));
-        let checked = Spec::load(path).and_then(|spec| {
-            let target = harness::target_of(&spec)?;
-            let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
-            Ok(Report { spec, outcome })
+        // One spec's failure, even a panic, never takes the hunt down.
+        let checked = std::panic::catch_unwind(|| {
+            Spec::load(path).and_then(|spec| {
+                let mut target = harness::target_of(&spec)?;
+                target.limits = args.search.limits.limits();
+                let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
+                Ok(Report { spec, outcome })
+            })
+        })
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "a panic".into());
+            Err(harness::Error::Internal(what))
         });
         let report = match checked {
             Ok(r) => r,
@@ -102,7 +118,10 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             }
         }
         let met = report.met();
-        if matches!(outcome.verdict, Verdict::Inconclusive { .. }) {
+        if matches!(
+            outcome.verdict,
+            Verdict::Inconclusive { .. } | Verdict::Interrupted
+        ) {
             errors += 1;
         } else if !met {
             unmet += 1;

@@ -6,7 +6,8 @@
 //! the reader goes away (`ldfi run ... | head`).
 //!
 //! Exit codes: 0 success (or the spec's expectation met), 1 a counterexample
-//! (or an expectation not met), 2 an error or an inconclusive search.
+//! (or an expectation not met), 2 an error or an inconclusive search, 130
+//! interrupted by Ctrl-C.
 
 mod bench;
 mod check;
@@ -16,6 +17,8 @@ mod why;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -25,6 +28,39 @@ use harness::{Budget, Outcome, Strategy};
 
 /// Exit code of an error or an inconclusive search.
 const EXIT_ERROR: i32 = 2;
+
+/// Exit code of a search stopped by Ctrl-C (128 + SIGINT, as shells do).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// Raised by the first Ctrl-C; a second one ends the process at once.
+static INTERRUPT: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// The Ctrl-C flag, with its handler installed on first use. z3 is told not
+/// to install its own (see `ldfi::encode`), so every SIGINT lands here.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    INTERRUPT
+        .get_or_init(|| {
+            let flag = Arc::new(AtomicBool::new(false));
+            let sig = signal_hook::consts::SIGINT;
+            // Order matters: the shutdown check runs before the flag is set,
+            // so only a second Ctrl-C exits immediately.
+            let _ = signal_hook::flag::register_conditional_shutdown(
+                sig,
+                EXIT_INTERRUPTED,
+                Arc::clone(&flag),
+            );
+            let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+            flag
+        })
+        .clone()
+}
+
+/// Whether Ctrl-C was pressed.
+fn interrupted() -> bool {
+    INTERRUPT
+        .get()
+        .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed))
+}
 
 const EXAMPLES: &str = "\
 Examples:
@@ -118,6 +154,55 @@ struct SearchArgs {
     /// Keep searching after the first counterexample and report all of them.
     #[arg(long)]
     all: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The runaway budget of every run: shared by `run`, `check` and `hunt`.
+#[derive(Args, Debug, Clone)]
+struct LimitArgs {
+    /// Runaway budget of each run, e.g. step-tuples=1000000,run-tuples=10000000,step-mib=256,run-mib=1024 (these are the defaults; give any of them).
+    #[arg(long, value_name = "KEY=N,...", value_parser = parse_limits)]
+    budget: Option<dedalus::eval::Limits>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> dedalus::eval::Limits {
+        self.budget.unwrap_or_default()
+    }
+}
+
+fn parse_limits(s: &str) -> Result<dedalus::eval::Limits, String> {
+    let mut l = dedalus::eval::Limits::default();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, n)) = part.split_once('=') else {
+            return Err(format!(
+                "expected KEY=N (keys: step-tuples, run-tuples, step-mib, run-mib), got `{part}`"
+            ));
+        };
+        let n: usize = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("`{part}`: expected a positive integer"))?;
+        let mib = |n: usize| {
+            n.checked_mul(1 << 20)
+                .ok_or_else(|| format!("`{part}`: too large"))
+        };
+        match key.trim() {
+            "step-tuples" => l.step_tuples = n,
+            "run-tuples" => l.run_tuples = n,
+            "step-mib" => l.step_bytes = mib(n)?,
+            "run-mib" => l.run_bytes = mib(n)?,
+            other => {
+                return Err(format!(
+                    "unknown budget `{other}` (keys: step-tuples, run-tuples, step-mib, run-mib)"
+                ));
+            }
+        }
+    }
+    Ok(l)
 }
 
 impl SearchArgs {
@@ -141,6 +226,7 @@ impl SearchArgs {
             max_runs: self.max_runs,
             timeout: self.timeout,
             all: self.all,
+            interrupt: Some(interrupt_flag()),
         }
     }
 }
@@ -205,6 +291,7 @@ impl From<harness::Error> for Failure {
     fn from(e: harness::Error) -> Failure {
         match e {
             harness::Error::Program(d) => diagnostics(&d),
+            harness::Error::Eval(e @ dedalus::eval::EvalError::Runaway { .. }) => Failure::from(e),
             // A spec error renders its own `error:` line, location and help.
             harness::Error::Spec(e) => Failure::Rendered(e.to_string()),
             e => Failure::Message(e.to_string()),
@@ -214,7 +301,13 @@ impl From<harness::Error> for Failure {
 
 impl From<dedalus::eval::EvalError> for Failure {
     fn from(e: dedalus::eval::EvalError) -> Failure {
-        Failure::Message(e.to_string())
+        match e {
+            dedalus::eval::EvalError::Runaway { .. } => Failure::Message(format!(
+                "{e}\n  help: --budget raises it, e.g. --budget step-mib=1024,run-mib=4096 \
+                 (keys: step-tuples, run-tuples, step-mib, run-mib)"
+            )),
+            e => Failure::Message(e.to_string()),
+        }
     }
 }
 
@@ -315,10 +408,15 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
     };
     match result {
+        Ok(_) if interrupted() => EXIT_INTERRUPTED,
         Ok(code) => code,
         Err(failure) => {
             failure.print();
-            EXIT_ERROR
+            if interrupted() {
+                EXIT_INTERRUPTED
+            } else {
+                EXIT_ERROR
+            }
         }
     }
 }

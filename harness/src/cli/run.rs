@@ -6,9 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use dedalus::eval::{
-    Crash, DEFAULT_MAX_TUPLES, Delay, Evaluator, FaultSchedule, Omission, Run, RunConfig,
-};
+use dedalus::eval::{Crash, Delay, Evaluator, FaultSchedule, Omission, Run, RunConfig};
 use dedalus::provenance::{Fate, Message, Time};
 
 use super::{Failure, Format, emit, load, parse_node, why};
@@ -68,6 +66,8 @@ pub(super) struct RunArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    #[command(flatten)]
+    limits: super::LimitArgs,
 }
 
 /// Splits `FROM,TO,T`-style flag values into exactly `n` fields.
@@ -143,7 +143,7 @@ impl RunArgs {
                 crashes: self.crashes.clone(),
                 delays: self.delays.clone(),
             },
-            max_tuples: DEFAULT_MAX_TUPLES,
+            limits: self.limits.limits(),
         })
     }
 }

@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
+use dedalus::eval::Cancel;
 use dedalus::provenance::{NodeId, Time};
 use dedalus::value::Value;
 use z3::ast::Bool;
@@ -30,6 +31,7 @@ use z3::{SatResult, Solver};
 use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
 use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
+use crate::solver::NoAnswer;
 
 /// The fault variables of one formula, created on first use.
 struct Vars {
@@ -112,6 +114,36 @@ pub(crate) fn blockers(
     out.into_iter().collect()
 }
 
+/// Whether some rule divides (`/` or `%`) by a non-constant: such a rule
+/// may stop a run with a runtime error under a binding no run has shown,
+/// which lineage cannot rule out (see `sweep` in the parent module).
+pub(crate) fn divides_by_variables(program: &Program) -> bool {
+    use dedalus::syntax::ast::{Arg, BinOp, Expr, Literal};
+    fn constant(e: &Expr) -> bool {
+        match e {
+            Expr::Int(..) | Expr::Str(..) => true,
+            Expr::Var(_) | Expr::Wildcard(_) => false,
+            Expr::Bin(l, _, r, _) => constant(l) && constant(r),
+        }
+    }
+    fn divides(e: &Expr) -> bool {
+        match e {
+            Expr::Bin(l, op, r, _) => {
+                (matches!(op, BinOp::Div | BinOp::Rem) && !constant(r)) || divides(l) || divides(r)
+            }
+            _ => false,
+        }
+    }
+    let args = |args: &[Arg]| args.iter().any(|a| matches!(a, Arg::Expr(e) if divides(e)));
+    program.rules.iter().any(|rule| {
+        args(&rule.head.args)
+            || rule.body.iter().any(|lit| match lit {
+                Literal::Atom(a) => args(&a.atom.args),
+                Literal::Cmp(c) => divides(&c.left) || divides(&c.right),
+            })
+    })
+}
+
 /// What a formula is built from besides the lineage: the program, its
 /// bounds and the static analyses of it.
 pub(crate) struct Setting<'a> {
@@ -124,6 +156,8 @@ pub(crate) struct Setting<'a> {
     pub nodes: &'a [Value],
     /// Relations for which one-rule why-not provenance is exact.
     pub exact: &'a [bool],
+    /// When to give up building a formula (Ctrl-C, --timeout).
+    pub cancel: &'a Cancel,
 }
 
 /// Builds formulas over one lineage graph.
@@ -142,6 +176,9 @@ pub(crate) struct Encoder<'a> {
     vars: Vars,
     memo: HashMap<(KeyId, bool), Bool>,
     on_stack: HashMap<(KeyId, bool), ()>,
+    /// Dependencies the current attempt found unknown (see [`Encoder::holds`]).
+    missing: Vec<(KeyId, bool)>,
+    cancel: &'a Cancel,
 }
 
 impl<'a> Encoder<'a> {
@@ -162,6 +199,8 @@ impl<'a> Encoder<'a> {
             },
             memo: HashMap::default(),
             on_stack: HashMap::default(),
+            missing: Vec::new(),
+            cancel: setting.cancel,
         }
     }
 
@@ -214,15 +253,74 @@ impl<'a> Encoder<'a> {
     }
 
     /// `holds⁺` (`optimistic`) or `holds⁻` of a key.
+    ///
+    /// Iterative, so that long lineage chains (EOT 100,000) cannot overflow
+    /// the stack: a key's formula is attempted with what is known; the keys
+    /// it needs that are not yet known are pushed (in the order a recursive
+    /// evaluation would visit them) and it is attempted again once they are.
+    /// A key still being evaluated reads as `false`, as in recursion: a
+    /// derivation through itself within a timestep supports nothing.
     pub fn holds(&mut self, k: KeyId, optimistic: bool) -> Bool {
         if let Some(b) = self.memo.get(&(k, optimistic)) {
             return b.clone();
         }
         if self.on_stack.contains_key(&(k, optimistic)) {
-            // A derivation through itself within a timestep supports nothing.
             return Bool::from_bool(false);
         }
-        self.on_stack.insert((k, optimistic), ());
+        let mut stack = vec![(k, optimistic)];
+        let mut steps = 0u32;
+        while let Some(&node) = stack.last() {
+            if self.memo.contains_key(&node) {
+                stack.pop();
+                continue;
+            }
+            steps = steps.wrapping_add(1);
+            if steps & 63 == 0 && (self.cancel.interrupted() || self.cancel.timed_out()) {
+                // The solver call that follows is interrupted at once (see
+                // `interruptible`): this formula is never used.
+                for n in stack {
+                    self.on_stack.remove(&n);
+                }
+                return Bool::from_bool(false);
+            }
+            let again = self.on_stack.insert(node, ()).is_some();
+            let watched = self.watched.len();
+            self.missing.clear();
+            let b = self.attempt(node.0, node.1);
+            if self.missing.is_empty() {
+                self.on_stack.remove(&node);
+                self.memo.insert(node, b);
+                stack.pop();
+            } else {
+                debug_assert!(
+                    !again,
+                    "a key's dependencies are known on its second attempt"
+                );
+                // Undo the failed attempt's side effects; keep first visits only.
+                self.watched.truncate(watched);
+                let mut seen = std::collections::HashSet::new();
+                let missing: Vec<_> = self.missing.drain(..).filter(|m| seen.insert(*m)).collect();
+                stack.extend(missing.into_iter().rev());
+            }
+        }
+        self.memo[&(k, optimistic)].clone()
+    }
+
+    /// A key's formula as a dependency of the one being attempted: known,
+    /// `false` while being evaluated, else recorded as missing.
+    fn dep(&mut self, k: KeyId, optimistic: bool) -> Bool {
+        if let Some(b) = self.memo.get(&(k, optimistic)) {
+            return b.clone();
+        }
+        if !self.on_stack.contains_key(&(k, optimistic)) {
+            self.missing.push((k, optimistic));
+        }
+        Bool::from_bool(false)
+    }
+
+    /// The formula of a key from its origins, reading other keys through
+    /// [`Encoder::dep`].
+    fn attempt(&mut self, k: KeyId, optimistic: bool) -> Bool {
         let mut alts = Vec::new();
         for o in self.g.origins[k as usize].clone() {
             match o {
@@ -246,17 +344,14 @@ impl<'a> Encoder<'a> {
                 }
             }
         }
-        let b = Bool::or(&alts);
-        self.on_stack.remove(&(k, optimistic));
-        self.memo.insert((k, optimistic), b.clone());
-        b
+        Bool::or(&alts)
     }
 
     fn fires(&mut self, f: u32, optimistic: bool) -> Bool {
         let firing = self.g.firings[f as usize].clone();
         let mut all = Vec::new();
         for &p in &firing.premises {
-            all.push(self.holds(p, optimistic));
+            all.push(self.dep(p, optimistic));
         }
         for a in &firing.absent {
             all.push(self.stays_absent(a, optimistic));
@@ -271,7 +366,7 @@ impl<'a> Encoder<'a> {
         let known = self.g.matching(a.rel, a.time, &a.pattern);
         let mut conj: Vec<Bool> = known
             .iter()
-            .map(|&k| self.holds(k, !optimistic).not())
+            .map(|&k| self.dep(k, !optimistic).not())
             .collect();
         if self.exact[a.rel as usize]
             && let Some(instances) =
@@ -282,7 +377,7 @@ impl<'a> Encoder<'a> {
                 let mut all: Vec<Bool> = inst
                     .premises
                     .iter()
-                    .map(|&p| self.holds(p, !optimistic))
+                    .map(|&p| self.dep(p, !optimistic))
                     .collect();
                 for b in &inst.absent {
                     all.push(self.stays_absent(b, !optimistic));
@@ -377,7 +472,7 @@ pub(crate) fn minimal_sets(
     goal: &Bool,
     skip: &std::collections::BTreeSet<FaultSet>,
     limit: usize,
-) -> Vec<FaultSet> {
+) -> Result<Vec<FaultSet>, NoAnswer> {
     let budget = enc.budget();
     let vars: Vec<(Fault, Bool)> = enc
         .vars
@@ -388,6 +483,21 @@ pub(crate) fn minimal_sets(
     enumerate(&vars, goal, &budget, skip, limit)
 }
 
+/// `sat` or `unsat`; `unknown` (interrupted, out of time or resources) is
+/// no answer at all, never taken for `unsat`.
+fn decide(solver: &Solver) -> Result<bool, NoAnswer> {
+    match solver.check() {
+        SatResult::Sat => Ok(true),
+        SatResult::Unsat => Ok(false),
+        SatResult::Unknown => Err(NoAnswer(format!(
+            "the solver (z3) gave no answer ({})",
+            solver
+                .get_reason_unknown()
+                .unwrap_or_else(|| "unknown".into())
+        ))),
+    }
+}
+
 /// The enumeration itself: over the fault variables `vars`, subject to
 /// `constraints`.
 pub(crate) fn enumerate(
@@ -396,10 +506,15 @@ pub(crate) fn enumerate(
     constraints: &[Bool],
     skip: &std::collections::BTreeSet<FaultSet>,
     limit: usize,
-) -> Vec<FaultSet> {
+) -> Result<Vec<FaultSet>, NoAnswer> {
     // QF_FD: z3's SAT solver with native cardinality constraints, an order
     // of magnitude faster here than the general SMT core.
     let solver = Solver::new_for_logic("QF_FD").unwrap_or_default();
+    // Ctrl-C is ours (see `interruptible`): z3's own handler would turn it
+    // into an `unknown` that nobody hears about.
+    let mut params = z3::Params::new();
+    params.set_bool("ctrl_c", false);
+    solver.set_params(&params);
     solver.assert(goal);
     for b in constraints {
         solver.assert(b);
@@ -422,20 +537,23 @@ pub(crate) fn enumerate(
         }
     }
     let mut found = Vec::new();
-    if solver.check() != SatResult::Sat {
-        return found;
+    if !decide(&solver)? {
+        return Ok(found);
     }
     let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
     let mut k = 0u32;
     while found.len() < limit && k as usize <= vars.len() {
         solver.push();
         solver.assert(z3::ast::atmost(all.iter().copied(), k));
-        let sat = solver.check() == SatResult::Sat;
+        let sat = decide(&solver)?;
         let model = if sat { solver.get_model() } else { None };
         solver.pop(1);
         let Some(model) = model else {
+            if sat {
+                return Err(NoAnswer("the solver (z3) returned no model".into()));
+            }
             k += 1;
-            if solver.check() != SatResult::Sat {
+            if !decide(&solver)? {
                 break;
             }
             continue;
@@ -454,5 +572,5 @@ pub(crate) fn enumerate(
         solver.assert(Bool::or(&lits));
         found.push(set);
     }
-    found
+    Ok(found)
 }

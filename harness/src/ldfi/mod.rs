@@ -42,6 +42,7 @@ use crate::target::Target;
 use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
+use crate::solver::{NoAnswer, interruptible};
 use encode::{Encoder, minimal_sets, reachability};
 use lineage::{Lineage, Refutations};
 
@@ -57,6 +58,11 @@ struct Context<'a> {
     post: dedalus::RelId,
     blockers: Vec<dedalus::RelId>,
     exact: Vec<bool>,
+    /// When solver calls and runs give up (Ctrl-C, --timeout).
+    cancel: dedalus::eval::Cancel,
+    /// Some rule divides by a variable: a fault may make a run stop with a
+    /// runtime error through a binding no run has shown (see `sweep`).
+    fallible: bool,
 }
 
 /// The default search: the failure-free run, then the exact symbolic check
@@ -96,8 +102,9 @@ fn lineage_search(
         budget,
         start,
     );
+    let cancel = s.cancel();
     let none = FaultSet::none();
-    let run = target.run(&none)?;
+    let run = target.run_until(&none, &cancel);
     let mut lineage = Lineage::default();
     if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
         return s.finish(progress);
@@ -107,12 +114,11 @@ fn lineage_search(
     );
     if prove {
         progress(&s.progress());
-        let deadline = budget.timeout.map(|t| start + t);
-        match crate::symbolic::decide(target, deadline)? {
+        match crate::symbolic::decide(target, &cancel)? {
             Answer::Holds(stats) => return s.certify(Proof::Symbolic(stats), progress),
             Answer::Violated { faults, run, stats } => {
                 s.symbolic(stats);
-                if s.record(faults, *run, &mut |r| lineage.learn(r))? {
+                if s.record(faults, Ok(*run), &mut |r| lineage.learn(r))? {
                     return s.finish(progress);
                 }
             }
@@ -150,6 +156,8 @@ fn lineage_search(
         blockers: encode::blockers(program, &reach, pre),
         exact: whynot::exact_relations(program, &reach, target.space.max_delay),
         reach,
+        cancel,
+        fallible: encode::divides_by_variables(program),
     };
 
     let mut refutations = Refutations::default();
@@ -160,7 +168,11 @@ fn lineage_search(
             return s.inconclusive(reason, progress);
         }
         progress(&s.progress());
-        let (candidates, watched) = propose(&cx, &lineage, &refutations, &tried);
+        let (candidates, watched) = match propose(&cx, &lineage, &refutations, &tried) {
+            Ok(proposed) => proposed,
+            // An unanswered solver call proves nothing.
+            Err(NoAnswer(reason)) => return s.inconclusive(reason, progress),
+        };
         refutations.watched.extend(watched);
         let mut batch = Vec::new();
         for set in candidates {
@@ -187,10 +199,12 @@ fn lineage_search(
         // In parallel, a chunk at a time (a sweep can be large: runs are not
         // all held at once), results taken in order.
         for chunk in batch.chunks(64) {
-            let runs: Vec<Result<dedalus::eval::Run, Error>> =
-                chunk.par_iter().map(|f| target.run(f)).collect();
+            let runs: Vec<Result<dedalus::eval::Run, Error>> = chunk
+                .par_iter()
+                .map(|f| target.run_until(f, &cx.cancel))
+                .collect();
             for (faults, run) in chunk.iter().zip(runs) {
-                let stop = s.record(faults.clone(), run?, &mut |r| {
+                let stop = s.record(faults.clone(), run, &mut |r| {
                     lineage.learn(r);
                     refutations.learn(&lineage, &cx.reach, r, faults);
                 })?;
@@ -242,6 +256,28 @@ fn sweep(
             }
         }
     }
+    if cx.fallible {
+        // A division by a variable may fail under any disturbance: lineage
+        // explains what was derived, not what a fault makes a rule compute.
+        for msg in &lineage.messages {
+            if msg.from == msg.to {
+                continue;
+            }
+            if msg.sent < space.eff {
+                suspects.insert(crate::faults::Fault::Omission {
+                    from: msg.from,
+                    to: msg.to,
+                    time: msg.sent,
+                });
+            }
+            if space.crashes > 0 {
+                suspects.insert(crate::faults::Fault::Crash {
+                    node: msg.from,
+                    time: msg.sent,
+                });
+            }
+        }
+    }
     let suspects: Vec<_> = suspects.into_iter().collect();
     let n = suspects.len();
     if n + n * n.saturating_sub(1) / 2 > MAX_SWEEP {
@@ -267,11 +303,11 @@ fn propose(
     lineage: &Lineage,
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
-) -> (Vec<FaultSet>, Vec<lineage::AbsentAtom>) {
+) -> Result<(Vec<FaultSet>, Vec<lineage::AbsentAtom>), NoAnswer> {
     let program = cx.target.evaluator().program();
     let eot = cx.target.space.eot;
     // A fresh z3 context per round: the answer depends only on this round's formula.
-    z3::with_z3_config(&z3::Config::new(), || {
+    interruptible(&cx.cancel, || {
         let setting = encode::Setting {
             space: &cx.target.space,
             program,
@@ -279,6 +315,7 @@ fn propose(
             reach: &cx.reach,
             nodes: &cx.nodes,
             exact: &cx.exact,
+            cancel: &cx.cancel,
         };
         let mut enc = Encoder::new(lineage, &setting, refutations);
         let goals: Vec<(Bool, Bool)> = lineage
@@ -295,10 +332,10 @@ fn propose(
                 .map(|(p, q)| Bool::and(&[p.clone(), q.clone()]))
                 .collect::<Vec<_>>(),
         );
-        let mut sets = minimal_sets(&mut enc, &violation, tried, BATCH);
+        let mut sets = minimal_sets(&mut enc, &violation, tried, BATCH)?;
         if sets.is_empty() {
             let vacuous = Bool::or(&goals.iter().map(|(_, q)| q.clone()).collect::<Vec<_>>());
-            sets = minimal_sets(&mut enc, &vacuous, tried, BATCH);
+            sets = minimal_sets(&mut enc, &vacuous, tried, BATCH)?;
         }
         if sets.is_empty() {
             let present: Vec<u32> = cx
@@ -312,9 +349,9 @@ fn propose(
                 .into_iter()
                 .map(|k| enc.holds(k, false).not())
                 .collect();
-            sets = minimal_sets(&mut enc, &Bool::or(&unblock), tried, BATCH);
+            sets = minimal_sets(&mut enc, &Bool::or(&unblock), tried, BATCH)?;
         }
-        (sets, std::mem::take(&mut enc.watched))
+        Ok((sets, std::mem::take(&mut enc.watched)))
     })
 }
 
@@ -350,6 +387,7 @@ pub fn minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
                 .collect::<Vec<_>>(),
         );
         encode::enumerate(&vars, &goal, &[], &BTreeSet::new(), usize::MAX)
+            .expect("z3 answers hitting-set problems without interrupts")
             .into_iter()
             .map(|set| {
                 set.iter()

@@ -15,13 +15,14 @@ mod encode;
 
 use std::time::{Duration, Instant};
 
-use dedalus::eval::Run;
-use dedalus::eval::ground::{GroundError, GroundLimits};
+use dedalus::eval::ground::GroundLimits;
+use dedalus::eval::{Cancel, Run};
 use z3::ast::Bool;
 use z3::{Params, SatResult, Solver};
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
+use crate::solver::{NoAnswer, interruptible};
 use crate::target::{Judgement, Target};
 use crate::verdict::Proof;
 use crate::{Error, Outcome};
@@ -87,8 +88,8 @@ impl dedalus::eval::ground::Channels for FaultSpace {
 }
 
 /// Decides whether some admissible fault set violates `target`'s
-/// specification, giving up at `deadline`.
-pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Error> {
+/// specification, giving up when `cancel` says so (Ctrl-C, the deadline).
+pub fn decide(target: &Target, cancel: &Cancel) -> Result<Answer, Error> {
     let mut stats = Stats::default();
     let space = &target.space;
     let t0 = Instant::now();
@@ -97,14 +98,13 @@ pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Erro
         .ground(space.eot, space, GroundLimits::default())
     {
         Ok(g) => g,
-        Err(e @ (GroundError::TooLarge { .. } | GroundError::Runtime(_))) => {
+        Err(e) => {
             stats.ground = t0.elapsed();
             return Ok(Answer::Unknown {
                 reason: format!("no symbolic proof: {e}"),
                 stats,
             });
         }
-        Err(e) => return Err(Error::Internal(e.to_string())),
     };
     stats.ground = t0.elapsed();
     let program = target.evaluator().program();
@@ -117,7 +117,7 @@ pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Erro
             .expect("targets have a specification"),
     );
     let eot = space.eot;
-    z3::with_z3_config(&z3::Config::new(), || {
+    let solved = interruptible(cancel, || {
         let t1 = Instant::now();
         let mut enc = encode::Encoder::new(&grounding, space);
         let pres: Vec<_> = grounding.rows(pre, eot).collect();
@@ -131,6 +131,10 @@ pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Erro
         }
         enc.close();
         let solver = Solver::new();
+        // Ctrl-C is ours (see `interruptible`), not z3's.
+        let mut params = Params::new();
+        params.set_bool("ctrl_c", false);
+        solver.set_params(&params);
         for c in &enc.constraints {
             solver.assert(c);
         }
@@ -138,51 +142,31 @@ pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Erro
         stats.size = enc.size();
         stats.encode = t1.elapsed();
         let t2 = Instant::now();
-        let check = |solver: &Solver, stats: &mut Stats| -> Option<SatResult> {
-            if let Some(d) = deadline {
-                let left = d.saturating_duration_since(Instant::now());
-                if left.is_zero() {
-                    return None;
-                }
-                let mut params = Params::new();
-                params.set_u32(
-                    "timeout",
-                    left.as_millis().clamp(1, u32::MAX as u128) as u32,
-                );
-                solver.set_params(&params);
-            }
-            stats.solver_calls += 1;
-            Some(solver.check())
-        };
         let vars: Vec<(Fault, Bool)> = enc.faults.iter().map(|(f, b)| (*f, b.clone())).collect();
-        let unknown = |solver: &Solver, stats: Stats| Answer::Unknown {
-            reason: format!(
-                "the solver gave no answer ({})",
-                solver
-                    .get_reason_unknown()
-                    .unwrap_or_else(|| "timeout".into())
-            ),
-            stats,
-        };
-        let mut best = match check(&solver, &mut stats) {
-            Some(SatResult::Unsat) => {
+        stats.solver_calls += 1;
+        let mut best = match solver.check() {
+            SatResult::Unsat => {
                 stats.solve = t2.elapsed();
-                return Ok(Answer::Holds(stats));
+                return Ok(None);
             }
-            Some(SatResult::Sat) => decode(&solver, &vars),
-            _ => {
-                stats.solve = t2.elapsed();
-                return Ok(unknown(&solver, stats));
+            SatResult::Sat => decode(&solver, &vars),
+            SatResult::Unknown => {
+                return Err(NoAnswer(format!(
+                    "the solver (z3) gave no answer ({})",
+                    solver
+                        .get_reason_unknown()
+                        .unwrap_or_else(|| "unknown".into())
+                )));
             }
         };
         // Smallest: tighten a bound on the number of faults until UNSAT (an
-        // answer that runs out of time keeps the best set so far).
+        // interrupted tightening keeps the best set so far).
         let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
-        while !best.is_empty() {
+        while !best.is_empty() && !cancel.interrupted() && !cancel.timed_out() {
             solver.push();
             solver.assert(z3::ast::atmost(all.iter().copied(), best.len() as u32 - 1));
-            let r = check(&solver, &mut stats);
-            let smaller = (r == Some(SatResult::Sat)).then(|| decode(&solver, &vars));
+            stats.solver_calls += 1;
+            let smaller = (solver.check() == SatResult::Sat).then(|| decode(&solver, &vars));
             solver.pop(1);
             match smaller {
                 Some(s) => best = s,
@@ -190,21 +174,26 @@ pub fn decide(target: &Target, deadline: Option<Instant>) -> Result<Answer, Erro
             }
         }
         stats.solve = t2.elapsed();
-        let faults = best.normalized();
-        let run = target.run(&faults)?;
-        if !matches!(target.judge(&run), Judgement::Violated(_)) {
-            return Err(Error::Internal(format!(
-                "the symbolic encoding and the evaluator disagree: the formula says {} violates the \
-                 specification, but its run does not (replay: {}); please report this with the program",
-                faults.describe(&space.nodes),
-                target.replay(&faults)
-            )));
-        }
-        Ok(Answer::Violated {
-            faults,
-            run: Box::new(run),
-            stats,
-        })
+        Ok(Some(best.normalized()))
+    });
+    let faults = match solved {
+        Ok(None) => return Ok(Answer::Holds(stats)),
+        Ok(Some(faults)) => faults,
+        Err(NoAnswer(reason)) => return Ok(Answer::Unknown { reason, stats }),
+    };
+    let run = target.run_until(&faults, cancel)?;
+    if !matches!(target.judge(&run), Judgement::Violated(_)) {
+        return Err(Error::Internal(format!(
+            "the symbolic encoding and the evaluator disagree: the formula says {} violates the \
+             specification, but its run does not (replay: {})",
+            faults.describe(&space.nodes),
+            target.replay(&faults)
+        )));
+    }
+    Ok(Answer::Violated {
+        faults,
+        run: Box::new(run),
+        stats,
     })
 }
 
@@ -226,17 +215,17 @@ pub fn search(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
     let mut s = Searcher::new(target, "symbolic", budget, Instant::now());
+    let cancel = s.cancel();
     let none = FaultSet::none();
-    let run = target.run(&none)?;
+    let run = target.run_until(&none, &cancel);
     if s.record(none, run, &mut |_| {})? {
         return s.finish(progress);
     }
-    let deadline = budget.timeout.map(|t| s.start() + t);
-    match decide(target, deadline)? {
+    match decide(target, &cancel)? {
         Answer::Holds(stats) => s.certify(Proof::Symbolic(stats), progress),
         Answer::Violated { faults, run, stats } => {
             s.symbolic(stats);
-            s.record(faults, *run, &mut |_| {})?;
+            s.record(faults, Ok(*run), &mut |_| {})?;
             s.finish(progress)
         }
         Answer::Unknown { reason, stats } => {

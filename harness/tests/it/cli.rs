@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 /// Best-effort broadcast and its delivery specification (shared/dedalus.md §9),
 /// as the corpus ships it.
-const BROADCAST: &str = include_str!(concat!(
+pub(crate) const BROADCAST: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../protocols/doc_example.ded"
 ));
@@ -20,10 +20,10 @@ fn retry_broadcast() -> String {
 }
 
 /// A scratch directory, removed when dropped.
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(pub(crate) PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Scratch {
+    pub(crate) fn new(name: &str) -> Scratch {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("ldfi-cli-{}-{n}-{name}", std::process::id()));
@@ -32,7 +32,7 @@ impl Scratch {
         Scratch(dir)
     }
 
-    fn write(&self, name: &str, text: &str) -> &Scratch {
+    pub(crate) fn write(&self, name: &str, text: &str) -> &Scratch {
         let path = self.0.join(name);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create dir");
@@ -41,7 +41,7 @@ impl Scratch {
         self
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.0
     }
 }
@@ -53,14 +53,14 @@ impl Drop for Scratch {
 }
 
 /// What one invocation printed and returned.
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Ran {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Ran {
-    fn json(&self) -> Json {
+    pub(crate) fn json(&self) -> Json {
         assert_eq!(
             self.stdout.lines().count(),
             1,
@@ -73,7 +73,7 @@ impl Ran {
 }
 
 /// Runs `ldfi args...` in `dir`.
-fn ldfi(dir: &Path, args: &[&str]) -> Ran {
+pub(crate) fn ldfi(dir: &Path, args: &[&str]) -> Ran {
     let Output {
         status,
         stdout,
@@ -98,7 +98,7 @@ fn ldfi(dir: &Path, args: &[&str]) -> Ran {
     ran
 }
 
-fn broadcast() -> Scratch {
+pub(crate) fn broadcast() -> Scratch {
     let s = Scratch::new("bcast");
     s.write("bcast.ded", BROADCAST);
     s

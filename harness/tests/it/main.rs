@@ -1,6 +1,7 @@
 //! Integration tests of the harness (one binary, one module per area).
 mod cli;
 mod corpus;
+mod hardening;
 mod ldfi;
 mod spec;
 mod symbolic;

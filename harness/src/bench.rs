@@ -171,6 +171,10 @@ pub struct SearchRow {
     pub runs: usize,
     /// LDFI wall time.
     pub time: Duration,
+    /// The symbolic check's size and phase times (where it ran).
+    pub symbolic: Option<crate::symbolic::Stats>,
+    /// Lineage alone (Molly's method, 10 s budget): verdict, runs, time.
+    pub lineage: (String, usize, Duration),
     /// Random search: seeds that found a counterexample, of those tried.
     pub random_found: (usize, usize),
     /// Random search: mean runs per seed (capped).
@@ -194,6 +198,11 @@ pub fn search_benchmarks(
         let spec = Spec::load(&specs_dir.join(name))?;
         let target = crate::target_of(&spec)?;
         let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let lineage_budget = Budget {
+            timeout: Some(Duration::from_secs(10)),
+            ..Budget::default()
+        };
+        let l = crate::search(&target, Strategy::Lineage, &lineage_budget, &mut |_| {})?;
         let mut found = 0;
         let mut runs = 0usize;
         let mut time = Duration::ZERO;
@@ -217,6 +226,8 @@ pub fn search_benchmarks(
             verdict: o.verdict.name().to_string(),
             runs: o.runs,
             time: o.elapsed,
+            symbolic: o.symbolic.clone(),
+            lineage: (l.verdict.name().to_string(), l.runs, l.elapsed),
             random_found: (found, seeds as usize),
             random_runs: runs as f64 / seeds.max(1) as f64,
             random_time: time / seeds.max(1) as u32,
@@ -226,28 +237,94 @@ pub fn search_benchmarks(
     Ok(rows)
 }
 
-/// Relay broadcast (3 nodes, 1 crash, EFF = EOT - 1) certified at each EOT:
-/// `(eot, runs, time, verdict)`.
-pub fn relay_scaling(
-    root: &Path,
-    eots: &[u32],
-) -> Result<Vec<(u32, usize, Duration, String)>, Error> {
-    let path = root.join("protocols/relay_broadcast.ded");
-    let program = dedalus::load_files(std::slice::from_ref(&path))?;
+/// One row of a growth table: the default search on one instance.
+#[derive(Clone, Debug)]
+pub struct GrowthRow {
+    /// What varies: `EOT 20`, `10 nodes`.
+    pub label: String,
+    /// The verdict.
+    pub verdict: String,
+    /// Runs (the failure-free one included).
+    pub runs: usize,
+    /// Wall time of the whole check.
+    pub time: Duration,
+    /// The symbolic check's size and phase times.
+    pub symbolic: Option<crate::symbolic::Stats>,
+}
+
+/// The default search on `program` over `nodes` at each EOT (EFF = EOT - 1,
+/// `crashes` crashes): where the symbolic encoding stops scaling.
+pub fn growth(
+    label: impl Fn(u32, usize) -> String,
+    program: &dedalus::Program,
+    instances: &[(Vec<String>, u32)],
+    crashes: u32,
+) -> Result<Vec<GrowthRow>, Error> {
     let mut out = Vec::new();
-    for &eot in eots {
+    for (nodes, eot) in instances {
         let space = crate::FaultSpace {
-            nodes: vec!["a".into(), "b".into(), "c".into()],
-            eot,
+            nodes: nodes.clone(),
+            eot: *eot,
             eff: eot - 1,
-            crashes: 1,
+            crashes,
             max_delay: 0,
         };
-        let target = crate::Target::new(vec![path.clone()], &program, space)?;
+        let target = crate::Target::new(vec!["bench.ded".into()], program, space)?;
         let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
-        out.push((eot, o.runs, o.elapsed, o.verdict.name().to_string()));
+        out.push(GrowthRow {
+            label: label(*eot, nodes.len()),
+            verdict: o.verdict.name().to_string(),
+            runs: o.runs,
+            time: o.elapsed,
+            symbolic: o.symbolic,
+        });
     }
     Ok(out)
+}
+
+/// Relay broadcast on `n` nodes with its specification (as in
+/// `protocols/relay_broadcast.ded`), for the growth tables.
+pub fn relay_with_spec(n: usize) -> String {
+    relay_program(n)
+        + "gap(N, P) :- log(N, P), node(N, M), notin log(M, P), notin crash(N, M, _);\n\
+           pre(N, P) :- log(N, P), notin bcast(N, P)@1, notin crash(N, N, _);\n\
+           post(N, P) :- log(N, P), notin gap(N, P);\n"
+}
+
+/// The growth table, as Markdown.
+pub fn growth_markdown(rows: &[GrowthRow]) -> String {
+    let mut out = String::from(
+        "| instance | verdict | runs | time | ground tuples | cone | variables | constraints | ground | encode | solve |\n\
+         |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.label,
+            r.verdict,
+            r.runs,
+            fmt_duration(r.time),
+            symbolic_cells(r.symbolic.as_ref())
+        );
+    }
+    out
+}
+
+fn symbolic_cells(s: Option<&crate::symbolic::Stats>) -> String {
+    match s {
+        Some(s) => format!(
+            "{} | {} | {} | {} | {} | {} | {}",
+            s.size.ground_tuples,
+            s.size.cone,
+            s.size.variables,
+            s.size.constraints,
+            fmt_duration(s.ground),
+            fmt_duration(s.encode),
+            fmt_duration(s.solve)
+        ),
+        None => "— | — | — | — | — | — | —".into(),
+    }
 }
 
 fn fmt_duration(d: Duration) -> String {
@@ -289,8 +366,8 @@ pub fn eval_markdown(rows: &[EvalRow]) -> String {
 /// The corpus table, as Markdown.
 pub fn search_markdown(rows: &[SearchRow]) -> String {
     let mut out = String::from(
-        "| spec | EOT/EFF/crashes | combinations | LDFI verdict | LDFI runs | LDFI time | random found | random runs (mean) | random time (mean) | Molly runs | Molly time |\n\
-         |---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| spec | EOT/EFF/crashes | combinations | verdict | runs | time | ground tuples | cone | variables | constraints | ground | encode | solve | lineage alone | random found | random runs (mean) | random time (mean) | Molly runs | Molly time |\n\
+         |---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let (molly_runs, molly_time) = match r.molly {
@@ -302,34 +379,23 @@ pub fn search_markdown(rows: &[SearchRow]) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {}/{} | {:.0} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} {}, {} | {}/{} | {:.0} | {} | {} | {} |",
             r.spec,
             r.bounds,
             r.combinations,
             r.verdict,
             r.runs,
             fmt_duration(r.time),
+            symbolic_cells(r.symbolic.as_ref()),
+            r.lineage.0,
+            r.lineage.1,
+            fmt_duration(r.lineage.2),
             r.random_found.0,
             r.random_found.1,
             r.random_runs,
             fmt_duration(r.random_time),
             molly_runs,
             molly_time
-        );
-    }
-    out
-}
-
-/// The scaling table, as Markdown.
-pub fn scaling_markdown(rows: &[(u32, usize, Duration, String)]) -> String {
-    let mut out =
-        String::from("| EOT | EFF | verdict | runs | time |\n|---:|---:|---|---:|---:|\n");
-    for (eot, runs, time, verdict) in rows {
-        let _ = writeln!(
-            out,
-            "| {eot} | {} | {verdict} | {runs} | {} |",
-            eot - 1,
-            fmt_duration(*time)
         );
     }
     out

@@ -8,7 +8,7 @@ use dedalus::provenance::Fate;
 use serde_json::{Value as Json, json};
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
-use crate::verdict::{Counterexample, Outcome, Verdict};
+use crate::verdict::{Counterexample, Outcome, Proof, Verdict};
 
 fn fault_lists(faults: &FaultSet, space: &FaultSpace) -> (Vec<Json>, Vec<Json>, Vec<Json>) {
     let n = |i: u32| Json::from(space.nodes[i as usize].as_str());
@@ -36,13 +36,28 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
     })
 }
 
-/// The machine-readable outcome: `{"verdict", "runs", "combinations",
-/// "counterexample", "counterexamples", "elapsed_ms"}`: `counterexample` is
-/// the first (or null), `counterexamples` all of them in the order found
-/// (more than one with `--all`).
+/// The machine-readable outcome: `{"verdict", "proof", "certificate",
+/// "symbolic", "runs", "combinations", "counterexample", "counterexamples",
+/// "elapsed_ms"}`: `proof` is `symbolic` or `exhaustive` for a `holds`
+/// (else null), `symbolic` the size of the formula where one was built,
+/// `counterexample` the first (or null), `counterexamples` all of them in
+/// the order found (more than one with `--all`).
 pub fn json(outcome: &Outcome) -> Json {
     json!({
         "verdict": outcome.verdict.name(),
+        "proof": outcome.proof.as_ref().map(|p| match p {
+            Proof::Exhaustive => "exhaustive",
+            Proof::Symbolic(_) => "symbolic",
+        }),
+        "certificate": outcome.proof.as_ref().map(|_| outcome.certificate()),
+        "symbolic": outcome.symbolic.as_ref().map(|s| json!({
+            "ground_tuples": s.size.ground_tuples,
+            "instances": s.size.instances,
+            "cone": s.size.cone,
+            "variables": s.size.variables,
+            "constraints": s.size.constraints,
+            "solver_calls": s.solver_calls,
+        })),
         "runs": outcome.runs,
         "combinations": outcome.combinations.to_string(),
         "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
@@ -109,6 +124,23 @@ pub fn text(outcome: &Outcome) -> String {
         s.max_delay,
         outcome.combinations
     );
+    if let Some(st) = &outcome.symbolic {
+        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+        let _ = writeln!(
+            out,
+            "symbolic: {} ground tuples ({} in the cone of pre/post), {} instances, {} variables, {} constraints; \
+             ground {:.1} ms, encode {:.1} ms, solve {:.1} ms ({} solver calls)",
+            st.size.ground_tuples,
+            st.size.cone,
+            st.size.instances,
+            st.size.variables,
+            st.size.constraints,
+            ms(st.ground),
+            ms(st.encode),
+            ms(st.solve),
+            st.solver_calls
+        );
+    }
     match &outcome.verdict {
         Verdict::Holds if outcome.strategy == "random" => {}
         Verdict::Holds => {

@@ -1,5 +1,6 @@
-//! `ldfi bench`: the performance tables (evaluation speed, LDFI against the
-//! random baseline and the published Molly figures, scaling), printed and
+//! `ldfi bench`: the performance tables (evaluation speed, the default search against
+//! lineage alone, random search and the published Molly figures, growth of
+//! the symbolic check), printed and
 //! written to `reports/bench.md`.
 
 use std::path::PathBuf;
@@ -48,6 +49,10 @@ const CORPUS: &[&str] = &[
     "acked_broadcast.yaml",
     "paxos.yaml",
     "bully.yaml",
+    "count_threshold.yaml",
+    "3pc_timeout.yaml",
+    "isr_replication_nocrash.yaml",
+    "election_timeout.yaml",
 ];
 
 pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
@@ -80,17 +85,61 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         md.push('\n');
     }
     if want("scaling") {
-        note("bench: relay broadcast scaling ...");
+        note("bench: growth of the symbolic check ...");
+        let three = |n: usize| (0..n).map(|i| format!("n{i}")).collect::<Vec<_>>();
+        let relay3 = dedalus::load_str("relay3.ded", &bench::relay_with_spec(3))
+            .map_err(harness::Error::from)?;
         let eots: &[u32] = if args.quick {
-            &[5, 10]
+            &[5, 20]
         } else {
-            &[5, 10, 15, 20, 25]
+            &[5, 10, 20, 50, 100]
         };
-        let rows = bench::relay_scaling(&args.root, eots)?;
+        let rows = bench::growth(
+            |eot, _| format!("EOT {eot}"),
+            &relay3,
+            &eots.iter().map(|&e| (three(3), e)).collect::<Vec<_>>(),
+            1,
+        )?;
+        md.push_str("## Relay broadcast as EOT grows (3 nodes, EFF = EOT − 1, 1 crash)\n\n");
+        md.push_str(&bench::growth_markdown(&rows));
+        md.push('\n');
+        let sizes: &[usize] = if args.quick {
+            &[3, 5]
+        } else {
+            &[3, 5, 10, 15, 20]
+        };
+        let mut rows = Vec::new();
+        for &n in sizes {
+            let program = dedalus::load_str("relay.ded", &bench::relay_with_spec(n))
+                .map_err(harness::Error::from)?;
+            rows.extend(bench::growth(
+                |_, n| format!("{n} nodes"),
+                &program,
+                &[(three(n), 10)],
+                1,
+            )?);
+        }
+        md.push_str("## Relay broadcast as the node count grows (EOT 10, EFF 9, 1 crash)\n\n");
+        md.push_str(&bench::growth_markdown(&rows));
+        md.push('\n');
+        let paxos = dedalus::load_files(&[args.root.join("protocols/paxos.ded")])
+            .map_err(harness::Error::from)?;
+        let nodes: Vec<String> = ["p1", "p2", "a1", "a2", "a3"].map(String::from).to_vec();
+        let eots: &[u32] = if args.quick {
+            &[7, 9]
+        } else {
+            &[7, 9, 11, 12, 13, 15]
+        };
+        let rows = bench::growth(
+            |eot, _| format!("EOT {eot}"),
+            &paxos,
+            &eots.iter().map(|&e| (nodes.clone(), e)).collect::<Vec<_>>(),
+            1,
+        )?;
         md.push_str(
-            "## Relay broadcast certified as EOT grows (3 nodes, EFF = EOT − 1, 1 crash)\n\n",
+            "## Paxos synod as EOT grows (2 proposers, 3 acceptors, EFF = EOT − 1, 1 crash)\n\n",
         );
-        md.push_str(&bench::scaling_markdown(&rows));
+        md.push_str(&bench::growth_markdown(&rows));
         md.push('\n');
     }
     emit(&md);

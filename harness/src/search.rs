@@ -251,7 +251,10 @@ impl<'t> Searcher<'t> {
     ) -> Result<Outcome, Error> {
         progress(&self.progress());
         // The deadline or an interrupt explain a solver's `unknown` best.
-        let reason = self.exhausted().unwrap_or(reason);
+        let reason = match self.exhausted() {
+            Some(budget) if !reason.starts_with(&budget) => format!("{budget}; {reason}"),
+            _ => reason,
+        };
         let verdict = if !self.found.is_empty() {
             Verdict::Violated
         } else if self.budget.interrupted() {

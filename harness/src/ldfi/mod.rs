@@ -109,9 +109,9 @@ fn lineage_search(
     if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
         return s.finish(progress);
     }
-    let mut why_unproved = String::from(
-        "lineage found no counterexample, and lineage alone proves nothing (use the default strategy for a proof)",
-    );
+    // Why no proof is to be had, said with any inconclusive outcome.
+    let mut no_proof =
+        String::from("lineage alone proves nothing (use the default strategy for a proof)");
     if prove {
         progress(&s.progress());
         match crate::symbolic::decide(target, &cancel)? {
@@ -124,7 +124,7 @@ fn lineage_search(
             }
             Answer::Unknown { reason, stats } => {
                 s.symbolic(stats);
-                why_unproved = format!("lineage found no counterexample; {reason}");
+                no_proof = reason;
             }
         }
     }
@@ -165,7 +165,7 @@ fn lineage_search(
     tried.insert(none);
     loop {
         if let Some(reason) = s.exhausted() {
-            return s.inconclusive(reason, progress);
+            return s.inconclusive(format!("{reason}; {no_proof}"), progress);
         }
         progress(&s.progress());
         let (candidates, watched) = match propose(&cx, &lineage, &refutations, &tried) {
@@ -189,7 +189,10 @@ fn lineage_search(
             // might create a negated atom (see `sweep`) for a counterexample.
             batch = sweep(&cx, &lineage, &refutations, &tried);
             if batch.is_empty() {
-                return s.inconclusive(why_unproved, progress);
+                return s.inconclusive(
+                    format!("lineage found no counterexample; {no_proof}"),
+                    progress,
+                );
             }
             for set in &batch {
                 tried.insert(set.clone());

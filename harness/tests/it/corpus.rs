@@ -9,17 +9,24 @@ fn specs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
 }
 
-fn verdict_of(spec: &Spec, strategy: Strategy) -> Result<(String, usize), String> {
+/// Verdict, runs, and the size of the first counterexample.
+fn verdict_of(spec: &Spec, strategy: Strategy) -> Result<(String, usize, Option<usize>), String> {
     let target = harness::target_of(spec).map_err(|e| format!("{}: {e}", spec.path.display()))?;
     let o = harness::search(&target, strategy, &Budget::default(), &mut |_| {})
         .map_err(|e| format!("{}: {e}", spec.path.display()))?;
     if let Verdict::Inconclusive { reason } = o.verdict {
         return Err(format!("{}: inconclusive: {reason}", spec.path.display()));
     }
-    Ok((o.verdict.name().to_string(), o.runs))
+    Ok((
+        o.verdict.name().to_string(),
+        o.runs,
+        o.counterexample().map(|c| c.faults.len()),
+    ))
 }
 
-/// LDFI must reach the verdict of exhaustive search on every small spec.
+/// The default search and the symbolic check alone must reach the verdict
+/// of exhaustive search on every small spec, with counterexamples as small
+/// as exhaustive search's smallest.
 #[test]
 fn ldfi_equals_exhaustive_on_small_bounds() {
     let mut mismatches = Vec::new();
@@ -34,32 +41,36 @@ fn ldfi_equals_exhaustive_on_small_bounds() {
             continue;
         }
         let spec = Spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let (l, lr, e, er) = match (
-            verdict_of(&spec, Strategy::Ldfi),
-            verdict_of(&spec, Strategy::Exhaustive),
-        ) {
-            (Ok((l, lr)), Ok((e, er))) => (l, lr, e, er),
-            (Err(m), _) | (_, Err(m)) => {
+        let (e, er, ef) = match verdict_of(&spec, Strategy::Exhaustive) {
+            Ok(v) => v,
+            Err(m) => {
                 mismatches.push(m);
                 continue;
             }
         };
-        eprintln!(
-            "{}: ldfi {l} ({lr} runs), exhaustive {e} ({er} runs)",
-            path.display()
-        );
-        if l != e {
-            mismatches.push(format!(
-                "{}: ldfi {l} in {lr} runs, exhaustive {e} in {er}",
-                path.display()
-            ));
+        for strategy in [Strategy::Ldfi, Strategy::Symbolic] {
+            match verdict_of(&spec, strategy) {
+                Ok((l, lr, lf)) => {
+                    eprintln!(
+                        "{}: {strategy:?} {l} ({lr} runs), exhaustive {e} ({er} runs)",
+                        path.display()
+                    );
+                    if l != e || lf != ef {
+                        mismatches.push(format!(
+                            "{}: {strategy:?} {l} in {lr} runs ({lf:?} faults), exhaustive {e} in {er} ({ef:?} faults)",
+                            path.display()
+                        ));
+                    }
+                }
+                Err(m) => mismatches.push(m),
+            }
         }
         checked += 1;
     }
     assert!(checked >= 10, "only {checked} small specs found");
     assert!(
         mismatches.is_empty(),
-        "LDFI disagrees with exhaustive search:\n{}",
+        "disagreements with exhaustive search:\n{}",
         mismatches.join("\n")
     );
 }
@@ -78,6 +89,8 @@ harness::spec_tests! {
     spec_3pc => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc.yaml"),
     spec_3pc_crash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_crash.yaml"),
     spec_3pc_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_small.yaml"),
+    spec_3pc_timeout => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_timeout.yaml"),
+    spec_3pc_timeout_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/3pc_timeout_small.yaml"),
     spec_acked_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast.yaml"),
     spec_acked_broadcast_norelay => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_norelay.yaml"),
     spec_acked_broadcast_norelay_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_norelay_nocrash.yaml"),
@@ -96,9 +109,20 @@ harness::spec_tests! {
     spec_classic_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast.yaml"),
     spec_classic_broadcast_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_crash_small.yaml"),
     spec_classic_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_small.yaml"),
+    spec_count_threshold => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/count_threshold.yaml"),
+    spec_count_threshold_retry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/count_threshold_retry.yaml"),
+    spec_count_threshold_retry_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/count_threshold_retry_small.yaml"),
+    spec_count_threshold_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/count_threshold_small.yaml"),
     spec_doc_example => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example.yaml"),
     spec_doc_example_retry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example_retry.yaml"),
     spec_doc_example_retry_crash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example_retry_crash.yaml"),
+    spec_election_timeout => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/election_timeout.yaml"),
+    spec_election_timeout_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/election_timeout_crash_small.yaml"),
+    spec_election_timeout_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/election_timeout_small.yaml"),
+    spec_isr_replication_crash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/isr_replication_crash.yaml"),
+    spec_isr_replication_crash2_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/isr_replication_crash2_small.yaml"),
+    spec_isr_replication_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/isr_replication_nocrash.yaml"),
+    spec_isr_replication_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/isr_replication_small.yaml"),
     spec_kafka => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka.yaml"),
     spec_kafka_crash3_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_crash3_small.yaml"),
     spec_kafka_minisr => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr.yaml"),

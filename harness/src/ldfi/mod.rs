@@ -114,13 +114,26 @@ fn lineage_search(
         String::from("lineage alone proves nothing (use the default strategy for a proof)");
     if prove {
         progress(&s.progress());
-        match crate::symbolic::decide(target, &cancel)? {
+        match crate::symbolic::decide(target, &cancel, budget.all)? {
             Answer::Holds(stats) => return s.certify(Proof::Symbolic(stats), progress),
-            Answer::Violated { faults, run, stats } => {
+            Answer::Violated {
+                counterexamples,
+                complete,
+                stats,
+            } => {
                 s.symbolic(stats);
-                if s.record(faults, Ok(*run), &mut |r| lineage.learn(r))? {
+                let mut stop = false;
+                for (faults, run) in counterexamples {
+                    stop |= s.record(faults, Ok(*run), &mut |r| lineage.learn(r))?;
+                }
+                // Asked for all and listed all: nothing is left to find.
+                if stop || complete {
                     return s.finish(progress);
                 }
+                no_proof = format!(
+                    "the symbolic enumeration stopped after {} counterexamples",
+                    crate::symbolic::MAX_ALL
+                );
             }
             Answer::Unknown { reason, stats } => {
                 s.symbolic(stats);

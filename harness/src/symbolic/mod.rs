@@ -51,12 +51,15 @@ pub struct Stats {
 pub enum Answer {
     /// No admissible fault schedule violates the specification.
     Holds(Stats),
-    /// A violating fault set, smallest by number of faults, and its run.
+    /// Violating fault sets, each with its run (which violates): the first
+    /// is smallest by number of faults; asked for all, every subset-minimal
+    /// one, smallest first.
     Violated {
-        /// The faults.
-        faults: FaultSet,
-        /// The run under them (it violates the specification).
-        run: Box<Run>,
+        /// The fault sets and their runs.
+        counterexamples: Vec<(FaultSet, Box<Run>)>,
+        /// Asked for all: whether every subset-minimal set is listed (else
+        /// the enumeration stopped at its limit or was interrupted).
+        complete: bool,
         /// What it cost.
         stats: Stats,
     },
@@ -87,9 +90,14 @@ impl dedalus::eval::ground::Channels for FaultSpace {
     }
 }
 
+/// At most this many counterexamples are enumerated when all are asked for.
+pub const MAX_ALL: usize = 1000;
+
 /// Decides whether some admissible fault set violates `target`'s
 /// specification, giving up when `cancel` says so (Ctrl-C, the deadline).
-pub fn decide(target: &Target, cancel: &Cancel) -> Result<Answer, Error> {
+/// With `all`, enumerates every subset-minimal violating set (at most
+/// [`MAX_ALL`]), smallest first.
+pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Error> {
     let mut stats = Stats::default();
     let space = &target.space;
     let t0 = Instant::now();
@@ -143,58 +151,90 @@ pub fn decide(target: &Target, cancel: &Cancel) -> Result<Answer, Error> {
         stats.encode = t1.elapsed();
         let t2 = Instant::now();
         let vars: Vec<(Fault, Bool)> = enc.faults.iter().map(|(f, b)| (*f, b.clone())).collect();
-        stats.solver_calls += 1;
-        let mut best = match solver.check() {
-            SatResult::Unsat => {
-                stats.solve = t2.elapsed();
-                return Ok(None);
-            }
-            SatResult::Sat => decode(&solver, &vars),
-            SatResult::Unknown => {
-                return Err(NoAnswer(format!(
-                    "the solver (z3) gave no answer ({})",
-                    solver
-                        .get_reason_unknown()
-                        .unwrap_or_else(|| "unknown".into())
-                )));
-            }
-        };
-        // Smallest: tighten a bound on the number of faults until UNSAT (an
-        // interrupted tightening keeps the best set so far).
-        let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
-        while !best.is_empty() && !cancel.interrupted() && !cancel.timed_out() {
-            solver.push();
-            solver.assert(z3::ast::atmost(all.iter().copied(), best.len() as u32 - 1));
+        let stopped = || cancel.interrupted() || cancel.timed_out();
+        let mut found = Vec::new();
+        let mut complete = false;
+        loop {
             stats.solver_calls += 1;
-            let smaller = (solver.check() == SatResult::Sat).then(|| decode(&solver, &vars));
-            solver.pop(1);
-            match smaller {
-                Some(s) => best = s,
-                None => break,
+            match solver.check() {
+                SatResult::Unsat => {
+                    complete = true;
+                    break;
+                }
+                SatResult::Sat => {}
+                SatResult::Unknown if !found.is_empty() => break,
+                SatResult::Unknown => {
+                    return Err(NoAnswer(format!(
+                        "the solver (z3) gave no answer ({})",
+                        solver
+                            .get_reason_unknown()
+                            .unwrap_or_else(|| "unknown".into())
+                    )));
+                }
+            }
+            let set = smallest(&solver, &vars, &mut stats, &stopped);
+            // Its supersets are not minimal.
+            let lits: Vec<Bool> = vars
+                .iter()
+                .filter(|(f, _)| set.iter().any(|g| g == f))
+                .map(|(_, b)| b.not())
+                .collect();
+            solver.assert(Bool::or(&lits));
+            found.push(set.normalized());
+            if !all || found.len() >= MAX_ALL || stopped() || lits.is_empty() {
+                break;
             }
         }
         stats.solve = t2.elapsed();
-        Ok(Some(best.normalized()))
+        Ok((found, complete))
     });
-    let faults = match solved {
-        Ok(None) => return Ok(Answer::Holds(stats)),
-        Ok(Some(faults)) => faults,
+    let (sets, complete) = match solved {
+        Ok((sets, _)) if sets.is_empty() => return Ok(Answer::Holds(stats)),
+        Ok(found) => found,
         Err(NoAnswer(reason)) => return Ok(Answer::Unknown { reason, stats }),
     };
-    let run = target.run_until(&faults, cancel)?;
-    if !matches!(target.judge(&run), Judgement::Violated(_)) {
-        return Err(Error::Internal(format!(
-            "the symbolic encoding and the evaluator disagree: the formula says {} violates the \
-             specification, but its run does not (replay: {})",
-            faults.describe(&space.nodes),
-            target.replay(&faults)
-        )));
+    let mut counterexamples = Vec::with_capacity(sets.len());
+    for faults in sets {
+        let run = target.run_until(&faults, cancel)?;
+        if !matches!(target.judge(&run), Judgement::Violated(_)) {
+            return Err(Error::Internal(format!(
+                "the symbolic encoding and the evaluator disagree: the formula says {} violates the \
+                 specification, but its run does not (replay: {})",
+                faults.describe(&space.nodes),
+                target.replay(&faults)
+            )));
+        }
+        counterexamples.push((faults, Box::new(run)));
     }
     Ok(Answer::Violated {
-        faults,
-        run: Box::new(run),
+        counterexamples,
+        complete,
         stats,
     })
+}
+
+/// The model's fault set made smallest: a bound on the number of faults
+/// tightened until UNSAT (an interrupted tightening keeps the best so far).
+fn smallest(
+    solver: &Solver,
+    vars: &[(Fault, Bool)],
+    stats: &mut Stats,
+    stopped: &dyn Fn() -> bool,
+) -> FaultSet {
+    let mut best = decode(solver, vars);
+    let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
+    while !best.is_empty() && !stopped() {
+        solver.push();
+        solver.assert(z3::ast::atmost(all.iter().copied(), best.len() as u32 - 1));
+        stats.solver_calls += 1;
+        let smaller = (solver.check() == SatResult::Sat).then(|| decode(solver, vars));
+        solver.pop(1);
+        match smaller {
+            Some(s) => best = s,
+            None => break,
+        }
+    }
+    best
 }
 
 /// The faults a model chose.
@@ -221,11 +261,21 @@ pub fn search(
     if s.record(none, run, &mut |_| {})? {
         return s.finish(progress);
     }
-    match decide(target, &cancel)? {
+    match decide(target, &cancel, budget.all)? {
         Answer::Holds(stats) => s.certify(Proof::Symbolic(stats), progress),
-        Answer::Violated { faults, run, stats } => {
+        Answer::Violated {
+            counterexamples,
+            complete,
+            stats,
+        } => {
             s.symbolic(stats);
-            s.record(faults, Ok(*run), &mut |_| {})?;
+            for (faults, run) in counterexamples {
+                s.record(faults, Ok(*run), &mut |_| {})?;
+            }
+            if budget.all && !complete {
+                let reason = format!("stopped listing counterexamples after {MAX_ALL}");
+                return s.inconclusive(reason, progress);
+            }
             s.finish(progress)
         }
         Answer::Unknown { reason, stats } => {

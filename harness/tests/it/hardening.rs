@@ -386,3 +386,27 @@ fn the_runaway_budget_covers_aggregates_bytes_and_whole_runs_naming_the_rule() {
         ran.stderr
     );
 }
+
+#[test]
+fn oversized_sources_and_deeply_nested_specs_are_refused_at_once() {
+    let s = Scratch::new("sizes");
+    let big = "// padding\n".repeat((17 << 20) / 11);
+    s.write("big.ded", &big);
+    s.write("p.ded", "include \"big.ded\";\n");
+    s.write(
+        "deep.yaml",
+        &format!("nodes: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let start = Instant::now();
+    let ran = crate::cli::ldfi(s.path(), &["run", "p.ded", "--nodes", "a", "--eot", "1"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("larger than 16 MiB"), "{}", ran.stderr);
+    let ran = crate::cli::ldfi(s.path(), &["check", "deep.yaml"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("more than 64 deep"), "{}", ran.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}

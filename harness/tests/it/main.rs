@@ -1,4 +1,5 @@
 //! Integration tests of the harness (one binary, one module per area).
+mod bad_inputs;
 mod cli;
 mod corpus;
 mod hardening;

@@ -232,7 +232,9 @@ impl Spec {
             max_delay: file.max_delay,
         };
         if let Err(e) = space.validate() {
-            let key = if e.0.contains("EFF") {
+            let key = if e.0.starts_with("node name") {
+                "nodes"
+            } else if e.0.contains("EFF") {
                 "eff"
             } else if e.0.contains("crashes") {
                 "crashes"

@@ -106,7 +106,18 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             outcome.verdict.name(),
             outcome.runs
         ));
-        match save_counterexamples(&stem(path), outcome) {
+        // `x.yaml` and `x.yml` must not save to the same report.
+        let shared_stem = files
+            .iter()
+            .filter(|other| stem(other) == stem(path))
+            .count()
+            > 1;
+        let saved_as = if shared_stem {
+            name.clone()
+        } else {
+            stem(path)
+        };
+        match save_counterexamples(&saved_as, outcome) {
             Ok(saved) => {
                 for p in saved {
                     note(&format!("  saved counterexample to {}\n", p.display()));

@@ -236,7 +236,7 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
-/// One node name of `--nodes a,b,c`.
+/// One node name of `--nodes a,b,c`: checked like the nodes of a spec file.
 fn parse_node(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -244,11 +244,7 @@ fn parse_node(s: &str) -> Result<String, String> {
             "a node name may not be empty (expected a comma-separated list such as a,b,c)".into(),
         );
     }
-    if s.contains('"') || s.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "`{s}`: node names are written bare, without quotes or spaces (e.g. --nodes a,b,c)"
-        ));
-    }
+    harness::faults::check_node_name(s)?;
     Ok(s.to_string())
 }
 
@@ -371,11 +367,31 @@ fn save_counterexamples(stem: &str, outcome: &Outcome) -> Result<Vec<PathBuf>, F
             format!("{stem}-counterexample-{}.yaml", i + 1)
         };
         let path = dir.join(name);
-        std::fs::write(&path, report::counterexample_yaml(cx, outcome))
+        write_new(&path, &report::counterexample_yaml(cx, outcome))
             .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `text` to `path` without following a symlink there: through a
+/// fresh temporary file (created exclusively, so never through a link)
+/// renamed over `path` (which replaces a link, not its target).
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The file name of `path` without its extension (`specs/x.yaml` -> `x`).

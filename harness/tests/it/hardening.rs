@@ -410,3 +410,85 @@ fn oversized_sources_and_deeply_nested_specs_are_refused_at_once() {
         start.elapsed()
     );
 }
+
+#[test]
+fn every_argument_of_a_replay_line_is_shell_quoted() {
+    let space = harness::FaultSpace {
+        nodes: vec!["a".into(), "b".into(), "c".into()],
+        eot: 4,
+        eff: 2,
+        crashes: 0,
+        max_delay: 0,
+    };
+    let faults: harness::FaultSet = [harness::Fault::Omission {
+        from: 0,
+        to: 1,
+        time: 1,
+    }]
+    .into_iter()
+    .collect();
+    let files = [std::path::PathBuf::from("dir with space/p $(x).ded")];
+    let line = harness::verdict::replay_line(&files, &space, &faults);
+    assert_eq!(
+        line,
+        "ldfi run 'dir with space/p $(x).ded' --nodes a,b,c --eot 4 --eff 2 --omit a,b,1"
+    );
+    assert_eq!(harness::verdict::shell_word("it's"), r"'it'\''s'");
+    for bad in ["$(touch pwned)", "a b", "x;y", "`id`", "-rf", ""] {
+        assert!(harness::faults::check_node_name(bad).is_err(), "{bad}");
+    }
+    for good in ["a", "node-1", "r1.east", "p_2"] {
+        assert!(harness::faults::check_node_name(good).is_ok(), "{good}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn save_replaces_a_symlink_at_the_report_path_instead_of_writing_through_it() {
+    let s = crate::cli::broadcast();
+    s.write("victim.txt", "precious\n");
+    std::fs::create_dir_all(s.path().join("reports")).unwrap();
+    std::os::unix::fs::symlink(
+        s.path().join("victim.txt"),
+        s.path().join("reports/bcast-counterexample.yaml"),
+    )
+    .unwrap();
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+        ],
+    );
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("victim.txt")).unwrap(),
+        "precious\n"
+    );
+    let saved = s.path().join("reports/bcast-counterexample.yaml");
+    assert!(!saved.symlink_metadata().unwrap().is_symlink());
+    assert!(std::fs::read_to_string(saved).unwrap().contains("replay:"));
+}
+
+#[test]
+fn hunt_saves_x_yaml_and_x_yml_to_different_reports() {
+    let s = crate::cli::broadcast();
+    let spec =
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n";
+    s.write("specs/x.yaml", spec);
+    s.write("specs/x.yml", spec);
+    let ran = crate::cli::ldfi(s.path(), &["hunt", "specs"]);
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let reports: Vec<String> = std::fs::read_dir(s.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+}

@@ -492,3 +492,29 @@ fn hunt_saves_x_yaml_and_x_yml_to_different_reports() {
         .collect();
     assert_eq!(reports.len(), 2, "{reports:?}");
 }
+
+#[test]
+fn why_output_grows_linearly_with_the_depth_of_the_tree() {
+    let ran = crate::cli::ldfi(
+        root(),
+        &[
+            "run",
+            "protocols/simple_broadcast.ded",
+            "--nodes",
+            "a,b,c",
+            "--eot",
+            "3000",
+            "--why",
+            "log(\"c\",\"data\")@3000",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // About 6,000 levels: two spaces per level would print ~40 MB.
+    assert!(ran.stdout.len() < 2 << 20, "{} bytes", ran.stdout.len());
+    assert!(
+        ran.stdout.contains("[depth 5000] "),
+        "{}",
+        &ran.stdout[..2000]
+    );
+    assert!(ran.stdout.contains("      log(\"c\", \"data\")@2999"));
+}

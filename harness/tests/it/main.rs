@@ -2,6 +2,7 @@
 mod bad_inputs;
 mod cli;
 mod corpus;
+mod fuzz;
 mod hardening;
 mod ldfi;
 mod spec;

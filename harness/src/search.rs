@@ -103,7 +103,11 @@ impl<'t> Searcher<'t> {
             return Some("interrupted".into());
         }
         if self.runs_left() == 0 {
-            return Some(format!("stopped after --max-runs {} runs", self.runs));
+            return Some(format!(
+                "stopped by --max-runs {} after {} runs",
+                self.budget.max_runs.unwrap_or_default(),
+                self.runs
+            ));
         }
         match self.budget.timeout {
             Some(t) if self.start.elapsed() >= t => Some(format!(

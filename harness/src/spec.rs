@@ -210,8 +210,23 @@ impl Spec {
             ));
         }
         let file: SpecFile = serde_yaml::from_str(text).map_err(|e| {
+            // serde places a duplicate key at the start of the mapping.
+            let message = e.to_string();
+            let duplicate = message
+                .split_once("duplicate field `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .and_then(|(key, _)| {
+                    text.lines()
+                        .enumerate()
+                        .filter(|(_, l)| {
+                            l.strip_prefix(key)
+                                .is_some_and(|r| r.trim_start().starts_with(':'))
+                        })
+                        .nth(1)
+                        .map(|(i, _)| (i + 1, 1))
+                });
             err(
-                e.location().map(|l| (l.line(), l.column())),
+                duplicate.or(e.location().map(|l| (l.line(), l.column()))),
                 format!("invalid spec: {e}"),
                 Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated)"),
             )

@@ -55,9 +55,11 @@ impl Target {
         match (pre, post) {
             (Some(a), Some(b)) if a == b => {}
             (Some(a), Some(b)) => {
-                return Err(Error::Bounds(crate::faults::BoundsError(format!(
-                    "`pre` has {a} columns but `post` has {b}: they must have the same arity"
-                ))));
+                return Err(Error::Specification(format!(
+                    "the specification is malformed: `pre` has {a} column{} but `post` has {b}; \
+                     pre(x) => post(x) pairs tuples of the same arity",
+                    if a == 1 { "" } else { "s" }
+                )));
             }
             _ => return Err(Error::NoSpecification),
         }

@@ -141,8 +141,8 @@ struct SearchArgs {
     /// Seed of `--strategy random` (default 0; printed with the result).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// Stop (inconclusive) after this many runs.
-    #[arg(long, value_name = "N")]
+    /// Stop (inconclusive) after this many runs (at least 1: the failure-free run).
+    #[arg(long, value_name = "N", value_parser = parse_max_runs)]
     max_runs: Option<usize>,
     /// Stop (inconclusive) after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
@@ -222,6 +222,14 @@ impl SearchArgs {
             all: self.all,
             interrupt: Some(interrupt_flag()),
         }
+    }
+}
+
+fn parse_max_runs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1 run is needed: the failure-free run comes first".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a number of runs such as 500, got `{s}`")),
     }
 }
 

@@ -518,3 +518,16 @@ fn why_output_grows_linearly_with_the_depth_of_the_tree() {
     );
     assert!(ran.stdout.contains("      log(\"c\", \"data\")@2999"));
 }
+
+#[test]
+fn debug_of_an_error_renders_like_display() {
+    // `fn t() -> Result<(), harness::Error>` + `?` prints the error's Debug.
+    let err = harness::check("no/such/spec.yaml").unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    let s = Scratch::new("debug");
+    s.write("p.ded", "pre(X) :- p(X)\n");
+    let program = dedalus::load_files(&[s.path().join("p.ded")]).unwrap_err();
+    let err = harness::Error::from(program);
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(!format!("{err:?}").contains("SourceMap"), "{err:?}");
+}

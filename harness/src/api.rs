@@ -67,6 +67,10 @@ impl Report {
     pub fn met(&self) -> bool {
         match (self.spec.expect, &self.outcome.verdict) {
             (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
+            // A certificate over runs without any `pre` checked nothing.
+            (expect, Verdict::Holds) if crate::report::vacuous(&self.outcome) => {
+                expect == Some(Expect::Vacuous)
+            }
             (None, _) => true,
             (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
                 true
@@ -106,6 +110,15 @@ impl Report {
         match self.spec.expect {
             Some(Expect::Holds) => self.assert_holds(),
             Some(Expect::Violated) => self.assert_violated(),
+            Some(Expect::Vacuous) => {
+                if !self.met() {
+                    panic!(
+                        "{}: expected a vacuous certificate\n{}",
+                        self.spec.path.display(),
+                        crate::report::text(&self.outcome)
+                    );
+                }
+            }
             None => {
                 if let Verdict::Inconclusive { reason } = &self.outcome.verdict {
                     panic!("{}: inconclusive: {reason}", self.spec.path.display());

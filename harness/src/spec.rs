@@ -27,6 +27,9 @@ pub enum Expect {
     Holds,
     /// The search must find a counterexample.
     Violated,
+    /// The search must certify, with no run ever having a `pre` tuple
+    /// (without it, such a certificate fails: it checked nothing).
+    Vacuous,
 }
 
 impl Expect {
@@ -35,6 +38,7 @@ impl Expect {
         match self {
             Expect::Holds => "holds",
             Expect::Violated => "violated",
+            Expect::Vacuous => "vacuous",
         }
     }
 }
@@ -228,7 +232,7 @@ impl Spec {
             err(
                 duplicate.or(e.location().map(|l| (l.line(), l.column()))),
                 format!("invalid spec: {e}"),
-                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated)"),
+                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"),
             )
         })?;
         let at = |key: &str| key_location(text, key);

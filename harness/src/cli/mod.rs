@@ -340,6 +340,39 @@ fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
     Failure::Rendered(out)
 }
 
+/// Warnings about facts placed at a location that is not a node: a rule
+/// reading such a fact fires at no node, so the fact never takes part in
+/// a run (a typo such as `put("clinet", "v1")@1` makes every run vacuous).
+fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
+    use dedalus::syntax::ast::{Arg, Expr, Literal};
+    let located: std::collections::BTreeSet<&str> = program
+        .rules
+        .iter()
+        .filter_map(|r| match r.body.first() {
+            Some(Literal::Atom(a)) => Some(a.atom.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::new();
+    for f in &program.facts {
+        if !located.contains(f.atom.name.name.as_str()) {
+            continue;
+        }
+        if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
+            && !nodes.iter().any(|n| n == s)
+        {
+            let (line, col) = program.sources.line_col(f.span);
+            out.push_str(&format!(
+                "warning: fact `{f}` ({}:{line}:{col}) is placed at `{s}`, which is not a node \
+                 (nodes: {}): no rule reads it\n",
+                program.sources.path(f.span.file).display(),
+                nodes.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 /// Loads program files, rendering diagnostics on failure.
 fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
     dedalus::load_files(files).map_err(|d| diagnostics(&d))

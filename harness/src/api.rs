@@ -38,7 +38,22 @@ pub fn search(
 
 /// Loads a spec's program and checks the spec against it.
 pub fn target_of(spec: &Spec) -> Result<Target, Error> {
-    let program = dedalus::load_files(&spec.program)?;
+    let program = dedalus::load_files(&spec.program).map_err(|mut d| {
+        let dir = spec.path.parent().unwrap_or(std::path::Path::new(""));
+        for diag in &mut d.diagnostics {
+            if diag.primary.is_none() && diag.message.starts_with("cannot read") {
+                diag.help = Some(format!(
+                    "paths in `program:` are relative to the spec file's directory (here `{}`)",
+                    if dir.as_os_str().is_empty() {
+                        ".".into()
+                    } else {
+                        dir.display().to_string()
+                    }
+                ));
+            }
+        }
+        d
+    })?;
     spec.check_locations(&program)?;
     Target::new(spec.program.clone(), &program, spec.space.clone())
 }

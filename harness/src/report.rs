@@ -45,6 +45,7 @@ pub fn json(outcome: &Outcome) -> Json {
         "verdict": outcome.verdict.name(),
         "runs": outcome.runs,
         "combinations": outcome.combinations.to_string(),
+        "combinations_log10": outcome.combinations.log10,
         "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
         "counterexamples": outcome
             .counterexamples

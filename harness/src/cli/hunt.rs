@@ -13,7 +13,7 @@ use super::{Failure, SearchArgs, emit, note, save_counterexamples, stem};
 pub(super) const EXAMPLES: &str = "\
 Examples:
   ldfi hunt                       # every spec file in specs/
-  ldfi hunt protocols/specs --timeout 30
+  ldfi hunt specs --timeout 30     # at most 30 s per spec
 
 Progress goes to stderr; the summary table (spec, expected, verdict, runs,
 time, met) to stdout. Counterexamples are saved as

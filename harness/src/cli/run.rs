@@ -174,6 +174,20 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     }
 
     let program = load(&args.files)?;
+    if let Some(name) = &args.relation
+        && program.relation(name).is_none()
+    {
+        // Before evaluating, which may take long.
+        return Err(Failure::msg(format!(
+            "unknown relation `{name}`; the program's relations are: {}",
+            program
+                .relations
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     super::note(&super::unplaced_facts(&program, &args.nodes));
     let evaluator = Evaluator::new(&program, &args.nodes)?;
     let run = evaluator.run(&cfg)?;

@@ -197,6 +197,38 @@ impl Target {
                 i += 1;
             }
         }
+        // Then each delay as short as still violates: 1, 2, 4, ... below it.
+        for f in faults.iter().copied().collect::<Vec<_>>() {
+            let crate::faults::Fault::Delay { from, to, time, by } = f else {
+                continue;
+            };
+            let mut shorter = 1;
+            while shorter < by {
+                let candidate_set: FaultSet = faults
+                    .iter()
+                    .map(|&g| {
+                        if g == f {
+                            crate::faults::Fault::Delay {
+                                from,
+                                to,
+                                time,
+                                by: shorter,
+                            }
+                        } else {
+                            g
+                        }
+                    })
+                    .collect();
+                let candidate = self.run(&candidate_set)?;
+                extra += 1;
+                if matches!(self.judge(&candidate), Judgement::Violated(_)) {
+                    faults = candidate_set;
+                    run = candidate;
+                    break;
+                }
+                shorter = shorter.saturating_mul(2);
+            }
+        }
         let Judgement::Violated(violated) = self.judge(&run) else {
             unreachable!("shrinking keeps the run violating")
         };

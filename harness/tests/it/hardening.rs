@@ -532,3 +532,26 @@ fn debug_of_an_error_renders_like_display() {
     assert_eq!(format!("{err:?}"), err.to_string());
     assert!(!format!("{err:?}").contains("SourceMap"), "{err:?}");
 }
+
+#[test]
+fn counterexamples_shrink_the_delay_amount_too() {
+    // Only a delay of 2 (or more) breaks the race; random search picks
+    // delays of 3 as often as 2: the counterexample must say 2.
+    let t = crate::ldfi::race(3);
+    for seed in 0..8 {
+        let o = harness::search(
+            &t,
+            Strategy::Random { seed },
+            &Budget::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        for cx in &o.counterexamples {
+            assert!(
+                cx.replay.ends_with("--delay a,b,1,2"),
+                "seed {seed}: {}",
+                cx.replay
+            );
+        }
+    }
+}

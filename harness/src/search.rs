@@ -166,7 +166,7 @@ impl<'t> Searcher<'t> {
                 Ok(false)
             }
             Judgement::Violated(_) => {
-                let (cx, extra) = self.target.shrink(faults, run)?;
+                let (cx, extra) = self.target.shrink_until(faults, run, &self.cancel())?;
                 self.shrink_runs += extra;
                 if !self.found.iter().any(|c| c.faults == cx.faults) {
                     self.found.push(cx);

@@ -178,9 +178,31 @@ impl Target {
     /// time while the run still violates; returns the counterexample and the
     /// number of extra runs.
     pub fn shrink(&self, faults: FaultSet, run: Run) -> Result<(Counterexample, usize), Error> {
+        self.shrink_until(faults, run, &Cancel::never())
+    }
+
+    /// [`Target::shrink`], stopping early when `cancel` says so (Ctrl-C,
+    /// --timeout): the counterexample then still violates the
+    /// specification but may not be minimal.
+    pub fn shrink_until(
+        &self,
+        faults: FaultSet,
+        run: Run,
+        cancel: &Cancel,
+    ) -> Result<(Counterexample, usize), Error> {
+        use dedalus::eval::EvalError;
+        // A run, or `None` once `cancel` stops the shrinking.
+        let attempt = |set: &FaultSet| match self.run_until(set, cancel) {
+            Ok(run) => Ok(Some(run)),
+            Err(Error::Eval(EvalError::Interrupted { .. } | EvalError::TimedOut { .. })) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        };
         let (mut faults, mut run) = (faults, run);
         let mut extra = 0;
         let mut i = 0;
+        let mut stopped = false;
         while i < faults.len() {
             let fewer: FaultSet = faults
                 .iter()
@@ -188,7 +210,10 @@ impl Target {
                 .filter(|&(j, _)| j != i)
                 .map(|(_, f)| *f)
                 .collect();
-            let candidate = self.run(&fewer)?;
+            let Some(candidate) = attempt(&fewer)? else {
+                stopped = true;
+                break;
+            };
             extra += 1;
             if matches!(self.judge(&candidate), Judgement::Violated(_)) {
                 faults = fewer;
@@ -203,7 +228,7 @@ impl Target {
                 continue;
             };
             let mut shorter = 1;
-            while shorter < by {
+            while shorter < by && !stopped {
                 let candidate_set: FaultSet = faults
                     .iter()
                     .map(|&g| {
@@ -219,7 +244,10 @@ impl Target {
                         }
                     })
                     .collect();
-                let candidate = self.run(&candidate_set)?;
+                let Some(candidate) = attempt(&candidate_set)? else {
+                    stopped = true;
+                    break;
+                };
                 extra += 1;
                 if matches!(self.judge(&candidate), Judgement::Violated(_)) {
                     faults = candidate_set;

@@ -555,3 +555,34 @@ fn counterexamples_shrink_the_delay_amount_too() {
         }
     }
 }
+
+#[test]
+fn shrinking_stops_when_the_search_is_cancelled() {
+    // Losing a -> b at t=1 violates; a sends nothing at t=2.
+    let t = target(BCAST, &["a", "b", "c"], 4, 3, 0);
+    let both: harness::FaultSet = [
+        harness::Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        },
+        harness::Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 2,
+        },
+    ]
+    .into_iter()
+    .collect();
+    let run = t.run(&both).unwrap();
+    let (cx, extra) = t.shrink(both.clone(), run).unwrap();
+    assert_eq!((cx.faults.len(), extra > 0), (1, true));
+    let cancel = dedalus::eval::Cancel {
+        deadline: None,
+        flag: Some(Arc::new(AtomicBool::new(true))),
+    };
+    let run = t.run(&both).unwrap();
+    let (cx, extra) = t.shrink_until(both.clone(), run, &cancel).unwrap();
+    assert_eq!((cx.faults, extra), (both, 0));
+    assert!(!cx.violated.is_empty());
+}

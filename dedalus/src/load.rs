@@ -11,6 +11,35 @@ use crate::program::Program;
 use crate::syntax::ast::{Clause, Module, Span};
 use crate::syntax::{SourceMap, parse};
 
+/// The largest source file read, a program file or an include (16 MiB):
+/// `include "/dev/zero";` fails at once instead of reading gigabytes.
+pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
+
+/// Reads one source file: a regular file of at most [`MAX_SOURCE_BYTES`]
+/// of UTF-8 text.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read as _};
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(Error::other("it is a directory, not a Dedalus source file"));
+    }
+    if !meta.is_file() {
+        return Err(Error::other(
+            "it is not a regular file (a device, a pipe or a socket)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+        return Err(Error::other(format!(
+            "it is larger than {} MiB, the limit for a source file",
+            MAX_SOURCE_BYTES >> 20
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
 /// Loads and checks the files `paths`, in order, as one program.
 ///
 /// Files named here count as loaded, so a later include of one of them is
@@ -50,9 +79,14 @@ struct Loader {
 impl Loader {
     /// Loads `path`, included at `from` (`None` for a command-line file).
     fn file(&mut self, path: PathBuf, from: Option<Span>) {
+        // The directory an include resolves against: the including file's.
+        let including = self
+            .stack
+            .last()
+            .map(|(_, shown)| shown.parent().unwrap_or(Path::new("")).to_path_buf());
         let unreadable = |e: std::io::Error| match from {
             Some(span) => {
-                let dir = path.parent().unwrap_or(Path::new(""));
+                let dir = including.as_deref().unwrap_or(Path::new(""));
                 let dir = if dir.as_os_str().is_empty() {
                     ".".to_string()
                 } else {
@@ -94,10 +128,11 @@ impl Loader {
         if !self.loaded.insert(canonical.clone()) {
             return; // Already part of the program.
         }
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_source(&path) {
             Ok(text) => text,
             Err(e) => return self.errors.push(unreadable(e)),
         };
+        let dedalus_source = canonical.extension().is_some_and(|x| x == "ded");
         let file = self.sources.add(path.clone(), text);
         match parse(file, self.sources.text(file)) {
             Ok(module) => {
@@ -105,6 +140,28 @@ impl Loader {
                 self.stack.push((canonical, path));
                 self.splice(module, &dir);
                 self.stack.pop();
+            }
+            // Never quote a file that is not Dedalus source: an include of
+            // `/etc/passwd` or `/proc/self/environ` must not print it.
+            Err(d) if !dedalus_source => {
+                let (line, col) = d
+                    .primary
+                    .as_ref()
+                    .map_or((1, 1), |l| self.sources.line_col(l.span));
+                // Not even the parser's message: it may quote a token.
+                let what = format!(
+                    "`{}` is not a Dedalus program: it does not parse (first error at line {line}, \
+                     column {col})",
+                    path.display(),
+                );
+                let d = match from {
+                    Some(span) => Diagnostic::error(what, span, "included here"),
+                    None => Diagnostic::without_span(what),
+                };
+                self.errors.push(d.with_help(
+                    "its contents are not shown because its name does not end in `.ded`; \
+                     include only Dedalus source files",
+                ));
             }
             Err(d) => self.errors.push(d),
         }
@@ -114,6 +171,24 @@ impl Loader {
     fn splice(&mut self, module: Module, dir: &Path) {
         for clause in module.clauses {
             match clause {
+                Clause::Include(include) if include.path.trim().is_empty() => {
+                    let shown = if dir.as_os_str().is_empty() {
+                        ".".to_string()
+                    } else {
+                        dir.display().to_string()
+                    };
+                    self.errors.push(
+                        Diagnostic::error(
+                            "`include \"\"` names no file",
+                            include.span,
+                            "an empty path",
+                        )
+                        .with_help(format!(
+                            "write the path of a .ded file, relative to the directory of this \
+                             file (here `{shown}`)"
+                        )),
+                    );
+                }
                 Clause::Include(include) => {
                     self.file(normalize(&dir.join(&include.path)), Some(include.span));
                 }

@@ -44,7 +44,22 @@ pub fn search(
 
 /// Loads a spec's program and checks the spec against it.
 pub fn target_of(spec: &Spec) -> Result<Target, Error> {
-    let program = dedalus::load_files(&spec.program)?;
+    let program = dedalus::load_files(&spec.program).map_err(|mut d| {
+        let dir = spec.path.parent().unwrap_or(std::path::Path::new(""));
+        for diag in &mut d.diagnostics {
+            if diag.primary.is_none() && diag.message.starts_with("cannot read") {
+                diag.help = Some(format!(
+                    "paths in `program:` are relative to the spec file's directory (here `{}`)",
+                    if dir.as_os_str().is_empty() {
+                        ".".into()
+                    } else {
+                        dir.display().to_string()
+                    }
+                ));
+            }
+        }
+        d
+    })?;
     spec.check_locations(&program)?;
     Target::new(spec.program.clone(), &program, spec.space.clone())
 }
@@ -73,6 +88,10 @@ impl Report {
     pub fn met(&self) -> bool {
         match (self.spec.expect, &self.outcome.verdict) {
             (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
+            // A certificate over runs without any `pre` checked nothing.
+            (expect, Verdict::Holds) if crate::report::vacuous(&self.outcome) => {
+                expect == Some(Expect::Vacuous)
+            }
             (None, _) => true,
             (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
                 true
@@ -112,6 +131,15 @@ impl Report {
         match self.spec.expect {
             Some(Expect::Holds) => self.assert_holds(),
             Some(Expect::Violated) => self.assert_violated(),
+            Some(Expect::Vacuous) => {
+                if !self.met() {
+                    panic!(
+                        "{}: expected a vacuous certificate\n{}",
+                        self.spec.path.display(),
+                        crate::report::text(&self.outcome)
+                    );
+                }
+            }
             None => {
                 if let Verdict::Inconclusive { reason } = &self.outcome.verdict {
                     panic!("{}: inconclusive: {reason}", self.spec.path.display());

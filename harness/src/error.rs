@@ -3,7 +3,11 @@
 use std::path::PathBuf;
 
 /// Anything that stops a check before it reaches a verdict.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` renders like `Display`, so that `fn t() -> Result<(), Error>`
+/// tests that fail with `?` print the rendered diagnostics, not a dump of
+/// the source map.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The program does not parse or check (rendered diagnostics).
@@ -18,6 +22,9 @@ pub enum Error {
     /// A spec file is malformed.
     #[error("{0}")]
     Spec(#[from] crate::spec::SpecError),
+    /// The specification is malformed (e.g. `pre` and `post` of different arities).
+    #[error("{0}")]
+    Specification(String),
     /// The program defines no specification.
     #[error(
         "the program defines no specification: it needs both `pre` and `post` relations (same arity)\n  \
@@ -37,4 +44,10 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }

@@ -188,6 +188,35 @@ pub struct FaultSpace {
 #[error("{0}")]
 pub struct BoundsError(pub String);
 
+/// Checks one node name: letters, digits, `_`, `.` and `-` only, the same
+/// rule for spec files and `--nodes`. Names appear in replay lines that
+/// people paste into shells, in flags split at commas, and in file names.
+pub fn check_node_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a node name may not be empty".into());
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c)))
+    {
+        return Err(format!(
+            "node name `{}` contains {}: node names may contain only letters, digits, `_`, `.` and `-`",
+            name.escape_debug(),
+            if c.is_whitespace() {
+                "a space".to_string()
+            } else {
+                format!("`{}`", c.escape_debug())
+            }
+        ));
+    }
+    if name.starts_with('-') {
+        return Err(format!(
+            "node name `{name}` starts with `-`: it would read as a flag"
+        ));
+    }
+    Ok(())
+}
+
 impl FaultSpace {
     /// Checks that the bounds make sense.
     pub fn validate(&self) -> Result<(), BoundsError> {
@@ -220,6 +249,7 @@ impl FaultSpace {
         }
         let mut seen = BTreeSet::new();
         for n in &self.nodes {
+            check_node_name(n).map_err(BoundsError)?;
             if !seen.insert(n) {
                 return bad(format!("node `{n}` is listed twice"));
             }

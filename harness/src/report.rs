@@ -60,6 +60,7 @@ pub fn json(outcome: &Outcome) -> Json {
         })),
         "runs": outcome.runs,
         "combinations": outcome.combinations.to_string(),
+        "combinations_log10": outcome.combinations.log10,
         "counterexample": outcome.counterexample().map(|c| counterexample_json(c, &outcome.space)),
         "counterexamples": outcome
             .counterexamples
@@ -67,6 +68,8 @@ pub fn json(outcome: &Outcome) -> Json {
             .map(|c| counterexample_json(c, &outcome.space))
             .collect::<Vec<_>>(),
         "elapsed_ms": outcome.elapsed.as_millis() as u64,
+        "vacuous_runs": outcome.vacuous,
+        "vacuous": vacuous(outcome),
     })
 }
 
@@ -100,14 +103,22 @@ pub fn message_trace(run: &Run) -> String {
     out
 }
 
+/// A certificate over runs of which none had a `pre` tuple: the
+/// specification was never exercised (a fact placed at a misspelled node,
+/// a `pre` rule that cannot fire).
+pub fn vacuous(outcome: &Outcome) -> bool {
+    matches!(outcome.verdict, Verdict::Holds) && outcome.runs > 0 && outcome.vacuous == outcome.runs
+}
+
 /// The human-readable outcome.
 pub fn text(outcome: &Outcome) -> String {
     let mut out = String::new();
     let s = &outcome.space;
     let _ = writeln!(
         out,
-        "{}: {} runs ({} vacuous), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} = {} combinations",
+        "{}: {} runs ({} vacuous: no pre tuple), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} = {} combinations",
         match outcome.verdict {
+            Verdict::Holds if vacuous(outcome) => "HOLDS VACUOUSLY",
             Verdict::Holds => "HOLDS",
             Verdict::Violated => "VIOLATED",
             Verdict::Inconclusive { .. } => "INCONCLUSIVE",
@@ -142,6 +153,14 @@ pub fn text(outcome: &Outcome) -> String {
         );
     }
     match &outcome.verdict {
+        Verdict::Holds if vacuous(outcome) => {
+            let _ = writeln!(
+                out,
+                "vacuous: no run, the failure-free one included, had a single pre tuple, so no post was \
+                 ever required and nothing was checked; a fact placed at a node missing from the node list, \
+                 or a misspelled relation, does this (a spec that means it says `expect: vacuous`)"
+            );
+        }
         Verdict::Holds if outcome.strategy == "random" => {}
         Verdict::Holds => {
             let _ = writeln!(out, "certificate: {}", outcome.certificate());

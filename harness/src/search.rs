@@ -110,7 +110,11 @@ impl<'t> Searcher<'t> {
             return Some("interrupted".into());
         }
         if self.runs_left() == 0 {
-            return Some(format!("stopped after --max-runs {} runs", self.runs));
+            return Some(format!(
+                "stopped by --max-runs {} after {} runs",
+                self.budget.max_runs.unwrap_or_default(),
+                self.runs
+            ));
         }
         match self.budget.timeout {
             Some(t) if self.start.elapsed() >= t => Some(format!(
@@ -169,7 +173,7 @@ impl<'t> Searcher<'t> {
                 Ok(false)
             }
             Judgement::Violated(_) => {
-                let (cx, extra) = self.target.shrink(faults, run)?;
+                let (cx, extra) = self.target.shrink_until(faults, run, &self.cancel())?;
                 self.shrink_runs += extra;
                 if !self.found.iter().any(|c| c.faults == cx.faults) {
                     self.found.push(cx);

@@ -27,6 +27,9 @@ pub enum Expect {
     Holds,
     /// The search must find a counterexample.
     Violated,
+    /// The search must certify, with no run ever having a `pre` tuple
+    /// (without it, such a certificate fails: it checked nothing).
+    Vacuous,
 }
 
 impl Expect {
@@ -35,6 +38,7 @@ impl Expect {
         match self {
             Expect::Holds => "holds",
             Expect::Violated => "violated",
+            Expect::Vacuous => "vacuous",
         }
     }
 }
@@ -127,12 +131,65 @@ fn key_location(text: &str, key: &str) -> Option<(usize, usize)> {
         .map(|(i, _)| (i + 1, 1))
 }
 
+/// The largest spec file read (1 MiB; a spec is a dozen lines).
+pub const MAX_SPEC_BYTES: u64 = 1 << 20;
+
+/// The deepest nesting of `[`/`{` accepted (a spec nests two deep).
+const MAX_NESTING: usize = 64;
+
+/// Where `text` nests flow collections deeper than [`MAX_NESTING`], if it
+/// does: the YAML parser takes seconds on 100,000 nested `[`.
+fn too_deep(text: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut quote = None;
+    for (i, line) in text.lines().enumerate() {
+        for (j, c) in line.chars().enumerate() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        return Some((i + 1, j + 1));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    None
+}
+
 impl Spec {
-    /// Reads and validates a spec file.
+    /// Reads and validates a spec file (at most [`MAX_SPEC_BYTES`]).
     pub fn load(path: &Path) -> Result<Spec, crate::Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| crate::Error::Io {
+        use std::io::Read as _;
+        let io = |source| crate::Error::Io {
             path: path.to_path_buf(),
             source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(io(std::io::Error::other("not a regular file")));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_SPEC_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
+        if bytes.len() as u64 > MAX_SPEC_BYTES {
+            return Err(io(std::io::Error::other(format!(
+                "larger than {} KiB: not a spec file",
+                MAX_SPEC_BYTES >> 10
+            ))));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| {
+            io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not UTF-8 text",
+            ))
         })?;
         Ok(Spec::parse(path, &text)?)
     }
@@ -145,11 +202,37 @@ impl Spec {
             message,
             help: help.map(str::to_string),
         };
+        // A byte-order mark is not part of the first key.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if let Some(at) = too_deep(text) {
+            return Err(err(
+                Some(at),
+                format!("the spec nests `[`/`{{` more than {MAX_NESTING} deep"),
+                Some(
+                    "a spec is a flat mapping: program, nodes, eot, eff, crashes, max_delay, expect",
+                ),
+            ));
+        }
         let file: SpecFile = serde_yaml::from_str(text).map_err(|e| {
+            // serde places a duplicate key at the start of the mapping.
+            let message = e.to_string();
+            let duplicate = message
+                .split_once("duplicate field `")
+                .and_then(|(_, rest)| rest.split_once('`'))
+                .and_then(|(key, _)| {
+                    text.lines()
+                        .enumerate()
+                        .filter(|(_, l)| {
+                            l.strip_prefix(key)
+                                .is_some_and(|r| r.trim_start().starts_with(':'))
+                        })
+                        .nth(1)
+                        .map(|(i, _)| (i + 1, 1))
+                });
             err(
-                e.location().map(|l| (l.line(), l.column())),
+                duplicate.or(e.location().map(|l| (l.line(), l.column()))),
                 format!("invalid spec: {e}"),
-                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated)"),
+                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"),
             )
         })?;
         let at = |key: &str| key_location(text, key);
@@ -168,7 +251,9 @@ impl Spec {
             max_delay: file.max_delay,
         };
         if let Err(e) = space.validate() {
-            let key = if e.0.contains("EFF") {
+            let key = if e.0.starts_with("node name") {
+                "nodes"
+            } else if e.0.contains("EFF") {
                 "eff"
             } else if e.0.contains("crashes") {
                 "crashes"

@@ -55,9 +55,11 @@ impl Target {
         match (pre, post) {
             (Some(a), Some(b)) if a == b => {}
             (Some(a), Some(b)) => {
-                return Err(Error::Bounds(crate::faults::BoundsError(format!(
-                    "`pre` has {a} columns but `post` has {b}: they must have the same arity"
-                ))));
+                return Err(Error::Specification(format!(
+                    "the specification is malformed: `pre` has {a} column{} but `post` has {b}; \
+                     pre(x) => post(x) pairs tuples of the same arity",
+                    if a == 1 { "" } else { "s" }
+                )));
             }
             _ => return Err(Error::NoSpecification),
         }
@@ -176,9 +178,31 @@ impl Target {
     /// time while the run still violates; returns the counterexample and the
     /// number of extra runs.
     pub fn shrink(&self, faults: FaultSet, run: Run) -> Result<(Counterexample, usize), Error> {
+        self.shrink_until(faults, run, &Cancel::never())
+    }
+
+    /// [`Target::shrink`], stopping early when `cancel` says so (Ctrl-C,
+    /// --timeout): the counterexample then still violates the
+    /// specification but may not be minimal.
+    pub fn shrink_until(
+        &self,
+        faults: FaultSet,
+        run: Run,
+        cancel: &Cancel,
+    ) -> Result<(Counterexample, usize), Error> {
+        use dedalus::eval::EvalError;
+        // A run, or `None` once `cancel` stops the shrinking.
+        let attempt = |set: &FaultSet| match self.run_until(set, cancel) {
+            Ok(run) => Ok(Some(run)),
+            Err(Error::Eval(EvalError::Interrupted { .. } | EvalError::TimedOut { .. })) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        };
         let (mut faults, mut run) = (faults, run);
         let mut extra = 0;
         let mut i = 0;
+        let mut stopped = false;
         while i < faults.len() {
             let fewer: FaultSet = faults
                 .iter()
@@ -186,13 +210,51 @@ impl Target {
                 .filter(|&(j, _)| j != i)
                 .map(|(_, f)| *f)
                 .collect();
-            let candidate = self.run(&fewer)?;
+            let Some(candidate) = attempt(&fewer)? else {
+                stopped = true;
+                break;
+            };
             extra += 1;
             if matches!(self.judge(&candidate), Judgement::Violated(_)) {
                 faults = fewer;
                 run = candidate;
             } else {
                 i += 1;
+            }
+        }
+        // Then each delay as short as still violates: 1, 2, 4, ... below it.
+        for f in faults.iter().copied().collect::<Vec<_>>() {
+            let crate::faults::Fault::Delay { from, to, time, by } = f else {
+                continue;
+            };
+            let mut shorter = 1;
+            while shorter < by && !stopped {
+                let candidate_set: FaultSet = faults
+                    .iter()
+                    .map(|&g| {
+                        if g == f {
+                            crate::faults::Fault::Delay {
+                                from,
+                                to,
+                                time,
+                                by: shorter,
+                            }
+                        } else {
+                            g
+                        }
+                    })
+                    .collect();
+                let Some(candidate) = attempt(&candidate_set)? else {
+                    stopped = true;
+                    break;
+                };
+                extra += 1;
+                if matches!(self.judge(&candidate), Judgement::Violated(_)) {
+                    faults = candidate_set;
+                    run = candidate;
+                    break;
+                }
+                shorter = shorter.saturating_mul(2);
             }
         }
         let Judgement::Violated(violated) = self.judge(&run) else {

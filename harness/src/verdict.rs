@@ -172,31 +172,36 @@ impl Outcome {
     }
 }
 
-/// The command that replays one run exactly.
+/// The command that replays one run exactly, every argument shell-quoted.
 pub fn replay_line(files: &[PathBuf], space: &FaultSpace, faults: &FaultSet) -> String {
-    let mut line = String::from("ldfi run");
-    for f in files {
-        line.push(' ');
-        line.push_str(&shell_word(&f.display().to_string()));
-    }
-    line.push_str(&format!(
-        " --nodes {} --eot {} --eff {}",
+    let mut args: Vec<String> = vec!["ldfi".into(), "run".into()];
+    args.extend(files.iter().map(|f| f.display().to_string()));
+    args.extend([
+        "--nodes".into(),
         space.nodes.join(","),
-        space.eot,
-        space.eff
-    ));
+        "--eot".into(),
+        space.eot.to_string(),
+        "--eff".into(),
+        space.eff.to_string(),
+    ]);
     if space.max_delay > 0 {
-        line.push_str(&format!(" --max-delay {}", space.max_delay));
+        args.extend(["--max-delay".into(), space.max_delay.to_string()]);
     }
-    let flags = faults.flags(&space.nodes);
-    if !flags.is_empty() {
-        line.push(' ');
-        line.push_str(&flags);
-    }
-    line
+    args.extend(
+        faults
+            .flags(&space.nodes)
+            .split_whitespace()
+            .map(String::from),
+    );
+    args.iter()
+        .map(|a| shell_word(a))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
-fn shell_word(s: &str) -> String {
+/// `s` as one shell word: bare when it is made of safe characters only,
+/// else single-quoted.
+pub fn shell_word(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+,=:".contains(c))

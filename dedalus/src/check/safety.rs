@@ -156,7 +156,15 @@ impl<'a> Checker<'a, '_> {
 
     fn var(&mut self, v: &'a Ident, place: Place) {
         if !self.bound.contains(v.name.as_str()) && self.reported.insert(v.name.as_str()) {
-            self.errors.push(place.unbound(v));
+            let mut d = place.unbound(v);
+            // `V` in the head, `v` in the body: a case slip, not a logic error.
+            if let Some(similar) = self.bound.iter().find(|b| b.eq_ignore_ascii_case(&v.name)) {
+                d.help = Some(format!(
+                    "{}; `{similar}` is bound here: variable names are case-sensitive",
+                    d.help.take().unwrap_or_default()
+                ));
+            }
+            self.errors.push(d);
         }
     }
 }

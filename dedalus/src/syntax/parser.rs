@@ -238,16 +238,27 @@ impl Parser<'_> {
             (Tok::Ident(name), Tok::Comma | Tok::Semi) => Some(name.clone()),
             _ => None,
         };
+        // `not p(X)`, `neg p(X)`, `!p(X)`: negation is spelled `notin`.
+        let negation = match (self.peek(), self.peek_at(1)) {
+            (Tok::Ident(w), Tok::Ident(rel)) if w == "not" || w == "neg" => {
+                Some(format!("{w} {rel}"))
+            }
+            _ => None,
+        };
         let left = self.expr()?;
         let op = match self.peek() {
             Tok::Cmp(op) => *op,
             _ => {
                 let d = self.expected("a comparison operator (`==`, `!=`, `<`, `>`, `<=`, `>=`)");
-                return Err(match bare_name {
-                    Some(name) => d.with_help(format!(
+                return Err(match (bare_name, negation) {
+                    (_, Some(written)) => d.with_help(format!(
+                        "negation is written `notin`: `notin {}(...)` instead of `{written}(...)`",
+                        written.split(' ').nth(1).unwrap_or_default()
+                    )),
+                    (Some(name), None) => d.with_help(format!(
                         "an atom needs parentheses, even without arguments: `{name}()`"
                     )),
-                    None => d,
+                    (None, None) => d,
                 });
             }
         };

@@ -129,11 +129,16 @@ impl CheckArgs {
     }
 }
 
-/// The exit code of an outcome: see the module docs of [`super`].
-pub(super) fn exit_code(verdict: &Verdict, expect: Option<Expect>) -> i32 {
-    match (verdict, expect) {
+/// The exit code of an outcome: see the module docs of [`super`]. A
+/// certificate over runs that never had a `pre` tuple checked nothing:
+/// exit 1 unless the spec expects `vacuous`.
+pub(super) fn exit_code(outcome: &Outcome, expect: Option<Expect>) -> i32 {
+    let vacuous = report::vacuous(outcome);
+    match (&outcome.verdict, expect) {
         (Verdict::Interrupted, _) => super::EXIT_INTERRUPTED,
         (Verdict::Inconclusive { .. }, _) => 2,
+        (Verdict::Holds, Some(Expect::Vacuous)) if vacuous => 0,
+        (Verdict::Holds, _) if vacuous => 1,
         (Verdict::Holds, Some(Expect::Holds)) | (Verdict::Violated, Some(Expect::Violated)) => 0,
         (_, Some(_)) => 1,
         (Verdict::Holds, None) => 0,
@@ -142,8 +147,8 @@ pub(super) fn exit_code(verdict: &Verdict, expect: Option<Expect>) -> i32 {
 }
 
 /// Whether the verdict is the expected one.
-pub(super) fn met(verdict: &Verdict, expect: Expect) -> bool {
-    exit_code(verdict, Some(expect)) == 0
+pub(super) fn met(outcome: &Outcome, expect: Expect) -> bool {
+    exit_code(outcome, Some(expect)) == 0
 }
 
 /// `ldfi check`.
@@ -152,6 +157,10 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let budget = args.search.budget();
     let (mut target, spec) = args.target()?;
     target.limits = args.search.limits.limits();
+    note(&super::unplaced_facts(
+        target.evaluator().program(),
+        &target.space.nodes,
+    ));
     let mut progress = Progress::new();
     let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();
@@ -172,7 +181,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
                 }
                 if let Some(e) = expect {
                     map.insert("expect".into(), e.name().into());
-                    map.insert("met".into(), met(&outcome.verdict, e).into());
+                    map.insert("met".into(), met(&outcome, e).into());
                 }
             }
             let mut line = serde_json::to_string(&json)
@@ -188,7 +197,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
     }
-    Ok(exit_code(&outcome.verdict, expect))
+    Ok(exit_code(&outcome, expect))
 }
 
 fn text(outcome: &Outcome, spec: Option<&Spec>, seed: Option<u64>) -> String {
@@ -208,8 +217,12 @@ fn text(outcome: &Outcome, spec: Option<&Spec>, seed: Option<u64>) -> String {
         );
     }
     if let Some(expect) = spec.and_then(|s| s.expect) {
-        let got = outcome.verdict.name();
-        if met(&outcome.verdict, expect) {
+        let got = if report::vacuous(outcome) {
+            "vacuous"
+        } else {
+            outcome.verdict.name()
+        };
+        if met(outcome, expect) {
             let _ = writeln!(
                 out,
                 "expectation met: expected {}, got {got}",

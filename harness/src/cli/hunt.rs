@@ -13,7 +13,7 @@ use super::{Failure, SearchArgs, emit, note, save_counterexamples, stem};
 pub(super) const EXAMPLES: &str = "\
 Examples:
   ldfi hunt                       # every spec file in specs/
-  ldfi hunt protocols/specs --timeout 30
+  ldfi hunt specs --timeout 30     # at most 30 s per spec
 
 Progress goes to stderr; the summary table (spec, expected, verdict, runs,
 time, met) to stdout. Counterexamples are saved as
@@ -106,7 +106,18 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             outcome.verdict.name(),
             outcome.runs
         ));
-        match save_counterexamples(&stem(path), outcome) {
+        // `x.yaml` and `x.yml` must not save to the same report.
+        let shared_stem = files
+            .iter()
+            .filter(|other| stem(other) == stem(path))
+            .count()
+            > 1;
+        let saved_as = if shared_stem {
+            name.clone()
+        } else {
+            stem(path)
+        };
+        match save_counterexamples(&saved_as, outcome) {
             Ok(saved) => {
                 for p in saved {
                     note(&format!("  saved counterexample to {}\n", p.display()));

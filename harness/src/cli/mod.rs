@@ -145,8 +145,8 @@ struct SearchArgs {
     /// Seed of `--strategy random` (default 0; printed with the result).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
-    /// Stop (inconclusive) after this many runs.
-    #[arg(long, value_name = "N")]
+    /// Stop (inconclusive) after this many runs (at least 1: the failure-free run).
+    #[arg(long, value_name = "N", value_parser = parse_max_runs)]
     max_runs: Option<usize>,
     /// Stop (inconclusive) after this many seconds (fractions allowed).
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
@@ -231,6 +231,14 @@ impl SearchArgs {
     }
 }
 
+fn parse_max_runs(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(0) => Err("at least 1 run is needed: the failure-free run comes first".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a number of runs such as 500, got `{s}`")),
+    }
+}
+
 fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
@@ -242,7 +250,7 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
-/// One node name of `--nodes a,b,c`.
+/// One node name of `--nodes a,b,c`: checked like the nodes of a spec file.
 fn parse_node(s: &str) -> Result<String, String> {
     let s = s.trim();
     if s.is_empty() {
@@ -250,11 +258,7 @@ fn parse_node(s: &str) -> Result<String, String> {
             "a node name may not be empty (expected a comma-separated list such as a,b,c)".into(),
         );
     }
-    if s.contains('"') || s.chars().any(char::is_whitespace) {
-        return Err(format!(
-            "`{s}`: node names are written bare, without quotes or spaces (e.g. --nodes a,b,c)"
-        ));
-    }
+    harness::faults::check_node_name(s)?;
     Ok(s.to_string())
 }
 
@@ -342,6 +346,39 @@ fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
     Failure::Rendered(out)
 }
 
+/// Warnings about facts placed at a location that is not a node: a rule
+/// reading such a fact fires at no node, so the fact never takes part in
+/// a run (a typo such as `put("clinet", "v1")@1` makes every run vacuous).
+fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
+    use dedalus::syntax::ast::{Arg, Expr, Literal};
+    let located: std::collections::BTreeSet<&str> = program
+        .rules
+        .iter()
+        .filter_map(|r| match r.body.first() {
+            Some(Literal::Atom(a)) => Some(a.atom.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut out = String::new();
+    for f in &program.facts {
+        if !located.contains(f.atom.name.name.as_str()) {
+            continue;
+        }
+        if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
+            && !nodes.iter().any(|n| n == s)
+        {
+            let (line, col) = program.sources.line_col(f.span);
+            out.push_str(&format!(
+                "warning: fact `{f}` ({}:{line}:{col}) is placed at `{s}`, which is not a node \
+                 (nodes: {}): no rule reads it\n",
+                program.sources.path(f.span.file).display(),
+                nodes.join(", ")
+            ));
+        }
+    }
+    out
+}
+
 /// Loads program files, rendering diagnostics on failure.
 fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
     dedalus::load_files(files).map_err(|d| diagnostics(&d))
@@ -377,11 +414,31 @@ fn save_counterexamples(stem: &str, outcome: &Outcome) -> Result<Vec<PathBuf>, F
             format!("{stem}-counterexample-{}.yaml", i + 1)
         };
         let path = dir.join(name);
-        std::fs::write(&path, report::counterexample_yaml(cx, outcome))
+        write_new(&path, &report::counterexample_yaml(cx, outcome))
             .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// Writes `text` to `path` without following a symlink there: through a
+/// fresh temporary file (created exclusively, so never through a link)
+/// renamed over `path` (which replaces a link, not its target).
+fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
 }
 
 /// The file name of `path` without its extension (`specs/x.yaml` -> `x`).

@@ -1,6 +1,7 @@
 //! `ldfi run`: evaluate one run under a fault schedule given by flags, and
 //! show it: tables, the message log, a spacetime listing, the specification
 //! at EOT, or the provenance of one tuple (`--why`, see [`super::why`]).
+//! Exit status 1 when the run violates the specification, as with `check`.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -173,14 +174,32 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     }
 
     let program = load(&args.files)?;
+    if let Some(name) = &args.relation
+        && program.relation(name).is_none()
+    {
+        // Before evaluating, which may take long.
+        return Err(Failure::msg(format!(
+            "unknown relation `{name}`; the program's relations are: {}",
+            program
+                .relations
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    super::note(&super::unplaced_facts(&program, &args.nodes));
     let evaluator = Evaluator::new(&program, &args.nodes)?;
     let run = evaluator.run(&cfg)?;
+    super::note(&unmatched_faults(&run));
+    // Like `check`: 1 when the run violates the specification.
+    let code = i32::from(run.violations().is_some_and(|v| !v.is_empty()));
     if args.format == Format::Json {
         let mut out = serde_json::to_string(&run.to_json())
             .map_err(|e| Failure::msg(format!("cannot serialise the run: {e}")))?;
         out.push('\n');
         emit(&out);
-        return Ok(0);
+        return Ok(code);
     }
     let at = args.at.unwrap_or(cfg.eot);
     let mut out = String::new();
@@ -211,7 +230,38 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
         }
     }
     emit(&out);
-    Ok(0)
+    Ok(code)
+}
+
+/// Warnings about fault flags that hit no message of the run: a typo in
+/// a node name or a time is otherwise silently a different run.
+fn unmatched_faults(run: &Run) -> String {
+    let msgs = run.messages();
+    let node = |name: &str| run.nodes().iter().position(|n| n == name);
+    let sent = |from: &str, to: &str, t: Time| {
+        msgs.iter().any(|m| {
+            Some(m.from as usize) == node(from) && Some(m.to as usize) == node(to) && m.sent == t
+        })
+    };
+    let mut out = String::new();
+    let f = run.faults();
+    for o in &f.omissions {
+        if !sent(&o.from, &o.to, o.time) {
+            out.push_str(&format!(
+                "warning: --omit {},{},{} matches no message: {} sends nothing to {} at t={}\n",
+                o.from, o.to, o.time, o.from, o.to, o.time
+            ));
+        }
+    }
+    for d in &f.delays {
+        if !sent(&d.from, &d.to, d.time) {
+            out.push_str(&format!(
+                "warning: --delay {},{},{},{} matches no message: {} sends nothing to {} at t={}\n",
+                d.from, d.to, d.time, d.by, d.from, d.to, d.time
+            ));
+        }
+    }
+    out
 }
 
 fn header(run: &Run, args: &RunArgs) -> String {

@@ -149,7 +149,21 @@ enum Item {
     Firing(FiringId),
 }
 
-/// The provenance tree of `goal`, indented two spaces per level.
+/// Deeper levels than this are not indented further but numbered: a chain
+/// of 20,000 steps indented two spaces each would print gigabytes.
+const MAX_INDENT: usize = 30;
+
+/// The indentation of a line at `level` (1 for the goal).
+fn indent(level: usize) -> String {
+    if level <= MAX_INDENT {
+        "  ".repeat(level)
+    } else {
+        format!("{}[depth {level}] ", "  ".repeat(MAX_INDENT))
+    }
+}
+
+/// The provenance tree of `goal`, indented two spaces per level (levels past
+/// [`MAX_INDENT`] are numbered instead).
 pub(super) fn tree(run: &Run, goal: TupleId) -> String {
     let prov = run.provenance();
     let program = run.program();
@@ -158,7 +172,7 @@ pub(super) fn tree(run: &Run, goal: TupleId) -> String {
     // Depth-first, children pushed in reverse so that they print in order.
     let mut stack: Vec<(usize, Item)> = vec![(0, Item::Tuple(goal))];
     while let Some((depth, item)) = stack.pop() {
-        let pad = "  ".repeat(depth + 1);
+        let pad = indent(depth + 1);
         match item {
             Item::Tuple(id) => {
                 if !expanded.insert(id) {
@@ -210,7 +224,7 @@ pub(super) fn tree(run: &Run, goal: TupleId) -> String {
                 let firing = prov.firing(f);
                 let rule = &program.rules[firing.rule as usize];
                 let _ = writeln!(out, "{pad}rule {}: {rule}", run.rule_location(firing.rule));
-                let inner = "  ".repeat(depth + 2); // one level below the rule line
+                let inner = indent(depth + 2); // one level below the rule line
                 let vars = run.rule_vars(firing.rule);
                 let binding = prov.binding(firing);
                 if !binding.is_empty() {

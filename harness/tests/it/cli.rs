@@ -120,7 +120,8 @@ fn run_json_has_the_documented_keys_and_shows_a_lost_message() {
         s.path(),
         &run_args(&["--omit", "a,b,1", "--format", "json"]),
     );
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // The run violates the specification: exit 1, as `check` does.
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
     let json = ran.json();
     for key in ["eot", "nodes", "tables", "messages"] {
         assert!(json.get(key).is_some(), "missing key {key}: {json}");
@@ -162,7 +163,8 @@ fn run_json_has_the_documented_keys_and_shows_a_lost_message() {
 fn run_text_shows_tables_message_log_spacetime_and_the_specification() {
     let s = broadcast();
     let ran = ldfi(s.path(), &run_args(&["--omit", "a,b,1"]));
-    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // The run violates the specification: exit 1, as `check` does.
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
     let out = &ran.stdout;
     assert!(out.contains("tables at t=4 (EOT):"), "{out}");
     assert!(
@@ -403,7 +405,8 @@ fn check_files_finds_a_counterexample_whose_replay_reproduces_it() {
     let mut args = words[1..].to_vec();
     args.extend(["--format", "json"]);
     let replayed = ldfi(s.path(), &args);
-    assert_eq!(replayed.code, 0, "{}", replayed.stderr);
+    // The replayed run violates the specification: exit 1.
+    assert_eq!(replayed.code, 1, "{}", replayed.stderr);
     let run = replayed.json();
     let lost: Vec<&Json> = run["messages"]
         .as_array()

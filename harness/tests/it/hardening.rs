@@ -176,7 +176,8 @@ fn a_delay_past_the_largest_time_arrives_after_eot_never_wraps_around() {
             &delay,
         ];
         let text = crate::cli::ldfi(s.path(), &args);
-        assert_eq!(text.code, 0, "{}", text.stderr);
+        // b never gets the message: the run violates the specification.
+        assert_eq!(text.code, 1, "{}", text.stderr);
         assert!(
             text.stdout
                 .contains(&format!("DELAYED by {by}, arrives after EOT")),
@@ -388,4 +389,203 @@ fn the_runaway_budget_covers_aggregates_bytes_and_whole_runs_naming_the_rule() {
         "{}",
         ran.stderr
     );
+}
+
+#[test]
+fn oversized_sources_and_deeply_nested_specs_are_refused_at_once() {
+    let s = Scratch::new("sizes");
+    let big = "// padding\n".repeat((17 << 20) / 11);
+    s.write("big.ded", &big);
+    s.write("p.ded", "include \"big.ded\";\n");
+    s.write(
+        "deep.yaml",
+        &format!("nodes: {}{}\n", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let start = Instant::now();
+    let ran = crate::cli::ldfi(s.path(), &["run", "p.ded", "--nodes", "a", "--eot", "1"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("larger than 16 MiB"), "{}", ran.stderr);
+    let ran = crate::cli::ldfi(s.path(), &["check", "deep.yaml"]);
+    assert_eq!(ran.code, 2);
+    assert!(ran.stderr.contains("more than 64 deep"), "{}", ran.stderr);
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn every_argument_of_a_replay_line_is_shell_quoted() {
+    let space = harness::FaultSpace {
+        nodes: vec!["a".into(), "b".into(), "c".into()],
+        eot: 4,
+        eff: 2,
+        crashes: 0,
+        max_delay: 0,
+    };
+    let faults: harness::FaultSet = [harness::Fault::Omission {
+        from: 0,
+        to: 1,
+        time: 1,
+    }]
+    .into_iter()
+    .collect();
+    let files = [std::path::PathBuf::from("dir with space/p $(x).ded")];
+    let line = harness::verdict::replay_line(&files, &space, &faults);
+    assert_eq!(
+        line,
+        "ldfi run 'dir with space/p $(x).ded' --nodes a,b,c --eot 4 --eff 2 --omit a,b,1"
+    );
+    assert_eq!(harness::verdict::shell_word("it's"), r"'it'\''s'");
+    for bad in ["$(touch pwned)", "a b", "x;y", "`id`", "-rf", ""] {
+        assert!(harness::faults::check_node_name(bad).is_err(), "{bad}");
+    }
+    for good in ["a", "node-1", "r1.east", "p_2"] {
+        assert!(harness::faults::check_node_name(good).is_ok(), "{good}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn save_replaces_a_symlink_at_the_report_path_instead_of_writing_through_it() {
+    let s = crate::cli::broadcast();
+    s.write("victim.txt", "precious\n");
+    std::fs::create_dir_all(s.path().join("reports")).unwrap();
+    std::os::unix::fs::symlink(
+        s.path().join("victim.txt"),
+        s.path().join("reports/bcast-counterexample.yaml"),
+    )
+    .unwrap();
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+        ],
+    );
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    assert_eq!(
+        std::fs::read_to_string(s.path().join("victim.txt")).unwrap(),
+        "precious\n"
+    );
+    let saved = s.path().join("reports/bcast-counterexample.yaml");
+    assert!(!saved.symlink_metadata().unwrap().is_symlink());
+    assert!(std::fs::read_to_string(saved).unwrap().contains("replay:"));
+}
+
+#[test]
+fn hunt_saves_x_yaml_and_x_yml_to_different_reports() {
+    let s = crate::cli::broadcast();
+    let spec =
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n";
+    s.write("specs/x.yaml", spec);
+    s.write("specs/x.yml", spec);
+    let ran = crate::cli::ldfi(s.path(), &["hunt", "specs"]);
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let reports: Vec<String> = std::fs::read_dir(s.path().join("reports"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(reports.len(), 2, "{reports:?}");
+}
+
+#[test]
+fn why_output_grows_linearly_with_the_depth_of_the_tree() {
+    let ran = crate::cli::ldfi(
+        root(),
+        &[
+            "run",
+            "protocols/simple_broadcast.ded",
+            "--nodes",
+            "a,b,c",
+            "--eot",
+            "3000",
+            "--why",
+            "log(\"c\",\"data\")@3000",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    // About 6,000 levels: two spaces per level would print ~40 MB.
+    assert!(ran.stdout.len() < 2 << 20, "{} bytes", ran.stdout.len());
+    assert!(
+        ran.stdout.contains("[depth 5000] "),
+        "{}",
+        &ran.stdout[..2000]
+    );
+    assert!(ran.stdout.contains("      log(\"c\", \"data\")@2999"));
+}
+
+#[test]
+fn debug_of_an_error_renders_like_display() {
+    // `fn t() -> Result<(), harness::Error>` + `?` prints the error's Debug.
+    let err = harness::check("no/such/spec.yaml").unwrap_err();
+    assert_eq!(format!("{err:?}"), err.to_string());
+    let s = Scratch::new("debug");
+    s.write("p.ded", "pre(X) :- p(X)\n");
+    let program = dedalus::load_files(&[s.path().join("p.ded")]).unwrap_err();
+    let err = harness::Error::from(program);
+    assert_eq!(format!("{err:?}"), err.to_string());
+    assert!(!format!("{err:?}").contains("SourceMap"), "{err:?}");
+}
+
+#[test]
+fn counterexamples_shrink_the_delay_amount_too() {
+    // Only a delay of 2 (or more) breaks the race; random search picks
+    // delays of 3 as often as 2: the counterexample must say 2.
+    let t = crate::ldfi::race(3);
+    for seed in 0..8 {
+        let o = harness::search(
+            &t,
+            Strategy::Random { seed },
+            &Budget::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        for cx in &o.counterexamples {
+            assert!(
+                cx.replay.ends_with("--delay a,b,1,2"),
+                "seed {seed}: {}",
+                cx.replay
+            );
+        }
+    }
+}
+
+#[test]
+fn shrinking_stops_when_the_search_is_cancelled() {
+    // Losing a -> b at t=1 violates; a sends nothing at t=2.
+    let t = target(BCAST, &["a", "b", "c"], 4, 3, 0);
+    let both: harness::FaultSet = [
+        harness::Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        },
+        harness::Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 2,
+        },
+    ]
+    .into_iter()
+    .collect();
+    let run = t.run(&both).unwrap();
+    let (cx, extra) = t.shrink(both.clone(), run).unwrap();
+    assert_eq!((cx.faults.len(), extra > 0), (1, true));
+    let cancel = dedalus::eval::Cancel {
+        deadline: None,
+        flag: Some(Arc::new(AtomicBool::new(true))),
+    };
+    let run = t.run(&both).unwrap();
+    let (cx, extra) = t.shrink_until(both.clone(), run, &cancel).unwrap();
+    assert_eq!((cx.faults, extra), (both, 0));
+    assert!(!cx.violated.is_empty());
 }

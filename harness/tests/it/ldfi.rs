@@ -120,7 +120,7 @@ pre(B) :- got(B, "x");
 post(B) :- chose(B, "x");
 "#;
 
-fn race(max_delay: u32) -> Target {
+pub(crate) fn race(max_delay: u32) -> Target {
     let program = dedalus::load_str("race.ded", RACE).unwrap_or_else(|e| panic!("{e}"));
     let space = FaultSpace {
         nodes: vec!["a".into(), "b".into(), "c".into()],

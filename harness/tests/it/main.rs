@@ -1,6 +1,8 @@
 //! Integration tests of the harness (one binary, one module per area).
+mod bad_inputs;
 mod cli;
 mod corpus;
+mod fuzz;
 mod hardening;
 mod ldfi;
 mod spec;

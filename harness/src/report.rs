@@ -103,11 +103,16 @@ pub fn message_trace(run: &Run) -> String {
     out
 }
 
-/// A certificate over runs of which none had a `pre` tuple: the
+/// A certificate under which no admissible run holds a `pre` tuple: the
 /// specification was never exercised (a fact placed at a misspelled node,
-/// a `pre` rule that cannot fire).
+/// a `pre` rule that cannot fire). Exact for a symbolic proof (the solver
+/// is asked); for an exhaustive one, every run was vacuous.
 pub fn vacuous(outcome: &Outcome) -> bool {
-    matches!(outcome.verdict, Verdict::Holds) && outcome.runs > 0 && outcome.vacuous == outcome.runs
+    match (&outcome.verdict, &outcome.proof) {
+        (Verdict::Holds, Some(Proof::Symbolic(st))) => !st.pre_reachable,
+        (Verdict::Holds, _) => outcome.runs > 0 && outcome.vacuous == outcome.runs,
+        _ => false,
+    }
 }
 
 /// The human-readable outcome.
@@ -156,8 +161,8 @@ pub fn text(outcome: &Outcome) -> String {
         Verdict::Holds if vacuous(outcome) => {
             let _ = writeln!(
                 out,
-                "vacuous: no run, the failure-free one included, had a single pre tuple, so no post was \
-                 ever required and nothing was checked; a fact placed at a node missing from the node list, \
+                "vacuous: no admissible run holds a single pre tuple at EOT, so no post was ever required \
+                 and nothing was checked; a fact placed at a node missing from the node list, \
                  or a misspelled relation, does this (a spec that means it says `expect: vacuous`)"
             );
         }

@@ -156,10 +156,10 @@ impl Outcome {
                 st.size.cone,
                 st.size.variables,
                 st.size.constraints,
-                if st.pre_possible {
+                if st.pre_reachable {
                     ""
                 } else {
-                    "; note: no admissible run ever holds a `pre` tuple at EOT, so the specification holds vacuously"
+                    "; but no admissible run ever holds a `pre` tuple at EOT: the specification holds vacuously"
                 }
             ),
             None => "nothing is certified".into(),

@@ -42,8 +42,10 @@ pub struct Stats {
     pub solve: Duration,
     /// Solver calls.
     pub solver_calls: u32,
-    /// Some admissible run may hold a `pre` tuple at EOT (else every run is vacuous).
-    pub pre_possible: bool,
+    /// Some admissible run holds a `pre` tuple at EOT (decided exactly by
+    /// the solver when the specification holds; a certificate without one
+    /// is vacuous).
+    pub pre_reachable: bool,
 }
 
 /// The answer of a symbolic check.
@@ -129,12 +131,13 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
         let t1 = Instant::now();
         let mut enc = encode::Encoder::new(&grounding, space);
         let pres: Vec<_> = grounding.rows(pre, eot).collect();
-        stats.pre_possible = !pres.is_empty();
         let mut goal = Vec::with_capacity(pres.len());
+        let mut some_pre = Vec::with_capacity(pres.len());
         for p in pres {
             let vals = grounding.tuple(p).2;
             let q = grounding.find(post, vals, eot);
             let (hp, hq) = (enc.holds(Some(p)), enc.holds(q));
+            some_pre.push(hp.clone());
             goal.push(Bool::and(&[hp, hq.not()]));
         }
         enc.close();
@@ -146,6 +149,7 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
         for c in &enc.constraints {
             solver.assert(c);
         }
+        solver.push();
         solver.assert(Bool::or(&goal));
         stats.size = enc.size();
         stats.encode = t1.elapsed();
@@ -154,9 +158,19 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
         let stopped = || cancel.interrupted() || cancel.timed_out();
         let mut found = Vec::new();
         let mut complete = false;
+        // Once interrupted, z3 may drop assertions and answer `sat` with
+        // nothing asserted: no answer after a cancel is trusted.
+        let interrupted = || NoAnswer("the solver (z3) was interrupted".into());
         loop {
             stats.solver_calls += 1;
-            match solver.check() {
+            let result = solver.check();
+            if stopped() {
+                if found.is_empty() {
+                    return Err(interrupted());
+                }
+                break;
+            }
+            match result {
                 SatResult::Unsat => {
                     complete = true;
                     break;
@@ -172,7 +186,13 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
                     )));
                 }
             }
-            let set = smallest(&solver, &vars, &mut stats, &stopped);
+            // An interrupted check may claim `sat` without a model: no answer.
+            let Some(set) = smallest(&solver, &vars, &mut stats, &stopped) else {
+                if found.is_empty() {
+                    return Err(interrupted());
+                }
+                break;
+            };
             // Its supersets are not minimal.
             let lits: Vec<Bool> = vars
                 .iter()
@@ -185,6 +205,29 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
                 break;
             }
         }
+        stats.pre_reachable = !found.is_empty();
+        if found.is_empty() {
+            // A proof: is it vacuous? Some admissible run holding a `pre`?
+            solver.pop(1);
+            solver.assert(Bool::or(&some_pre));
+            stats.solver_calls += 1;
+            let result = solver.check();
+            if stopped() {
+                return Err(interrupted());
+            }
+            stats.pre_reachable = match result {
+                SatResult::Sat => true,
+                SatResult::Unsat => false,
+                SatResult::Unknown => {
+                    return Err(NoAnswer(format!(
+                        "the solver (z3) gave no answer on whether any run holds a pre tuple ({})",
+                        solver
+                            .get_reason_unknown()
+                            .unwrap_or_else(|| "unknown".into())
+                    )));
+                }
+            };
+        }
         stats.solve = t2.elapsed();
         Ok((found, complete))
     });
@@ -195,7 +238,21 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
     };
     let mut counterexamples = Vec::with_capacity(sets.len());
     for faults in sets {
-        let run = target.run_until(&faults, cancel)?;
+        let run = match target.run_until(&faults, cancel) {
+            Ok(run) => run,
+            Err(Error::Eval(
+                dedalus::eval::EvalError::Interrupted { .. }
+                | dedalus::eval::EvalError::TimedOut { .. },
+            )) if counterexamples.is_empty() => {
+                let reason = "the run confirming the solver's counterexample was cut short".into();
+                return Ok(Answer::Unknown { reason, stats });
+            }
+            Err(Error::Eval(
+                dedalus::eval::EvalError::Interrupted { .. }
+                | dedalus::eval::EvalError::TimedOut { .. },
+            )) => break,
+            Err(e) => return Err(e),
+        };
         if !matches!(target.judge(&run), Judgement::Violated(_)) {
             return Err(Error::Internal(format!(
                 "the symbolic encoding and the evaluator disagree: the formula says {} violates the \
@@ -220,32 +277,33 @@ fn smallest(
     vars: &[(Fault, Bool)],
     stats: &mut Stats,
     stopped: &dyn Fn() -> bool,
-) -> FaultSet {
-    let mut best = decode(solver, vars);
+) -> Option<FaultSet> {
+    let mut best = decode(solver, vars)?;
     let all: Vec<&Bool> = vars.iter().map(|(_, b)| b).collect();
     while !best.is_empty() && !stopped() {
         solver.push();
         solver.assert(z3::ast::atmost(all.iter().copied(), best.len() as u32 - 1));
         stats.solver_calls += 1;
-        let smaller = (solver.check() == SatResult::Sat).then(|| decode(solver, vars));
+        let sat = solver.check() == SatResult::Sat && !stopped();
+        let smaller = sat.then(|| decode(solver, vars)).flatten();
         solver.pop(1);
         match smaller {
             Some(s) => best = s,
             None => break,
         }
     }
-    best
+    Some(best)
 }
 
-/// The faults a model chose.
-fn decode(solver: &Solver, vars: &[(Fault, Bool)]) -> FaultSet {
-    let Some(model) = solver.get_model() else {
-        return FaultSet::none();
-    };
-    vars.iter()
-        .filter(|(_, b)| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true))
-        .map(|(f, _)| *f)
-        .collect()
+/// The faults the solver's model chose (`None`: it has no model).
+fn decode(solver: &Solver, vars: &[(Fault, Bool)]) -> Option<FaultSet> {
+    let model = solver.get_model()?;
+    Some(
+        vars.iter()
+            .filter(|(_, b)| model.eval(b, true).and_then(|v| v.as_bool()) == Some(true))
+            .map(|(f, _)| *f)
+            .collect(),
+    )
 }
 
 /// The symbolic strategy: the failure-free run, then the formula alone.

@@ -444,6 +444,8 @@ fn stem(path: &Path) -> String {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
+    // From the start: a Ctrl-C before the search begins is ours too.
+    let _ = interrupt_flag();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

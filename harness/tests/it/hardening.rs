@@ -586,3 +586,27 @@ fn shrinking_stops_when_the_search_is_cancelled() {
     assert_eq!((cx.faults, extra), (both, 0));
     assert!(!cx.violated.is_empty());
 }
+
+#[test]
+fn hunt_speaks_json() {
+    let s = crate::cli::broadcast();
+    s.write(
+        "specs/plain.yaml",
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n",
+    );
+    s.write(
+        "specs/broken.yaml",
+        "program: [../nope.ded]\nnodes: [a]\neot: 2\neff: 1\ncrashes: 0\n",
+    );
+    let ran = crate::cli::ldfi(s.path(), &["hunt", "specs", "--format", "json"]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let json = ran.json();
+    let specs = json["specs"].as_array().unwrap();
+    assert_eq!(specs.len(), 2, "{json}");
+    assert_eq!(specs[0]["spec"], "broken.yaml");
+    assert_eq!(specs[0]["verdict"], "error");
+    assert!(specs[0]["runs"].is_null());
+    assert_eq!(specs[1]["verdict"], "violated");
+    assert_eq!(specs[1]["met"], true);
+    assert_eq!(specs[1]["runs"], 2);
+}

@@ -444,8 +444,6 @@ fn stem(path: &Path) -> String {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    // From the start: a Ctrl-C before the search begins is ours too.
-    let _ = interrupt_flag();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -454,6 +452,11 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
+    // Before any work: a Ctrl-C before the search begins is ours too.
+    // (`bench` keeps the default: Ctrl-C ends it at once.)
+    if !matches!(cli.command, Command::Bench(_)) {
+        let _ = interrupt_flag();
+    }
     let result = match cli.command {
         Command::Run(args) => run::main(&args),
         Command::Check(args) => check::main(&args),

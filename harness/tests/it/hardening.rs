@@ -610,3 +610,35 @@ fn hunt_speaks_json() {
     assert_eq!(specs[1]["met"], true);
     assert_eq!(specs[1]["runs"], 2);
 }
+
+#[test]
+fn ctrl_c_stops_a_long_run_too() {
+    let s = Scratch::new("ctrlc-run");
+    s.write(
+        "keep.ded",
+        "r(N, X)@next :- r(N, X);\nr(N, X + 1) :- r(N, X), X < 810000;\nr(\"a\", 0)@1;\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["run", "keep.ded", "--nodes", "a", "--eot", "30"])
+        .args(["--budget", "run-mib=100000,run-tuples=100000000"])
+        .current_dir(s.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ldfi");
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let start = Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}

@@ -120,7 +120,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         } else {
             stem(path)
         };
-        match save_counterexamples(&saved_as, outcome) {
+        match save_counterexamples(&args.search.reports, &saved_as, outcome) {
             Ok(saved) => {
                 for p in saved {
                     note(&format!("  saved counterexample to {}\n", p.display()));

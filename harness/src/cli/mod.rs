@@ -152,6 +152,9 @@ struct SearchArgs {
     all: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Where saved counterexamples go (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
 }
 
 /// The runaway budget of every run: shared by `run`, `check` and `hunt`.
@@ -390,11 +393,14 @@ fn note(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Writes each counterexample of `outcome` as YAML under `reports/`:
+/// Writes each counterexample of `outcome` as YAML under `dir` (`--reports`):
 /// `<stem>-counterexample.yaml`, then `-2`, `-3`... with `--all`. Returns
 /// the paths written.
-fn save_counterexamples(stem: &str, outcome: &Outcome) -> Result<Vec<PathBuf>, Failure> {
-    let dir = Path::new("reports");
+fn save_counterexamples(
+    dir: &Path,
+    stem: &str,
+    outcome: &Outcome,
+) -> Result<Vec<PathBuf>, Failure> {
     if outcome.counterexamples.is_empty() {
         return Ok(Vec::new());
     }

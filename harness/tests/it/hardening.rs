@@ -642,3 +642,47 @@ fn ctrl_c_stops_a_long_run_too() {
     assert_eq!(out.status.code(), Some(130));
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
 }
+
+#[test]
+fn reports_go_where_the_user_asks() {
+    let s = crate::cli::broadcast();
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+        ],
+    );
+    assert_eq!(ran.code, 1);
+    assert!(s.path().join("reports/bcast-counterexample.yaml").exists());
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+            "--reports",
+            "out/cx",
+        ],
+    );
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stderr.contains("out/cx/bcast-counterexample.yaml"),
+        "{}",
+        ran.stderr
+    );
+    assert!(s.path().join("out/cx/bcast-counterexample.yaml").exists());
+}

@@ -54,7 +54,7 @@ pub(super) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Write each counterexample as YAML to reports/NAME-counterexample.yaml (NAME: the spec or first file).
+    /// Write each counterexample as YAML to DIR/NAME-counterexample.yaml (DIR: --reports, NAME: the spec or first file).
     #[arg(long)]
     save: bool,
 }
@@ -193,7 +193,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     };
     emit(&out);
     if args.save {
-        for path in save_counterexamples(&args.stem(), &outcome)? {
+        for path in save_counterexamples(&args.search.reports, &args.stem(), &outcome)? {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
     }

@@ -30,6 +30,9 @@ pub(super) struct HuntArgs {
     dir: PathBuf,
     #[command(flatten)]
     search: SearchArgs,
+    /// Output format of the summary.
+    #[arg(long, value_enum, default_value = "text")]
+    format: super::Format,
 }
 
 /// One line of the summary.
@@ -117,7 +120,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         } else {
             stem(path)
         };
-        match save_counterexamples(&saved_as, outcome) {
+        match save_counterexamples(&args.search.reports, &saved_as, outcome) {
             Ok(saved) => {
                 for p in saved {
                     note(&format!("  saved counterexample to {}\n", p.display()));
@@ -146,10 +149,37 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             met,
         });
     }
-    let mut out = table(&rows);
-    if let harness::Strategy::Random { seed } = strategy {
-        out.push_str(&format!("strategy random, seed {seed}\n"));
-    }
+    let out = match args.format {
+        super::Format::Json => {
+            // Numbers as numbers; `-` (an error) as null.
+            let number = |s: &str| s.parse::<u64>().ok();
+            let specs: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "spec": r.spec,
+                        "expected": (r.expected != "-").then_some(r.expected.as_str()),
+                        "verdict": r.verdict,
+                        "runs": number(&r.runs),
+                        "ms": number(&r.ms),
+                        "met": r.met,
+                    })
+                })
+                .collect();
+            let mut json = serde_json::json!({ "specs": specs });
+            if let harness::Strategy::Random { seed } = strategy {
+                json["seed"] = seed.into();
+            }
+            format!("{json}\n")
+        }
+        super::Format::Text => {
+            let mut out = table(&rows);
+            if let harness::Strategy::Random { seed } = strategy {
+                out.push_str(&format!("strategy random, seed {seed}\n"));
+            }
+            out
+        }
+    };
     emit(&out);
     Ok(if errors > 0 {
         2

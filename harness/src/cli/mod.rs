@@ -156,6 +156,9 @@ struct SearchArgs {
     all: bool,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Where saved counterexamples go (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    reports: PathBuf,
 }
 
 /// The runaway budget of every run: shared by `run`, `check` and `hunt`.
@@ -396,11 +399,14 @@ fn note(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Writes each counterexample of `outcome` as YAML under `reports/`:
+/// Writes each counterexample of `outcome` as YAML under `dir` (`--reports`):
 /// `<stem>-counterexample.yaml`, then `-2`, `-3`... with `--all`. Returns
 /// the paths written.
-fn save_counterexamples(stem: &str, outcome: &Outcome) -> Result<Vec<PathBuf>, Failure> {
-    let dir = Path::new("reports");
+fn save_counterexamples(
+    dir: &Path,
+    stem: &str,
+    outcome: &Outcome,
+) -> Result<Vec<PathBuf>, Failure> {
     if outcome.counterexamples.is_empty() {
         return Ok(Vec::new());
     }
@@ -458,6 +464,11 @@ pub fn main() -> i32 {
             return e.exit_code();
         }
     };
+    // Before any work: a Ctrl-C before the search begins is ours too.
+    // (`bench` keeps the default: Ctrl-C ends it at once.)
+    if !matches!(cli.command, Command::Bench(_)) {
+        let _ = interrupt_flag();
+    }
     let result = match cli.command {
         Command::Run(args) => run::main(&args),
         Command::Check(args) => check::main(&args),

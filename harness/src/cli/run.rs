@@ -190,7 +190,11 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     }
     super::note(&super::unplaced_facts(&program, &args.nodes));
     let evaluator = Evaluator::new(&program, &args.nodes)?;
-    let run = evaluator.run(&cfg)?;
+    let cancel = dedalus::eval::Cancel {
+        deadline: None,
+        flag: Some(super::interrupt_flag()),
+    };
+    let run = evaluator.run_until(&cfg, &cancel)?;
     super::note(&unmatched_faults(&run));
     // Like `check`: 1 when the run violates the specification.
     let code = i32::from(run.violations().is_some_and(|v| !v.is_empty()));

@@ -589,3 +589,103 @@ fn shrinking_stops_when_the_search_is_cancelled() {
     assert_eq!((cx.faults, extra), (both, 0));
     assert!(!cx.violated.is_empty());
 }
+
+#[test]
+fn hunt_speaks_json() {
+    let s = crate::cli::broadcast();
+    s.write(
+        "specs/plain.yaml",
+        "program: [../bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n",
+    );
+    s.write(
+        "specs/broken.yaml",
+        "program: [../nope.ded]\nnodes: [a]\neot: 2\neff: 1\ncrashes: 0\n",
+    );
+    let ran = crate::cli::ldfi(s.path(), &["hunt", "specs", "--format", "json"]);
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    let json = ran.json();
+    let specs = json["specs"].as_array().unwrap();
+    assert_eq!(specs.len(), 2, "{json}");
+    assert_eq!(specs[0]["spec"], "broken.yaml");
+    assert_eq!(specs[0]["verdict"], "error");
+    assert!(specs[0]["runs"].is_null());
+    assert_eq!(specs[1]["verdict"], "violated");
+    assert_eq!(specs[1]["met"], true);
+    assert_eq!(specs[1]["runs"], 2);
+}
+
+#[test]
+fn ctrl_c_stops_a_long_run_too() {
+    let s = Scratch::new("ctrlc-run");
+    s.write(
+        "keep.ded",
+        "r(N, X)@next :- r(N, X);\nr(N, X + 1) :- r(N, X), X < 810000;\nr(\"a\", 0)@1;\n",
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .args(["run", "keep.ded", "--nodes", "a", "--eot", "30"])
+        .args(["--budget", "run-mib=100000,run-tuples=100000000"])
+        .current_dir(s.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ldfi");
+    std::thread::sleep(Duration::from_millis(500));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let start = Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}
+
+#[test]
+fn reports_go_where_the_user_asks() {
+    let s = crate::cli::broadcast();
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+        ],
+    );
+    assert_eq!(ran.code, 1);
+    assert!(s.path().join("reports/bcast-counterexample.yaml").exists());
+    let ran = crate::cli::ldfi(
+        s.path(),
+        &[
+            "check",
+            "bcast.ded",
+            "-N",
+            "a,b,c",
+            "-t",
+            "4",
+            "-f",
+            "2",
+            "--save",
+            "--reports",
+            "out/cx",
+        ],
+    );
+    assert_eq!(ran.code, 1);
+    assert!(
+        ran.stderr.contains("out/cx/bcast-counterexample.yaml"),
+        "{}",
+        ran.stderr
+    );
+    assert!(s.path().join("out/cx/bcast-counterexample.yaml").exists());
+}

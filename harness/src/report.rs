@@ -23,9 +23,39 @@ fn fault_lists(faults: &FaultSet, space: &FaultSpace) -> (Vec<Json>, Vec<Json>, 
     (o, c, d)
 }
 
-/// The counterexample object of the JSON report.
+/// The counterexample object of the JSON report, with the message trace of
+/// its run (`messages`: relation, tuple, from, to, sent, received, fate —
+/// `delivered`, `omitted`, `crashed` or `delayed` — and delay).
 pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
     let (omissions, crashes, delays) = fault_lists(&cx.faults, space);
+    let run = &cx.run;
+    let prov = run.provenance();
+    let messages: Vec<Json> = run
+        .sorted_messages()
+        .into_iter()
+        .map(|m| {
+            let (fate, delay) = match m.fate {
+                Fate::Delivered => ("delivered", None),
+                Fate::Omitted => ("omitted", None),
+                Fate::Crashed(_) => ("crashed", None),
+                Fate::Delayed(d) => ("delayed", Some(d)),
+            };
+            json!({
+                "relation": run.program().relations[m.rel as usize].name,
+                "tuple": prov
+                    .message_values(m)
+                    .iter()
+                    .map(|&v| run.interner().to_json(v))
+                    .collect::<Vec<_>>(),
+                "from": run.node_name(m.from),
+                "to": run.node_name(m.to),
+                "sent": m.sent,
+                "received": m.received,
+                "fate": fate,
+                "delay": delay,
+            })
+        })
+        .collect();
     json!({
         "omissions": omissions,
         "crashes": crashes,
@@ -33,6 +63,7 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
         "violated": cx.violated,
         "error": cx.error,
         "replay": cx.replay,
+        "messages": messages,
     })
 }
 

@@ -689,3 +689,24 @@ fn reports_go_where_the_user_asks() {
     );
     assert!(s.path().join("out/cx/bcast-counterexample.yaml").exists());
 }
+
+#[test]
+fn check_json_carries_the_message_trace() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ldfi"))
+        .current_dir(root())
+        .args(["check", "specs/simple_broadcast.yaml", "--format", "json"])
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages = doc["counterexample"]["messages"].as_array().unwrap();
+    let lost = serde_json::json!({
+        "relation": "log", "tuple": ["b", "data"], "from": "a", "to": "b",
+        "sent": 1, "received": null, "fate": "omitted", "delay": null,
+    });
+    assert!(messages.contains(&lost), "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["fate"] == "delivered" && m["to"] == "c" && m["received"] == 2)
+    );
+}

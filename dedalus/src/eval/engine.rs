@@ -374,6 +374,8 @@ pub(crate) struct Engine<'a> {
     delays: FxHashMap<(NodeId, NodeId, Time), u32>,
     /// Messages sent at the current time: `(relation, sender, values) -> id`.
     sent: hashbrown::HashTable<(u64, u32)>,
+    /// `@async` heads addressed to a value that is not a node (not sent).
+    unaddressed: Vec<(RelId, Value)>,
     /// Buffers of `fire`, kept between calls for their capacity.
     scratch: Scratch,
 }
@@ -433,6 +435,7 @@ impl<'a> Engine<'a> {
                 .collect(),
             sent: hashbrown::HashTable::new(),
             scratch: Scratch::default(),
+            unaddressed: Vec::new(),
         }
     }
 
@@ -502,6 +505,7 @@ impl<'a> Engine<'a> {
             tables: self.tables,
             tuples: self.tuples,
             prov: self.prov,
+            unaddressed: self.unaddressed,
         };
         match failure {
             None => Ok(run),
@@ -683,6 +687,7 @@ impl<'a> Engine<'a> {
                 })
                 .collect()
         };
+        let unaddressed = &mut self.unaddressed;
         let mut emit = |env: &Env| -> Result<(), EvalError> {
             if rule.aggregate {
                 let mut key = Vec::new();
@@ -733,6 +738,10 @@ impl<'a> Engine<'a> {
                 }
             }
             if rule.time == HeadTime::Async && sh.node_of(heads[start]).is_none() {
+                let to = (rule.head_rel, heads[start]);
+                if !unaddressed.contains(&to) {
+                    unaddressed.push(to);
+                }
                 heads.truncate(start);
                 return Ok(());
             }
@@ -775,6 +784,9 @@ impl<'a> Engine<'a> {
             absent.dedup();
             let locations = if rule.time == HeadTime::Async {
                 if sh.node_of(head[0]).is_none() {
+                    if !self.unaddressed.contains(&(rule.head_rel, head[0])) {
+                        self.unaddressed.push((rule.head_rel, head[0]));
+                    }
                     continue;
                 }
                 group.locations.clone()

@@ -22,6 +22,8 @@ pub struct Run {
     /// Tuple id -> (relation, time, row).
     pub(crate) tuples: Vec<(RelId, Time, u32)>,
     pub(crate) prov: Provenance,
+    /// `@async` heads addressed to a value that is not a node: never sent.
+    pub(crate) unaddressed: Vec<(RelId, Value)>,
 }
 
 impl std::fmt::Debug for Run {
@@ -92,6 +94,13 @@ impl Run {
             .sum::<usize>()
             + self.tuples.capacity() * std::mem::size_of::<(RelId, Time, u32)>()
             + self.prov.heap_bytes()
+    }
+
+    /// The relations and destinations of `@async` heads that were derived
+    /// for a value that is not a node, so never sent (a misspelled node in
+    /// the node list, or in a fact), in order of first derivation.
+    pub fn unaddressed(&self) -> &[(RelId, Value)] {
+        &self.unaddressed
     }
 
     /// The provenance store.

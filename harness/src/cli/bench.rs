@@ -64,9 +64,15 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
             "--only takes eval, corpus or scaling, not `{o}`"
         )));
     }
+    if !args.root.join("protocols").is_dir() || !args.root.join("specs").is_dir() {
+        return Err(Failure::msg(format!(
+            "`{}` has no protocols/ and specs/: run `ldfi bench` from the repository root, or pass --root DIR",
+            args.root.display()
+        )));
+    }
     let mut md = String::from("# ldfi bench\n\n");
     if want("eval") {
-        note("bench: evaluation (one failure-free run, provenance on) ...");
+        note("bench: evaluation (one failure-free run, provenance on) ...\n");
         let rows = bench::eval_benchmarks(&args.root, args.quick)?;
         md.push_str("## One run of the Dedalus engine\n\n");
         md.push_str(&bench::eval_markdown(&rows));
@@ -75,7 +81,7 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     if want("corpus") {
         let (seeds, cap) = if args.quick { (3, 200) } else { (25, 2000) };
         note(&format!(
-            "bench: corpus (LDFI; random over {seeds} seeds, at most {cap} runs each) ..."
+            "bench: corpus (the default search, lineage alone, random over {seeds} seeds with at most {cap} runs each) ...\n"
         ));
         let rows = bench::search_benchmarks(&args.root.join("specs"), CORPUS, seeds, cap)?;
         md.push_str(&format!(
@@ -85,7 +91,7 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         md.push('\n');
     }
     if want("scaling") {
-        note("bench: growth of the symbolic check ...");
+        note("bench: growth of the symbolic check ...\n");
         let three = |n: usize| (0..n).map(|i| format!("n{i}")).collect::<Vec<_>>();
         let relay3 = dedalus::load_str("relay3.ded", &bench::relay_with_spec(3))
             .map_err(harness::Error::from)?;
@@ -151,6 +157,6 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     }
     std::fs::write(&args.out, &md)
         .map_err(|e| Failure::msg(format!("{}: {e}", args.out.display())))?;
-    note(&format!("bench: written to {}", args.out.display()));
+    note(&format!("bench: written to {}\n", args.out.display()));
     Ok(0)
 }

@@ -161,6 +161,9 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         target.evaluator().program(),
         &target.space.nodes,
     ));
+    if let Ok(run) = target.run(&harness::FaultSet::none()) {
+        note(&super::unaddressed_sends(&run));
+    }
     let mut progress = Progress::new();
     let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();

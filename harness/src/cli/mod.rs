@@ -382,6 +382,21 @@ fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
     out
 }
 
+/// Warnings for `@async` heads a run derived for a value that is not a node
+/// (a node missing from the node list, or misspelled): never sent.
+fn unaddressed_sends(run: &dedalus::eval::Run) -> String {
+    let mut out = String::new();
+    for &(rel, to) in run.unaddressed() {
+        out.push_str(&format!(
+            "warning: `{}` messages were addressed to {}, which is not a node (nodes: {}): they are never sent\n",
+            run.program().relations[rel as usize].name,
+            run.show_value(to),
+            run.nodes().join(", ")
+        ));
+    }
+    out
+}
+
 /// Loads program files, rendering diagnostics on failure.
 fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
     dedalus::load_files(files).map_err(|d| diagnostics(&d))

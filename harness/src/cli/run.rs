@@ -196,6 +196,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     };
     let run = evaluator.run_until(&cfg, &cancel)?;
     super::note(&unmatched_faults(&run));
+    super::note(&super::unaddressed_sends(&run));
     // Like `check`: 1 when the run violates the specification.
     let code = i32::from(run.violations().is_some_and(|v| !v.is_empty()));
     if args.format == Format::Json {

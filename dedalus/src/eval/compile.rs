@@ -148,6 +148,9 @@ struct Ctx<'a> {
     program: &'a Program,
     interner: &'a mut Interner,
     masks: &'a mut Vec<Vec<ColMask>>,
+    /// Relations some deductive rule derives: only they grow during a
+    /// stratum's fixpoint, so only their atoms need semi-naive variants.
+    derived: Vec<bool>,
 }
 
 impl Ctx<'_> {
@@ -233,10 +236,17 @@ pub(crate) fn compile(
     interner: &mut Interner,
 ) -> Result<Compiled, CompileError> {
     let mut masks = vec![Vec::new(); program.relations.len()];
+    let mut derived = vec![false; program.relations.len()];
+    for rule in program.rules.iter().filter(|r| r.time == HeadTime::Now) {
+        if let Some(h) = program.relation(&rule.head.name.name) {
+            derived[h as usize] = true;
+        }
+    }
     let mut ctx = Ctx {
         program,
         interner,
         masks: &mut masks,
+        derived,
     };
     let mut rules = Vec::with_capacity(program.rules.len());
     for (id, rule) in program.rules.iter().enumerate() {
@@ -355,6 +365,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
                         });
                     }
                     let recursive = rule.time == HeadTime::Now
+                        && ctx.derived[rel as usize]
                         && ctx.program.relations[rel as usize].stratum == stratum;
                     pos.push(PosAtom { rel, at, recursive });
                     pos_args.push(pats);

@@ -26,7 +26,7 @@ use crate::syntax::ast::{AggFn, HeadTime};
 use crate::value::{Interner, Value};
 
 use super::compile::{HeadArg, Lookup, Neg, Rule};
-use super::engine::{Env, View, eval};
+use super::engine::{Env, Rounds, View, eval};
 use super::table::Table;
 use super::{EvalError, Evaluator, Shared};
 
@@ -336,6 +336,8 @@ struct Grounder<'a> {
     sent: FxHashMap<(RelId, NodeId, Box<[Value]>), GroundMessageId>,
     /// Deductive instances of the current stratum and the tuples they derive.
     heads: Vec<(InstanceId, TupleId)>,
+    /// The fixpoint rounds of the stratum being grounded.
+    rounds: Option<Rounds>,
 }
 
 impl Evaluator {
@@ -376,6 +378,7 @@ impl Evaluator {
             per_rel: vec![0; sh.program.relations.len()],
             sent: FxHashMap::default(),
             heads: Vec::new(),
+            rounds: None,
         };
         gr.run()?;
         Ok(gr.g)
@@ -421,6 +424,9 @@ impl Grounder<'_> {
                 self.g.certain.push(false);
                 self.g.sources.push(Vec::new());
                 self.per_rel[rel as usize] += 1;
+                if let Some(rounds) = &mut self.rounds {
+                    rounds.grew(rel);
+                }
                 if self.g.tuples.len() > self.limits.tuples {
                     return Err(self.too_large("tuples", self.limits.tuples));
                 }
@@ -473,7 +479,7 @@ impl Grounder<'_> {
                     }
                 }
             }
-            for stratum in &sh.strata {
+            for stratum in 0..sh.strata.len() {
                 self.stratum(t, stratum)?;
             }
             if t < self.eot {
@@ -490,47 +496,71 @@ impl Grounder<'_> {
 
     /// Semi-naive fixpoint of one stratum at `t` (as the evaluator's), then
     /// the certain tuples among what it derived.
-    fn stratum(&mut self, t: Time, rules: &[usize]) -> Result<(), GroundError> {
+    fn stratum(&mut self, t: Time, stratum: usize) -> Result<(), GroundError> {
         let sh = self.sh;
+        let rules = &sh.strata[stratum];
         self.heads.clear();
-        let mut cur = self.lens(t);
-        let zero = vec![0; cur.len()];
+        let lens = self.lens(t);
+        let zero = vec![0; lens.len()];
+        self.rounds = Some(Rounds::new(lens));
         for &r in rules {
-            self.fire(t, &sh.compiled.rules[r], None, &cur, &zero)?;
+            let cur = std::mem::take(&mut self.rounds.as_mut().expect("in a stratum").cur);
+            let fired = self.fire(t, &sh.compiled.rules[r], None, &cur, &zero);
+            self.rounds.as_mut().expect("in a stratum").cur = cur;
+            fired?;
         }
         loop {
-            let prev = cur;
-            cur = self.lens(t);
-            if cur == prev {
+            let tables = &self.g.tables[t as usize];
+            let rounds = self.rounds.as_mut().expect("in a stratum");
+            let Some(fire) = rounds.next(&sh.readers[stratum], |r| tables[r as usize].len()) else {
                 break;
-            }
-            for &r in rules {
-                let rule = &sh.compiled.rules[r];
-                for (atom, _) in &rule.variants {
-                    let a = &rule.pos[*atom];
-                    if a.at.is_some_and(|n| n != t) || prev[a.rel as usize] == cur[a.rel as usize] {
-                        continue;
-                    }
-                    self.fire(t, rule, Some(*atom), &cur, &prev)?;
+            };
+            let (cur, prev) = (
+                std::mem::take(&mut rounds.cur),
+                std::mem::take(&mut rounds.prev),
+            );
+            let mut result = Ok(());
+            for (pos, v) in fire {
+                let rule = &sh.compiled.rules[rules[pos as usize]];
+                let atom = rule.variants[v as usize].0;
+                if rule.pos[atom].at.is_some_and(|n| n != t) {
+                    continue;
+                }
+                result = self.fire(t, rule, Some(atom), &cur, &prev);
+                if result.is_err() {
+                    break;
                 }
             }
+            let rounds = self.rounds.as_mut().expect("in a stratum");
+            (rounds.cur, rounds.prev) = (cur, prev);
+            result?;
         }
+        self.rounds = None;
         // A head is certain once some instance has only certain premises;
-        // within a recursive stratum that can take several passes.
+        // within a recursive stratum that spreads along the derivations (a
+        // worklist: each head is looked at again only when a premise of it
+        // became certain).
         let heads = std::mem::take(&mut self.heads);
-        loop {
-            let mut changed = false;
-            for &(i, h) in &heads {
-                if !self.g.certain[h as usize] && self.instance_certain(i) {
-                    self.g.certain[h as usize] = true;
-                    self.g.sources[h as usize].clear();
-                    changed = true;
+        let mut uses: FxHashMap<TupleId, Vec<usize>> = FxHashMap::default();
+        for (k, &(i, _)) in heads.iter().enumerate() {
+            for &p in self.g.instances[i as usize].pos.iter() {
+                if !self.g.certain[p as usize] {
+                    uses.entry(p).or_default().push(k);
                 }
             }
-            if !changed {
-                return Ok(());
+        }
+        let mut work: Vec<usize> = (0..heads.len()).collect();
+        while let Some(k) = work.pop() {
+            let (i, h) = heads[k];
+            if !self.g.certain[h as usize] && self.instance_certain(i) {
+                self.g.certain[h as usize] = true;
+                self.g.sources[h as usize].clear();
+                if let Some(ks) = uses.get(&h) {
+                    work.extend_from_slice(ks);
+                }
             }
         }
+        Ok(())
     }
 
     fn instance_certain(&self, i: InstanceId) -> bool {

@@ -13,6 +13,8 @@ mod table;
 
 use std::fmt::Write as _;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -262,6 +264,9 @@ pub(crate) struct Shared {
     pub facts: Vec<(RelId, Vec<Value>, u64)>,
     /// Deductive rules per stratum, in order.
     pub strata: Vec<Vec<usize>>,
+    /// Per stratum, per relation: the `(position in the stratum, variant
+    /// number)` of each semi-naive variant whose delta atom reads it now.
+    pub readers: Vec<FxHashMap<RelId, Vec<(u32, u32)>>>,
     /// `@next` and `@async` rules.
     pub temporal: Vec<usize>,
     pub crash_rel: RelId,
@@ -408,6 +413,22 @@ impl Evaluator {
                 HeadTime::Next | HeadTime::Async => temporal.push(i),
             }
         }
+        let readers = strata
+            .iter()
+            .map(|rules| {
+                let mut by_rel: FxHashMap<RelId, Vec<(u32, u32)>> = FxHashMap::default();
+                for (pos, &r) in rules.iter().enumerate() {
+                    for (v, (atom, _)) in compiled.rules[r].variants.iter().enumerate() {
+                        let a = &compiled.rules[r].pos[*atom];
+                        by_rel
+                            .entry(a.rel)
+                            .or_default()
+                            .push((pos as u32, v as u32));
+                    }
+                }
+                by_rel
+            })
+            .collect();
         let crash_rel = program
             .relation(CRASH)
             .ok_or_else(|| EvalError::Config("the program lacks the `crash` relation".into()))?;
@@ -422,6 +443,7 @@ impl Evaluator {
                 compiled,
                 facts,
                 strata,
+                readers,
                 temporal,
                 crash_rel,
             }),

@@ -2,6 +2,7 @@
 //! (a counterexample as YAML).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
 use dedalus::eval::Run;
 use dedalus::provenance::Fate;
@@ -247,11 +248,13 @@ pub fn text(outcome: &Outcome) -> String {
 
 /// A counterexample as a YAML document that records everything needed to
 /// replay it.
-pub fn counterexample_yaml(cx: &Counterexample, outcome: &Outcome) -> String {
+/// `program` names the program files as the document should (relative to
+/// where it is written, so that `ldfi run --counterexample FILE` finds them).
+pub fn counterexample_yaml(cx: &Counterexample, outcome: &Outcome, program: &[PathBuf]) -> String {
     let s = &outcome.space;
     let (omissions, crashes, delays) = fault_lists(&cx.faults, s);
     let doc = json!({
-        "program": outcome.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
+        "program": program.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "nodes": s.nodes,
         "eot": s.eot,
         "eff": s.eff,

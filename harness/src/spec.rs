@@ -229,10 +229,16 @@ impl Spec {
                         .nth(1)
                         .map(|(i, _)| (i + 1, 1))
                 });
+            // A saved counterexample is not a spec, but it can be replayed.
+            let saved = text.lines().any(|l| l.starts_with("faults:"));
             err(
                 duplicate.or(e.location().map(|l| (l.line(), l.column()))),
                 format!("invalid spec: {e}"),
-                Some("keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"),
+                Some(if saved {
+                    "this is a saved counterexample: replay it with `ldfi run --counterexample FILE`"
+                } else {
+                    "keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"
+                }),
             )
         })?;
         let at = |key: &str| key_location(text, key);

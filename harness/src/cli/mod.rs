@@ -427,6 +427,7 @@ fn save_counterexamples(
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::msg(format!("cannot create `{}`: {e}", dir.display())))?;
+    let program: Vec<PathBuf> = outcome.files.iter().map(|f| relative_to(f, dir)).collect();
     let mut written = Vec::new();
     for (i, cx) in outcome.counterexamples.iter().enumerate() {
         let name = if i == 0 {
@@ -435,11 +436,32 @@ fn save_counterexamples(
             format!("{stem}-counterexample-{}.yaml", i + 1)
         };
         let path = dir.join(name);
-        write_new(&path, &report::counterexample_yaml(cx, outcome))
+        write_new(&path, &report::counterexample_yaml(cx, outcome, &program))
             .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
         written.push(path);
     }
     Ok(written)
+}
+
+/// `file` as a path relative to the directory `dir` (both taken from the
+/// current directory), or absolute where no relative path exists.
+fn relative_to(file: &Path, dir: &Path) -> PathBuf {
+    let (Ok(file), Ok(dir)) = (std::fs::canonicalize(file), std::fs::canonicalize(dir)) else {
+        return std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    };
+    let (f, d): (Vec<_>, Vec<_>) = (file.components().collect(), dir.components().collect());
+    let common = f.iter().zip(&d).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return file;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..d.len() {
+        out.push("..");
+    }
+    for c in &f[common..] {
+        out.push(c);
+    }
+    out
 }
 
 /// Writes `text` to `path` without following a symlink there: through a

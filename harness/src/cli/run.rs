@@ -29,17 +29,28 @@ Examples:
   ldfi run p.ded --nodes a,b,c --eot 4 --format json";
 
 /// Arguments of `ldfi run`.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub(super) struct RunArgs {
     /// The program's .ded files, read in order as one program.
-    #[arg(required = true, value_name = "FILE")]
+    #[arg(required_unless_present = "counterexample", value_name = "FILE")]
     files: Vec<PathBuf>,
     /// The nodes, comma-separated (e.g. a,b,c).
-    #[arg(short = 'N', long, required = true, value_delimiter = ',', value_parser = parse_node)]
+    #[arg(short = 'N', long, required_unless_present = "counterexample", value_delimiter = ',', value_parser = parse_node)]
     nodes: Vec<String>,
     /// End of time: the last timestep.
-    #[arg(short = 't', long, value_name = "N")]
+    #[arg(
+        short = 't',
+        long,
+        value_name = "N",
+        required_unless_present = "counterexample",
+        default_value_t = 0
+    )]
     eot: Time,
+    /// Replay a counterexample saved by `check --save` or `hunt`: its
+    /// program, nodes, bounds and faults (instead of FILE, -N, -t, -f and
+    /// the fault flags).
+    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["files", "nodes", "eot", "eff", "max_delay", "omissions", "crashes", "delays"])]
+    counterexample: Option<PathBuf>,
     /// End of finite failures: omissions and delays only before it [default: EOT].
     #[arg(short = 'f', long, value_name = "N")]
     eff: Option<Time>,
@@ -149,8 +160,75 @@ impl RunArgs {
     }
 }
 
+/// A counterexample file as `check --save` and `hunt` write it.
+#[derive(serde::Deserialize)]
+struct Saved {
+    program: Vec<PathBuf>,
+    nodes: Vec<String>,
+    eot: Time,
+    eff: Time,
+    max_delay: u32,
+    faults: SavedFaults,
+}
+
+#[derive(serde::Deserialize)]
+struct SavedFaults {
+    omissions: Vec<(String, String, Time)>,
+    crashes: Vec<(String, Time)>,
+    delays: Vec<(String, String, Time, u32)>,
+}
+
+/// `args` with the program, nodes, bounds and faults of the counterexample
+/// saved at `path` (its program paths are relative to the file).
+fn saved(args: &RunArgs, path: &std::path::Path) -> Result<RunArgs, Failure> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
+    let doc: Saved = serde_yaml::from_str(&text).map_err(|e| {
+        Failure::msg(format!(
+            "{}: not a saved counterexample ({e}); `check --save` and `hunt` write them",
+            path.display()
+        ))
+    })?;
+    let dir = path.parent().unwrap_or(std::path::Path::new(""));
+    let mut out = args.clone();
+    out.counterexample = None;
+    out.files = doc.program.iter().map(|p| dir.join(p)).collect();
+    for n in &doc.nodes {
+        parse_node(n).map_err(|e| Failure::msg(format!("{}: {e}", path.display())))?;
+    }
+    out.nodes = doc.nodes;
+    out.eot = doc.eot;
+    out.eff = Some(doc.eff);
+    out.max_delay = doc.max_delay;
+    let f = doc.faults;
+    out.omissions = f
+        .omissions
+        .into_iter()
+        .map(|(from, to, time)| Omission { from, to, time })
+        .collect();
+    out.crashes = f
+        .crashes
+        .into_iter()
+        .map(|(node, time)| Crash { node, time })
+        .collect();
+    out.delays = f
+        .delays
+        .into_iter()
+        .map(|(from, to, time, by)| Delay { from, to, time, by })
+        .collect();
+    Ok(out)
+}
+
 /// `ldfi run`.
 pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
+    let replayed;
+    let args = match &args.counterexample {
+        Some(path) => {
+            replayed = saved(args, path)?;
+            &replayed
+        }
+        None => args,
+    };
     if args.format == Format::Json {
         let query = [
             ("--relation", args.relation.is_some()),

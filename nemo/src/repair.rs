@@ -1,0 +1,810 @@
+//! Candidate repairs as edits of the program's syntax tree (Nemo §3.4.3).
+//!
+//! A [`Candidate`] is a list of [`Edit`]s: replace a rule, or insert a new
+//! rule after one. [`Candidate::patch`] prints each new or changed rule with
+//! the `dedalus` printer (which round-trips) and splices it into the
+//! original text at the rule's span, so a patch changes exactly the lines it
+//! must and keeps every comment; [`Patch::diff`] is a unified diff that
+//! `git apply` accepts.
+//!
+//! Candidates, from the provenance of a good run and a failed one:
+//!
+//! - **correction** ("make `pre` harder"): find the fork — the node whose
+//!   one event (the *trigger*) sends both the message on `pre`'s path and
+//!   the messages that establish what `post` reads on other nodes. Each of
+//!   those nodes acknowledges the event it established (a new `@async` ack
+//!   relation, persisted at the fork); the fork remembers its trigger (a
+//!   persisted copy) and sends `pre`'s message only once no expected
+//!   acknowledgement is missing (a new relation of the missing ones, joined
+//!   by `notin`). Real variables, real joins; no placeholders.
+//! - **retries**: every `@async` rule whose message the failed run lost
+//!   re-sends from a persisted copy of its one-time trigger.
+//!
+//! Nothing here certifies a candidate: [`Candidate::scope`] rejects edits of
+//! the specification, and the harness runs the search on the rest.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use dedalus::eval::Run;
+use dedalus::provenance::{Fate, FiringId, Origin, TupleId};
+use dedalus::syntax::ast::{Arg, Atom, BodyAtom, Expr, HeadTime, Ident, Literal, Rule, Span};
+use dedalus::value::Value;
+use dedalus::{Program, RuleId};
+use serde::Serialize;
+
+/// One change to the program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// Replace rule `rule` by `with`.
+    Replace {
+        /// The rule replaced.
+        rule: RuleId,
+        /// Its new text.
+        with: Rule,
+    },
+    /// Insert `rule` on a new line after rule `after` (after earlier inserts there).
+    Insert {
+        /// The rule it follows.
+        after: RuleId,
+        /// The new rule.
+        rule: Rule,
+    },
+}
+
+/// What a candidate tries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Make `pre` wait for acknowledgements of what establishes `post`.
+    Correction,
+    /// Re-send the messages the failed run lost.
+    Retry,
+}
+
+impl Kind {
+    /// The kind's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Correction => "correction",
+            Kind::Retry => "retry",
+        }
+    }
+}
+
+/// A proposed repair: not a fix until the search certifies it.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// What it tries.
+    pub kind: Kind,
+    /// What it does, in one sentence.
+    pub summary: String,
+    /// The edits.
+    pub edits: Vec<Edit>,
+    /// What it cannot do, said up front.
+    pub caveat: Option<String>,
+}
+
+/// One file a patch changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PatchedFile {
+    /// The path the program was loaded from.
+    pub path: PathBuf,
+    /// Its text before.
+    pub original: String,
+    /// Its text after.
+    pub patched: String,
+}
+
+/// The files a candidate changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Patch {
+    /// The changed files, in load order.
+    pub files: Vec<PatchedFile>,
+}
+
+impl Patch {
+    /// A unified diff of every changed file for `git apply`: `a/` and `b/`
+    /// prefixes, paths relative to the current directory when they lie
+    /// below it.
+    pub fn diff(&self) -> String {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        self.diff_in(&cwd)
+    }
+
+    /// [`Patch::diff`] with paths relative to `root` when they lie below it
+    /// (`.` and `dir/..` folded away first).
+    pub fn diff_in(&self, root: &Path) -> String {
+        let mut out = String::new();
+        for f in &self.files {
+            let shown = diff_path(&f.path, root);
+            let diff = similar::TextDiff::from_lines(&f.original, &f.patched);
+            out.push_str(&format!("diff --git a/{shown} b/{shown}\n"));
+            out.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{shown}"), &format!("b/{shown}"))
+                    .to_string(),
+            );
+        }
+        out
+    }
+
+    /// Lines added plus lines removed.
+    pub fn size(&self) -> usize {
+        self.files
+            .iter()
+            .map(|f| {
+                similar::TextDiff::from_lines(&f.original, &f.patched)
+                    .iter_all_changes()
+                    .filter(|c| c.tag() != similar::ChangeTag::Equal)
+                    .count()
+            })
+            .sum()
+    }
+}
+
+/// `path` folded (`.` and `dir/..` removed), relative to `root` when it
+/// lies below it (relative paths are taken from the current directory).
+pub fn diff_path(path: &Path, root: &Path) -> String {
+    let fold = |p: &Path| -> PathBuf {
+        let mut parts: Vec<Component> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                    parts.pop();
+                }
+                c => parts.push(c),
+            }
+        }
+        parts.iter().collect()
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let abs = fold(&cwd.join(path));
+    let root = fold(&cwd.join(root));
+    match abs.strip_prefix(&root) {
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => fold(path).display().to_string(),
+    }
+}
+
+impl Candidate {
+    /// The candidate applied to the program's source files.
+    pub fn patch(&self, program: &Program) -> Patch {
+        let sources = &program.sources;
+        let mut files = Vec::new();
+        for (file, path) in sources.files() {
+            let text = sources.text(file);
+            // (start, end, order, replacement): inserts at the end of the
+            // line holding their rule's end, after a replacement there.
+            let mut splices: Vec<(usize, usize, usize, String)> = Vec::new();
+            for (order, edit) in self.edits.iter().enumerate() {
+                let (rule, new) = match edit {
+                    Edit::Replace { rule, with } => (*rule, with),
+                    Edit::Insert { after, rule } => (*after, rule),
+                };
+                let span = program.rules[rule as usize].span;
+                if span.file.0 != file.0 {
+                    continue;
+                }
+                match edit {
+                    Edit::Replace { .. } => {
+                        splices.push((
+                            span.start as usize,
+                            span.end as usize,
+                            order,
+                            new.to_string(),
+                        ));
+                    }
+                    Edit::Insert { .. } => {
+                        let end = span.end as usize;
+                        let eol = text[end..].find('\n').map_or(text.len(), |i| end + i);
+                        splices.push((eol, eol, order, format!("\n{new}")));
+                    }
+                }
+            }
+            if splices.is_empty() {
+                continue;
+            }
+            splices.sort_by_key(|&(s, e, o, _)| (s, e, o));
+            let mut patched = String::with_capacity(text.len() + 256);
+            let mut at = 0;
+            for (s, e, _, new) in splices {
+                patched.push_str(&text[at..s.max(at)]);
+                patched.push_str(&new);
+                at = at.max(e);
+            }
+            patched.push_str(&text[at..]);
+            files.push(PatchedFile {
+                path: path.to_path_buf(),
+                original: text.to_string(),
+                patched,
+            });
+        }
+        Patch { files }
+    }
+
+    /// Every new or changed rule, printed.
+    pub fn rules(&self) -> Vec<String> {
+        self.edits
+            .iter()
+            .map(|e| match e {
+                Edit::Replace { with, .. } => with.to_string(),
+                Edit::Insert { rule, .. } => rule.to_string(),
+            })
+            .collect()
+    }
+
+    /// Why the candidate is out of bounds for a repair, if it is: it edits
+    /// a specification rule (`pre`, `post`), or makes a protocol relation
+    /// depend on `pre`, `post` or the `crash` oracle (which would "verify"
+    /// trivially).
+    pub fn scope(&self, program: &Program) -> Result<(), String> {
+        const SPEC: [&str; 2] = ["pre", "post"];
+        const ORACLES: [&str; 3] = ["pre", "post", "crash"];
+        for edit in &self.edits {
+            let (old, new) = match edit {
+                Edit::Replace { rule, with } => (Some(&program.rules[*rule as usize]), with),
+                Edit::Insert { rule, .. } => (None, rule),
+            };
+            for r in old.into_iter().chain([new]) {
+                if SPEC.contains(&r.head.name.name.as_str()) {
+                    return Err(format!(
+                        "it edits the specification rule `{}`: a repair changes the protocol, \
+                         never what it is checked against",
+                        r.head.name.name
+                    ));
+                }
+            }
+            let before: BTreeSet<&str> = old.map(body_relations).unwrap_or_default();
+            for rel in body_relations(new) {
+                if ORACLES.contains(&rel) && !before.contains(rel) {
+                    return Err(format!(
+                        "it makes `{}` depend on `{rel}`: a protocol may not read the \
+                         specification or the crash oracle",
+                        new.head.name.name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn body_relations(rule: &Rule) -> BTreeSet<&str> {
+    rule.body
+        .iter()
+        .filter_map(|l| match l {
+            Literal::Atom(a) => Some(a.atom.name.name.as_str()),
+            Literal::Cmp(_) => None,
+        })
+        .collect()
+}
+
+/// Every candidate for the failed run, given a good run that established
+/// the same `pre` tuple; with each candidate that could not be built, why.
+pub fn candidates(program: &Program, good: &Run, failed: &Run) -> (Vec<Candidate>, Vec<String>) {
+    let mut out = Vec::new();
+    let mut notes = Vec::new();
+    match correction(program, good, failed) {
+        Ok(c) => out.push(c),
+        Err(why) => notes.push(format!("no correction: {why}")),
+    }
+    match retries(program, good, failed) {
+        Ok(c) => out.push(c),
+        Err(why) => notes.push(format!("no retry candidate: {why}")),
+    }
+    (out, notes)
+}
+
+// ---- syntax builders ----
+
+fn ident(name: &str) -> Ident {
+    Ident {
+        name: name.to_string(),
+        span: Span::default(),
+    }
+}
+
+fn var(name: &str) -> Expr {
+    Expr::Var(ident(name))
+}
+
+fn atom(name: &str, args: Vec<Expr>) -> Atom {
+    Atom {
+        name: ident(name),
+        args: args.into_iter().map(Arg::Expr).collect(),
+        span: Span::default(),
+    }
+}
+
+fn positive(a: Atom) -> Literal {
+    Literal::Atom(BodyAtom {
+        negated: false,
+        atom: a,
+        time: None,
+        span: Span::default(),
+    })
+}
+
+fn negated(a: Atom) -> Literal {
+    Literal::Atom(BodyAtom {
+        negated: true,
+        atom: a,
+        time: None,
+        span: Span::default(),
+    })
+}
+
+fn rule(head: Atom, time: HeadTime, body: Vec<Literal>) -> Rule {
+    Rule {
+        head,
+        time,
+        body,
+        span: Span::default(),
+    }
+}
+
+/// `head@next :- head;` over `args`.
+fn persistence(name: &str, args: &[Expr]) -> Rule {
+    let a = atom(name, args.to_vec());
+    rule(a.clone(), HeadTime::Next, vec![positive(a)])
+}
+
+fn exprs(a: &Atom) -> Option<Vec<Expr>> {
+    a.args
+        .iter()
+        .map(|x| match x {
+            Arg::Expr(e) => Some(e.clone()),
+            Arg::Agg(_) => None,
+        })
+        .collect()
+}
+
+/// Every variable name a rule uses.
+fn names(rule: &Rule) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |e: &Expr| {
+        e.for_each_var(&mut |i: &Ident| {
+            out.insert(i.name.clone());
+        })
+    };
+    for a in &rule.head.args {
+        if let Arg::Expr(e) = a {
+            add(e);
+        }
+    }
+    for l in &rule.body {
+        match l {
+            Literal::Atom(b) => b.atom.args.iter().for_each(|a| {
+                if let Arg::Expr(e) = a {
+                    add(e);
+                }
+            }),
+            Literal::Cmp(c) => {
+                add(&c.left);
+                add(&c.right);
+            }
+        }
+    }
+    out
+}
+
+/// A name starting with `base` not in `taken`; inserts it.
+fn fresh(base: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// Index (into `rule.body`) of the `i`-th positive body atom: the literal
+/// a firing's `i`-th premise matched.
+fn positive_literal(rule: &Rule, i: usize) -> Option<usize> {
+    rule.body
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l, Literal::Atom(a) if !a.negated))
+        .nth(i)
+        .map(|(k, _)| k)
+}
+
+fn body_atom(rule: &Rule, k: usize) -> &BodyAtom {
+    match &rule.body[k] {
+        Literal::Atom(a) => a,
+        Literal::Cmp(_) => unreachable!("positive_literal returns atoms"),
+    }
+}
+
+/// `rule` with body literal `k` reading relation `name` instead.
+fn reading(rule: &Rule, k: usize, name: &str) -> Rule {
+    let mut r = rule.clone();
+    if let Literal::Atom(a) = &mut r.body[k] {
+        a.atom.name = ident(name);
+    }
+    r
+}
+
+// ---- lineage walks ----
+
+/// The `pre` tuple violated in `failed`, and the ids of it and of its
+/// `post` in `good` (at EOT).
+fn spec_tuples(good: &Run, failed: &Run) -> Result<(TupleId, TupleId), String> {
+    let row = failed
+        .violations()
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .ok_or("the failed run violates nothing")?;
+    let shown: Vec<String> = row.iter().map(|&v| failed.show_value(v)).collect();
+    let pre = good.program().relation("pre").ok_or("no `pre`")?;
+    let post = good.program().relation("post").ok_or("no `post`")?;
+    let values = good
+        .rows(pre, good.eot())
+        .find(|t| {
+            t.values
+                .iter()
+                .map(|&v| good.show_value(v))
+                .eq(shown.iter().cloned())
+        })
+        .map(|t| t.values.to_vec())
+        .ok_or("the good run does not establish the violated `pre` tuple")?;
+    let pre_t = good.find(pre, &values, good.eot()).ok_or("no pre")?;
+    let post_t = good
+        .find(post, &values, good.eot())
+        .ok_or("the good run does not establish `post` either")?;
+    Ok((pre_t, post_t))
+}
+
+/// The messages a tuple's lineage rests on, with their sending firings.
+fn messages_of(run: &Run, lineage: &[TupleId]) -> Vec<(u32, FiringId)> {
+    let prov = run.provenance();
+    let mut out = Vec::new();
+    for &t in lineage {
+        for &o in prov.origins(t) {
+            if let Origin::Message(m) = o {
+                for &f in prov.senders(prov.message(m)) {
+                    out.push((m, f));
+                }
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The relation names of the program plus those a candidate adds.
+fn relation_names(program: &Program) -> BTreeSet<String> {
+    program.relations.iter().map(|r| r.name.clone()).collect()
+}
+
+/// Make `pre` harder: see the module docs.
+fn correction(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
+    let prov = good.provenance();
+    let (pre_t, post_t) = spec_tuples(good, failed)?;
+    let pre_lineage = prov.lineage(pre_t);
+    let post_lineage = prov.lineage(post_t);
+    let pre_msgs = messages_of(good, &pre_lineage);
+    let post_msgs = messages_of(good, &post_lineage);
+    // The fork: one node's event sends both pre's message and post's.
+    let mut fork = None;
+    'search: for &(_, fp) in &pre_msgs {
+        let p = prov.firing(fp);
+        for &(mc, fc) in &post_msgs {
+            let c = prov.firing(fc);
+            if c.location != p.location || c.rule == p.rule || prov.message(mc).to == c.location {
+                continue;
+            }
+            let cp = prov.firing_premises(c);
+            if let Some((i, &t)) = prov
+                .firing_premises(p)
+                .iter()
+                .enumerate()
+                .find(|(_, t)| cp.contains(t))
+            {
+                let j = cp.iter().position(|&x| x == t).expect("shared");
+                fork = Some((fp, i, mc, fc, j));
+                break 'search;
+            }
+        }
+    }
+    let (fp, i_fork, mc, fc, i_fan) = fork.ok_or(
+        "no node sends both the message on `pre`'s path and a message that establishes what \
+         `post` reads (the correction needs such a fork)",
+    )?;
+    let fork_node = good.node_name(prov.firing(fp).location).to_string();
+    let delivered = prov
+        .message(mc)
+        .delivered
+        .ok_or("the message establishing `post` was not delivered in the good run")?;
+    // E: the firing on post's path that consumed that message.
+    let mut consumer = None;
+    for &t in &post_lineage {
+        for &o in prov.origins(t) {
+            if let Origin::Firing(f) = o
+                && let Some(i) = prov
+                    .firing_premises(prov.firing(f))
+                    .iter()
+                    .position(|&p| p == delivered)
+            {
+                consumer = Some((f, i));
+            }
+        }
+    }
+    let (fe, i_e) = consumer.ok_or("nothing on `post`'s path reads the fork's message")?;
+    let fork_rule = &program.rules[prov.firing(fp).rule as usize];
+    let fan_rule = &program.rules[prov.firing(fc).rule as usize];
+    let e_id = prov.firing(fe).rule;
+    let e_rule = &program.rules[e_id as usize];
+    let fork_k = positive_literal(fork_rule, i_fork).ok_or("premise without a literal")?;
+    let fan_k = positive_literal(fan_rule, i_fan).ok_or("premise without a literal")?;
+    let e_k = positive_literal(e_rule, i_e).ok_or("premise without a literal")?;
+    let (fork_trig, fan_trig, e_msg) = (
+        body_atom(fork_rule, fork_k),
+        body_atom(fan_rule, fan_k),
+        body_atom(e_rule, e_k),
+    );
+    if fork_trig.time.is_some() || fan_trig.time.is_some() {
+        return Err("the fork's trigger is read at an absolute time".into());
+    }
+    // Which argument of the message names the fork (the node to acknowledge).
+    let values = prov.message_values(prov.message(mc));
+    let k = (1..values.len())
+        .find(|&k| matches!(values[k], Value::Str(s) if good.interner().resolve(s) == fork_node))
+        .ok_or_else(|| {
+            format!(
+                "the message from {fork_node} does not carry its sender's name, so its \
+                 receiver cannot acknowledge it"
+            )
+        })?;
+    let mut rels = relation_names(program);
+    let trig = fork_trig.atom.name.name.clone();
+    let held = fresh(&format!("{trig}_held"), &mut rels);
+    let base = e_rule.head.name.name.clone();
+    let ack = fresh(&format!("{base}_ack"), &mut rels);
+    let unacked = fresh(&format!("{base}_unacked"), &mut rels);
+
+    // held(args) :- trigger(args);  held(args)@next :- held(args);
+    let mut fork_names = names(fork_rule);
+    let held_args: Vec<Expr> = exprs(&fork_trig.atom)
+        .ok_or("aggregate in a body")?
+        .into_iter()
+        .map(|e| match e {
+            Expr::Wildcard(_) => var(&fresh("X", &mut fork_names)),
+            e => e,
+        })
+        .collect();
+    let held_rule = rule(
+        atom(&held, held_args.clone()),
+        HeadTime::Now,
+        vec![positive(atom(&trig, held_args.clone()))],
+    );
+    let held_persist = persistence(&held, &held_args);
+
+    // ack(Src, head...)@async :- E's body, the message naming its sender Src.
+    let e_head = exprs(&e_rule.head).ok_or("the rule establishing `post`'s input aggregates")?;
+    let mut e_names = names(e_rule);
+    let mut ack_rule_body = e_rule.body.clone();
+    let src = match &e_msg.atom.args[k] {
+        Arg::Expr(Expr::Var(v)) => var(&v.name),
+        Arg::Expr(Expr::Wildcard(_)) => {
+            let s = var(&fresh("Src", &mut e_names));
+            if let Literal::Atom(a) = &mut ack_rule_body[e_k] {
+                a.atom.args[k] = Arg::Expr(s.clone());
+            }
+            s
+        }
+        _ => return Err("the sender's name is not a variable in the receiving rule".into()),
+    };
+    let mut ack_head = vec![src.clone()];
+    ack_head.extend(e_head.iter().cloned());
+    let ack_rule = rule(
+        atom(&ack, ack_head.clone()),
+        HeadTime::Async,
+        ack_rule_body.clone(),
+    );
+    let distinct: BTreeSet<String> = ack_head
+        .iter()
+        .filter_map(|e| match e {
+            Expr::Var(v) => Some(v.name.clone()),
+            _ => None,
+        })
+        .collect();
+    let persist_args: Vec<Expr> = if distinct.len() == ack_head.len() {
+        ack_head.clone()
+    } else {
+        (1..=ack_head.len())
+            .map(|i| var(&format!("X{i}")))
+            .collect()
+    };
+    let ack_persist = persistence(&ack, &persist_args);
+
+    // The acknowledgement expected for each message the fan-out rule sends,
+    // written in the fan-out rule's variables.
+    let fan_head = exprs(&fan_rule.head).ok_or("aggregate in the fan-out head")?;
+    let fan_loc = match fan_rule.body.first() {
+        Some(Literal::Atom(a)) => match a.atom.args.first() {
+            Some(Arg::Expr(e)) => e.clone(),
+            _ => return Err("the fan-out rule has no location".into()),
+        },
+        _ => return Err("the fan-out rule has no location".into()),
+    };
+    let msg_args = exprs(&e_msg.atom).ok_or("aggregate in a body")?;
+    let translate = |e: &Expr| -> Option<Expr> {
+        if *e == src {
+            return Some(fan_loc.clone());
+        }
+        match e {
+            Expr::Var(v) => {
+                let p = msg_args
+                    .iter()
+                    .position(|a| matches!(a, Expr::Var(w) if w.name == v.name))?;
+                fan_head.get(p).cloned()
+            }
+            Expr::Str(..) | Expr::Int(..) => Some(e.clone()),
+            _ => None,
+        }
+    };
+    let expected: Vec<Expr> = ack_head
+        .iter()
+        .map(translate)
+        .collect::<Option<_>>()
+        .ok_or("the acknowledgement cannot be written in the sender's variables")?;
+    // The keys that tie the fork's pending event to the missing acks: the
+    // trigger's positions that both rules name by a variable.
+    let mut keys: Vec<(Expr, Expr)> = Vec::new();
+    for (a, b) in fork_trig.atom.args.iter().zip(&fan_trig.atom.args) {
+        if let (Arg::Expr(f @ Expr::Var(_)), Arg::Expr(g @ Expr::Var(_))) = (a, b)
+            && !keys.iter().any(|(_, h)| h == g)
+        {
+            keys.push((f.clone(), g.clone()));
+        }
+    }
+    let mut unacked_body = reading(fan_rule, fan_k, &held).body;
+    unacked_body.push(negated(atom(&ack, expected)));
+    let unacked_rule = rule(
+        atom(&unacked, keys.iter().map(|(_, g)| g.clone()).collect()),
+        HeadTime::Now,
+        unacked_body,
+    );
+    let mut new_fork = reading(fork_rule, fork_k, &held);
+    new_fork.body.push(negated(atom(
+        &unacked,
+        keys.iter().map(|(f, _)| f.clone()).collect(),
+    )));
+
+    let fork_id = prov.firing(fp).rule;
+    let pre_msg = program.rules[fork_id as usize].head.name.name.clone();
+    Ok(Candidate {
+        kind: Kind::Correction,
+        summary: format!(
+            "make `pre` harder: {fork_node} sends `{pre_msg}` only once every node it sent \
+             `{}` has acknowledged `{base}` (`{ack}`), remembering its `{trig}` until then",
+            fan_rule.head.name.name
+        ),
+        edits: vec![
+            Edit::Replace {
+                rule: fork_id,
+                with: new_fork,
+            },
+            Edit::Insert {
+                after: fork_id,
+                rule: held_rule,
+            },
+            Edit::Insert {
+                after: fork_id,
+                rule: held_persist,
+            },
+            Edit::Insert {
+                after: fork_id,
+                rule: unacked_rule,
+            },
+            Edit::Insert {
+                after: e_id,
+                rule: ack_rule,
+            },
+            Edit::Insert {
+                after: e_id,
+                rule: ack_persist,
+            },
+        ],
+        caveat: None,
+    })
+}
+
+/// Retries: every `@async` rule whose message the failed run lost, and
+/// which lies on the good run's `pre` or `post` path, re-sends from a
+/// persisted copy of its one-time trigger.
+fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
+    let prov = good.provenance();
+    let (pre_t, post_t) = spec_tuples(good, failed)?;
+    let mut lineage = prov.lineage(pre_t);
+    lineage.extend(prov.lineage(post_t));
+    let on_path: BTreeSet<RuleId> = messages_of(good, &lineage)
+        .into_iter()
+        .map(|(_, f)| prov.firing(f).rule)
+        .collect();
+    let fprov = failed.provenance();
+    let mut lost: BTreeSet<RuleId> = BTreeSet::new();
+    for m in failed.messages() {
+        if matches!(m.fate, Fate::Omitted | Fate::Crashed(_)) {
+            for &f in fprov.senders(m) {
+                lost.insert(fprov.firing(f).rule);
+            }
+        }
+    }
+    let mut rels = relation_names(program);
+    let mut edits = Vec::new();
+    let mut retried = Vec::new();
+    for &r in lost.intersection(&on_path) {
+        // The firing of r in the good run, and its first premise that holds
+        // only at that time (a one-time event).
+        let Some(f) = prov.firings().iter().find(|f| f.rule == r) else {
+            continue;
+        };
+        let rule_ast = &program.rules[r as usize];
+        let one_time = prov.firing_premises(f).iter().position(|&t| {
+            let tup = good.tuple(t);
+            good.find(tup.rel, tup.values, tup.time + 1).is_none()
+        });
+        let Some(i) = one_time else { continue };
+        let Some(k) = positive_literal(rule_ast, i) else {
+            continue;
+        };
+        let trig = body_atom(rule_ast, k);
+        if trig.time.is_some() {
+            continue;
+        }
+        let name = trig.atom.name.name.clone();
+        let held = fresh(&format!("{name}_held"), &mut rels);
+        let mut taken = names(rule_ast);
+        let args: Vec<Expr> = exprs(&trig.atom)
+            .ok_or("aggregate in a body")?
+            .into_iter()
+            .map(|e| match e {
+                Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
+                e => e,
+            })
+            .collect();
+        edits.push(Edit::Insert {
+            after: r,
+            rule: rule(
+                atom(&held, args.clone()),
+                HeadTime::Now,
+                vec![positive(atom(&name, args.clone()))],
+            ),
+        });
+        edits.push(Edit::Insert {
+            after: r,
+            rule: persistence(&held, &args),
+        });
+        edits.push(Edit::Insert {
+            after: r,
+            rule: reading(rule_ast, k, &held),
+        });
+        retried.push(format!("`{}`", rule_ast.head.name.name));
+    }
+    if edits.is_empty() {
+        return Err("no lost message on `pre`'s or `post`'s path has a one-time trigger".into());
+    }
+    Ok(Candidate {
+        kind: Kind::Retry,
+        summary: format!(
+            "retry {} at every step (from a persisted trigger)",
+            retried.join(", ")
+        ),
+        edits,
+        caveat: Some(
+            "retries survive losses before EFF but not a crash of the sender: if the sender \
+             can crash after `pre` is established, no number of retries fixes this bug"
+                .into(),
+        ),
+    })
+}

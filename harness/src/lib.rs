@@ -66,6 +66,7 @@ pub mod exhaustive;
 pub mod faults;
 pub mod ldfi;
 pub mod random;
+pub mod repair;
 pub mod report;
 pub mod search;
 mod solver;

@@ -3,5 +3,6 @@ mod cli;
 mod corpus;
 mod hardening;
 mod ldfi;
+mod repair;
 mod spec;
 mod symbolic;

@@ -313,7 +313,7 @@ fn check_candidate(
 /// Writes every source file of `program` (patched where the patch says)
 /// under `dir`, mirroring their layout below their common directory so
 /// includes still resolve; returns where the command-line `files` went.
-fn write_program(
+pub fn write_program(
     program: &dedalus::Program,
     files: &[PathBuf],
     patch: &Patch,

@@ -71,3 +71,201 @@ fn a_spec_that_holds_needs_no_repair() {
     assert!(matches!(r.outcome.verdict, harness::Verdict::Holds));
     assert!(r.diagnosis.is_none() && r.verified.is_empty() && r.rejected.is_empty());
 }
+
+// ---- the CLI ----
+
+use crate::cli::{Scratch, ldfi};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn cli_repair_writes_verified_repairs_that_check_and_apply() {
+    let out = Scratch::new("repair-out");
+    let dir = out.path().join("fixes");
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("DiffC (frontier against the closest good run"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains(
+        "replicate(\"r1\", \"primary\", \"v1\"): the message from primary never arrived"
+    ));
+    assert!(ran.stdout.contains("2 candidates proposed, 1 verified"));
+    assert!(
+        ran.stdout
+            .contains("repair 1 (correction, 7 changed lines)")
+    );
+    assert!(ran.stdout.contains("rejected (retry, 3 changed lines)"));
+    assert!(ran.stdout.contains("retries cannot fix this bug"));
+    // DIR/1/ holds the complete patched program; ldfi check certifies it.
+    let fixed = dir.join("1/async_primary_backup.ded");
+    let checked = ldfi(
+        &repo(),
+        &[
+            "check",
+            fixed.to_str().unwrap(),
+            "-N",
+            "client,primary,r1,r2",
+            "-t",
+            "6",
+            "-f",
+            "4",
+            "-c",
+            "1",
+        ],
+    );
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+    assert!(checked.stdout.starts_with("HOLDS"), "{}", checked.stdout);
+    // DIR/1.patch applies to the original with git apply.
+    let patch = std::fs::read_to_string(dir.join("1.patch")).unwrap();
+    assert!(
+        patch.starts_with("diff --git a/protocols/async_primary_backup.ded"),
+        "{patch}"
+    );
+    let tree = Scratch::new("repair-git-apply");
+    tree.write(
+        "protocols/async_primary_backup.ded",
+        &std::fs::read_to_string(repo().join("protocols/async_primary_backup.ded")).unwrap(),
+    );
+    tree.write("1.patch", &patch);
+    if let Ok(s) = std::process::Command::new("git")
+        .args(["apply", "1.patch"])
+        .current_dir(tree.path())
+        .status()
+    {
+        assert!(s.success());
+        assert_eq!(
+            std::fs::read_to_string(tree.path().join("protocols/async_primary_backup.ded"))
+                .unwrap(),
+            std::fs::read_to_string(&fixed).unwrap()
+        );
+    }
+    // --apply on program files patches them in place.
+    let ded = tree.path().join("apb.ded");
+    std::fs::write(
+        &ded,
+        std::fs::read_to_string(repo().join("protocols/async_primary_backup.ded")).unwrap(),
+    )
+    .unwrap();
+    let flags = [
+        "-N",
+        "client,primary,r1,r2",
+        "-t",
+        "6",
+        "-f",
+        "4",
+        "-c",
+        "1",
+    ];
+    let mut args = vec!["repair", "apb.ded", "--apply"];
+    args.extend(flags);
+    let applied = ldfi(tree.path(), &args);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(applied.stderr.contains("applied repair 1 to apb.ded"));
+    let mut args = vec!["check", "apb.ded"];
+    args.extend(flags);
+    assert_eq!(ldfi(tree.path(), &args).code, 0);
+}
+
+#[test]
+fn cli_repair_and_debug_speak_json() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    assert_eq!(j["verdict"], "violated");
+    assert_eq!(j["verified"][0]["kind"], "correction");
+    assert_eq!(j["verified"][0]["size"], 7);
+    assert_eq!(j["rejected"][0]["kind"], "retry");
+    assert_eq!(j["rejected"][0]["rejection"]["reason"], "counterexample");
+    assert!(
+        j["rejected"][0]["rejection"]["replay"]
+            .as_str()
+            .unwrap()
+            .starts_with("ldfi run ")
+    );
+    let d = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "protocols/async_primary_backup.ded",
+            "-N",
+            "client,primary,r1,r2",
+            "-t",
+            "6",
+            "-f",
+            "4",
+            "-c",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    let j = d.json();
+    let q = &j["debugging"]["queries"];
+    assert_eq!(
+        q["diff"][0]["event"],
+        "replicate(\"r1\", \"primary\", \"v1\")"
+    );
+    assert!(
+        q["diff"][0]["rules"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("async_primary_backup.ded:38:1")
+    );
+    assert_eq!(q["hazards"][0]["pre_from"], 3);
+    assert_eq!(j["debugging"]["good_runs"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn cli_debug_writes_dot_and_says_when_there_is_nothing_to_debug() {
+    let out = Scratch::new("debug-dot");
+    let ran = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--dot",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    for f in ["failed-pre.dot", "good-post.dot", "diff.dot"] {
+        let dot = std::fs::read_to_string(out.path().join(f)).unwrap();
+        assert!(dot.starts_with("digraph provenance {"), "{f}");
+    }
+    let holds = ldfi(&repo(), &["debug", "specs/sync_primary_backup_small.yaml"]);
+    assert_eq!(holds.code, 0);
+    assert!(
+        holds
+            .stdout
+            .contains("the specification holds: nothing to debug")
+    );
+    let bad = ldfi(
+        &repo(),
+        &["repair", "specs/sync_primary_backup_small.yaml", "-N", "a"],
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("cannot be combined with a spec file"));
+}

@@ -18,7 +18,12 @@
 //!   acknowledgement is missing (a new relation of the missing ones, joined
 //!   by `notin`). Real variables, real joins; no placeholders.
 //! - **retries**: every `@async` rule whose message the failed run lost
-//!   re-sends from a persisted copy of its one-time trigger.
+//!   re-sends from a persisted copy of its one-time trigger;
+//! - **ordering** for races: a rule on `post`'s path that joined a message
+//!   with another event in the good run, while in the failed run the
+//!   message arrived and the rule never derived its head (the other event
+//!   came too late), reads a buffered (persisted) copy of the message
+//!   instead, so it fires whenever the raced event arrives.
 //!
 //! Nothing here certifies a candidate: [`Candidate::scope`] rejects edits of
 //! the specification, and the harness runs the search on the rest.
@@ -60,6 +65,8 @@ pub enum Kind {
     Correction,
     /// Re-send the messages the failed run lost.
     Retry,
+    /// Make a message's consumer wait for (buffer it until) the event it raced.
+    Ordering,
 }
 
 impl Kind {
@@ -68,6 +75,7 @@ impl Kind {
         match self {
             Kind::Correction => "correction",
             Kind::Retry => "retry",
+            Kind::Ordering => "ordering",
         }
     }
 }
@@ -295,6 +303,10 @@ pub fn candidates(program: &Program, good: &Run, failed: &Run) -> (Vec<Candidate
     match retries(program, good, failed) {
         Ok(c) => out.push(c),
         Err(why) => notes.push(format!("no retry candidate: {why}")),
+    }
+    match ordering(program, good, failed) {
+        Ok(c) => out.push(c),
+        Err(why) => notes.push(format!("no ordering candidate: {why}")),
     }
     (out, notes)
 }
@@ -807,4 +819,101 @@ fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, Str
                 .into(),
         ),
     })
+}
+
+/// Whether `rel(values)` of run `a` holds in run `b` at some time.
+fn holds_in(a: &Run, rel: dedalus::RelId, values: &[Value], b: &Run) -> bool {
+    let name = &a.program().relations[rel as usize].name;
+    let Some(r) = b.program().relation(name) else {
+        return false;
+    };
+    let shown: Vec<String> = values.iter().map(|&v| a.show_value(v)).collect();
+    (1..=b.eot()).any(|t| {
+        b.rows(r, t).any(|row| {
+            row.values
+                .iter()
+                .map(|&v| b.show_value(v))
+                .eq(shown.iter().cloned())
+        })
+    })
+}
+
+/// Ordering: see the module docs.
+fn ordering(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
+    let prov = good.provenance();
+    let (_, post_t) = spec_tuples(good, failed)?;
+    for t in prov.lineage(post_t) {
+        for &o in prov.origins(t) {
+            let Origin::Firing(f) = o else { continue };
+            let firing = prov.firing(f);
+            let rule_ast = &program.rules[firing.rule as usize];
+            let premises = prov.firing_premises(firing);
+            if premises.len() < 2 || rule_ast.time != HeadTime::Now {
+                continue;
+            }
+            let head = good.tuple(t);
+            if holds_in(good, head.rel, head.values, failed) {
+                continue;
+            }
+            for (i, &p) in premises.iter().enumerate() {
+                let msg = good.tuple(p);
+                let arrived = prov
+                    .origins(p)
+                    .iter()
+                    .any(|o| matches!(o, Origin::Message(_)));
+                let one_time = good.find(msg.rel, msg.values, msg.time + 1).is_none();
+                if !arrived || !one_time || !holds_in(good, msg.rel, msg.values, failed) {
+                    continue;
+                }
+                let Some(k) = positive_literal(rule_ast, i) else {
+                    continue;
+                };
+                let trig = body_atom(rule_ast, k);
+                if trig.time.is_some() {
+                    continue;
+                }
+                let name = trig.atom.name.name.clone();
+                let mut rels = relation_names(program);
+                let held = fresh(&format!("{name}_buffered"), &mut rels);
+                let mut taken = names(rule_ast);
+                let args: Vec<Expr> = exprs(&trig.atom)
+                    .ok_or("aggregate in a body")?
+                    .into_iter()
+                    .map(|e| match e {
+                        Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
+                        e => e,
+                    })
+                    .collect();
+                let node = good.node_name(firing.location);
+                return Ok(Candidate {
+                    kind: Kind::Ordering,
+                    summary: format!(
+                        "order: {node} buffers `{name}` until the rest of `{}`'s body holds (in \
+                         the failed run `{name}` arrived first and was never used)",
+                        rule_ast.head.name.name
+                    ),
+                    edits: vec![
+                        Edit::Replace {
+                            rule: firing.rule,
+                            with: reading(rule_ast, k, &held),
+                        },
+                        Edit::Insert {
+                            after: firing.rule,
+                            rule: rule(
+                                atom(&held, args.clone()),
+                                HeadTime::Now,
+                                vec![positive(atom(&name, args.clone()))],
+                            ),
+                        },
+                        Edit::Insert {
+                            after: firing.rule,
+                            rule: persistence(&held, &args),
+                        },
+                    ],
+                    caveat: None,
+                });
+            }
+        }
+    }
+    Err("no rule on `post`'s path missed a message that did arrive in the failed run".into())
 }

@@ -114,6 +114,7 @@ harness::spec_tests! {
     spec_relay_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_small.yaml"),
     spec_retry_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/retry_broadcast.yaml"),
     spec_retry_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/retry_broadcast_small.yaml"),
+    spec_schema_data_race => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/schema_data_race.yaml"),
     spec_simple_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/simple_broadcast.yaml"),
     spec_simple_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/simple_broadcast_small.yaml"),
     spec_sync_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup.yaml"),

@@ -26,7 +26,8 @@ fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
     let target = harness::target_of(&spec).unwrap();
     let opts = options("apb");
     let r = harness::repair::repair(&target, &opts).unwrap();
-    assert!(r.notes.is_empty(), "{:?}", r.notes);
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(r.notes[0].starts_with("no ordering candidate"));
     // The good runs: failure-free and each single omission removed.
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.good.len(), 3);
@@ -268,4 +269,31 @@ fn cli_debug_writes_dot_and_says_when_there_is_nothing_to_debug() {
     );
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("cannot be combined with a spec file"));
+}
+
+#[test]
+fn schema_data_race_is_repaired_by_ordering() {
+    let spec = Spec::load(&spec("schema_data_race.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let opts = options("race");
+    let r = harness::repair::repair(&target, &opts).unwrap();
+    assert_eq!(r.verified.len(), 1, "{:?}", r.rejected);
+    let fix = &r.verified[0];
+    assert_eq!(fix.candidate.kind, Kind::Ordering);
+    assert_eq!(
+        fix.candidate.rules(),
+        [
+            "stored(N, D) :- data_buffered(N, _, S, D), schema_known(N, S);",
+            "data_buffered(N, X, S, D) :- data(N, X, S, D);",
+            "data_buffered(N, X, S, D)@next :- data_buffered(N, X, S, D);",
+        ]
+    );
+    // DiffC points at the storing rule that never fired.
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    assert!(
+        q.diff[0].rules[0].ends_with("schema_data_race.ded:28:1"),
+        "{:?}",
+        q.diff
+    );
+    let _ = std::fs::remove_dir_all(&opts.workdir);
 }

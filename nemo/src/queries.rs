@@ -29,17 +29,34 @@ pub struct RunGraphs {
     pub pre: Graph,
     /// Provenance of every `post` tuple at EOT.
     pub post: Graph,
-    /// Provenance of every tuple of the run, normalised.
+    /// Provenance of every tuple of the run, normalised; of `pre` and
+    /// `post` only what holds at EOT (a `post` that held for a while and
+    /// was lost again is not established).
     pub whole: Graph,
 }
 
 impl RunGraphs {
     /// The graphs of `run`.
     pub fn of(run: &Run) -> RunGraphs {
+        let program = run.program();
+        let eot = Some(run.eot());
+        let spec = |rel: &str| rel == "pre" || rel == "post";
+        let whole = Graph::of_run(run)
+            .prop(|v| match v {
+                Vertex::Goal(g) => !spec(&g.rel) || g.time == eot,
+                Vertex::Firing(f) => {
+                    let head = program
+                        .rules
+                        .get(f.rule as usize)
+                        .map(|r| r.head.name.name.as_str());
+                    !head.is_some_and(spec) || f.time == eot
+                }
+            })
+            .normalize();
         RunGraphs {
             pre: Graph::of_relation(run, "pre"),
             post: Graph::of_relation(run, "post"),
-            whole: Graph::of_run(run).normalize(),
+            whole,
         }
     }
 }
@@ -96,6 +113,11 @@ pub struct Debugging {
     pub diff: Vec<Frontier>,
     /// `SkelDiffC` over every good run given.
     pub skeleton: Vec<Frontier>,
+    /// The frontier of the whole closest good run, not only of `post`'s
+    /// provenance: `leaves(normalize(Prov_good) − normalize(Prov_failed))`.
+    /// It names what a negated premise hid from `DiffC` (the message whose
+    /// absence let a `notin` turn true).
+    pub missing: Vec<Frontier>,
     /// Triggers of `pre` in the failed run.
     pub pre_triggers: Vec<Trigger>,
     /// Triggers of `post` in the closest good run.
@@ -127,11 +149,14 @@ pub fn debug(failed: &Run, good: &[&Run]) -> Option<Debugging> {
         .expect("non-empty");
     let (closest, closest_run) = good[pos];
     let good_post = graphs[pos].post.normalize();
-    let diff = frontier(&good_post.difference(&bad.whole), &good_post);
+    let program = failed.program();
+    let diff = frontier(program, &good_post.difference(&bad.whole), &good_post);
+    let good_whole = &graphs[pos].whole;
+    let missing = frontier(program, &good_whole.difference(&bad.whole), good_whole);
     let normals: Vec<Graph> = graphs.iter().map(|g| g.post.normalize()).collect();
     let skeleton_graph = Graph::intersect_all(&normals);
     let all_good = normals.iter().fold(Graph::new(), |acc, g| acc.union(g));
-    let skeleton = frontier(&skeleton_graph.difference(&bad.whole), &all_good);
+    let skeleton = frontier(program, &skeleton_graph.difference(&bad.whole), &all_good);
     let pre_triggers = triggers(failed, "pre");
     let post_triggers = triggers(closest_run, "post");
     let hazards = failed
@@ -156,6 +181,7 @@ pub fn debug(failed: &Run, good: &[&Run]) -> Option<Debugging> {
         closest,
         diff,
         skeleton,
+        missing,
         pre_triggers,
         post_triggers,
         hazards,
@@ -163,7 +189,7 @@ pub fn debug(failed: &Run, good: &[&Run]) -> Option<Debugging> {
 }
 
 /// The leaves of `difference`, each with the rules that produced it in `full`.
-fn frontier(difference: &Graph, full: &Graph) -> Vec<Frontier> {
+fn frontier(program: &dedalus::Program, difference: &Graph, full: &Graph) -> Vec<Frontier> {
     difference
         .leaves()
         .into_iter()
@@ -185,14 +211,34 @@ fn frontier(difference: &Graph, full: &Graph) -> Vec<Frontier> {
                     };
                     (rules, why)
                 }
-                Vertex::Firing(f) => (
-                    vec![f.location.clone()],
-                    format!(
-                        "the rule did not fire on {} although its positive premises held \
-                         (a negated premise was true, or a premise came too late)",
-                        f.node
-                    ),
-                ),
+                Vertex::Firing(f) => {
+                    let negated: Vec<String> = program
+                        .rules
+                        .get(f.rule as usize)
+                        .map(|r| {
+                            r.body
+                                .iter()
+                                .filter(|l| matches!(l, dedalus::syntax::ast::Literal::Atom(a) if a.negated))
+                                .map(ToString::to_string)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    let why = if negated.is_empty() {
+                        format!(
+                            "the rule did not fire on {}: its premises all held, but not at the \
+                             same time (one came too late)",
+                            f.node
+                        )
+                    } else {
+                        format!(
+                            "the rule did not fire on {}: its positive premises held, so a \
+                             negated one was true ({}), or a premise came too late",
+                            f.node,
+                            negated.join(", ")
+                        )
+                    };
+                    (vec![f.location.clone()], why)
+                }
             };
             Frontier {
                 event: v.to_string(),

@@ -266,6 +266,8 @@ pub(super) fn text(target: &Target, cx: &Counterexample, d: &Diagnosis) -> Strin
         names[q.closest]
     );
     frontier_text(&mut out, &q.diff);
+    out.push_str("missing events (frontier of the whole closest good run):\n");
+    frontier_text(&mut out, &q.missing);
     let _ = writeln!(
         out,
         "SkelDiffC (what every good run did and this one did not):"

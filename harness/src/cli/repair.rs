@@ -151,11 +151,26 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
         r.elapsed.as_secs_f64() * 1000.0
     );
     if r.verified.is_empty() {
-        out.push_str("\nno repair found: nothing any candidate changed survives the search.\n");
+        out.push_str(if proposed == 0 {
+            "\nno repair found: no correction, retry or ordering applies (see the notes); this \
+             looks like a logic bug.\n"
+        } else {
+            "\nno repair found: the search breaks every candidate.\n"
+        });
         if let Some(q) = r.diagnosis.as_ref().and_then(|d| d.debugging.as_ref()) {
             out.push_str("the root cause is likely at the DiffC frontier:\n");
-            for f in &q.diff {
-                let _ = writeln!(out, "  {} ({}) at {}", f.event, f.why, f.rules.join(", "));
+            let mut seen = Vec::new();
+            for f in q.diff.iter().chain(&q.missing) {
+                if !seen.contains(&&f.event) {
+                    seen.push(&f.event);
+                    let _ = writeln!(
+                        out,
+                        "  {}: {}\n    at {}",
+                        f.event,
+                        f.why,
+                        f.rules.join(", ")
+                    );
+                }
             }
         }
     }

@@ -297,3 +297,30 @@ fn schema_data_race_is_repaired_by_ordering() {
     );
     let _ = std::fs::remove_dir_all(&opts.workdir);
 }
+
+#[test]
+fn container_expiry_is_a_logic_bug_with_no_repair() {
+    let spec = Spec::load(&spec("container_expiry.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("expiry")).unwrap();
+    assert!(r.verified.is_empty() && r.rejected.is_empty());
+    assert_eq!(r.notes.len(), 3, "{:?}", r.notes);
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    // DiffC: post's rule did not fire (its `notin killed` turned true) ...
+    assert!(q.diff[0].why.contains("notin killed(N, C)"), "{:?}", q.diff);
+    // ... because the container's only `running` report never arrived.
+    assert!(
+        q.missing
+            .iter()
+            .any(|f| f.event == "running(\"rm\", \"nm\", \"c1\")"),
+        "{:?}",
+        q.missing
+    );
+    let ran = ldfi(&repo(), &["repair", "specs/container_expiry.yaml"]);
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    assert!(ran.stdout.contains("no repair found"));
+    assert!(
+        ran.stdout
+            .contains("running(\"rm\", \"nm\", \"c1\"): the message from nm never arrived")
+    );
+}

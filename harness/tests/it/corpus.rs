@@ -96,6 +96,7 @@ harness::spec_tests! {
     spec_classic_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast.yaml"),
     spec_classic_broadcast_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_crash_small.yaml"),
     spec_classic_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/classic_broadcast_small.yaml"),
+    spec_commit_attempts => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/commit_attempts.yaml"),
     spec_container_expiry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/container_expiry.yaml"),
     spec_doc_example => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example.yaml"),
     spec_doc_example_retry => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/doc_example_retry.yaml"),

@@ -324,3 +324,28 @@ fn container_expiry_is_a_logic_bug_with_no_repair() {
             .contains("running(\"rm\", \"nm\", \"c1\"): the message from nm never arrived")
     );
 }
+
+#[test]
+fn commit_attempts_obvious_correction_is_rejected_as_vacuous() {
+    let spec = Spec::load(&spec("commit_attempts.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("attempts")).unwrap();
+    assert!(r.verified.is_empty());
+    let correction = r
+        .rejected
+        .iter()
+        .find(|c| c.candidate.kind == Kind::Correction)
+        .expect("a correction is proposed");
+    assert_eq!(correction.verdict, Err(Rejection::Vacuous));
+    assert!(correction
+        .candidate
+        .rules()
+        .contains(&"output_unacked(M, J) :- submit_held(M, _, J), worker(M, W), notin output_ack(M, W, J);".to_string()));
+    let ran = ldfi(
+        &repo(),
+        &["repair", "specs/commit_attempts.yaml", "--format", "json"],
+    );
+    assert_eq!(ran.code, 1);
+    let j = ran.json();
+    assert_eq!(j["rejected"][0]["rejection"]["reason"], "vacuous");
+}

@@ -7,12 +7,14 @@
 //! nemo's candidates and checks each one at the target's bounds:
 //!
 //! 1. in scope — no edit of `pre`/`post`, no protocol rule reading them
-//!    or the `crash` oracle;
+//!    or the `crash` oracle, no location or destination that is not a node;
 //! 2. it loads (the patched files are written under a work directory, which
 //!    is kept so that every replay line printed stays runnable);
 //! 3. non-vacuous — `pre` still holds in the patched program's failure-free run;
 //! 4. verified — the default search (exact) finds no counterexample.
 //!
+//! When no single candidate is verified, every pair of candidates the
+//! search broke is tried together (each check is one exact query).
 //! Only candidates that pass all four are presented as repairs, smallest
 //! patch first; every other one is listed with why it was rejected.
 
@@ -225,13 +227,35 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         let program = target.evaluator().program();
         let (candidates, notes) = nemo::candidates(program, basis, &cx.run);
         out.notes = notes;
+        let mut broken = Vec::new();
         for (k, candidate) in candidates.into_iter().enumerate() {
             let dir = options.workdir.join((k + 1).to_string());
             let checked = check_candidate(target, program, candidate, &dir, &options.budget)?;
             if checked.verdict.is_ok() {
                 out.verified.push(checked);
             } else {
+                if matches!(checked.verdict, Err(Rejection::Counterexample { .. })) {
+                    broken.push(checked.candidate.clone());
+                }
                 out.rejected.push(checked);
+            }
+        }
+        // No single candidate survives: try pairs of those the search broke
+        // (a correction plus retries, an ordering plus a retry).
+        if out.verified.is_empty() {
+            let mut k = out.rejected.len();
+            for (i, a) in broken.iter().enumerate() {
+                for b in &broken[i + 1..] {
+                    let Some(both) = a.combine(b) else { continue };
+                    k += 1;
+                    let dir = options.workdir.join(k.to_string());
+                    let checked = check_candidate(target, program, both, &dir, &options.budget)?;
+                    if checked.verdict.is_ok() {
+                        out.verified.push(checked);
+                    } else {
+                        out.rejected.push(checked);
+                    }
+                }
             }
         }
         out.verified.sort_by_key(|c| c.patch.size());
@@ -267,6 +291,7 @@ fn check_candidate(
         checked
             .candidate
             .scope(program)
+            .and_then(|()| checked.candidate.locations(&target.space.nodes))
             .map_err(|detail| Rejection::OutOfScope { detail })?;
         checked.files = write_program(program, &target.files, &checked.patch, dir)?;
         let patched = dedalus::load_files(&checked.files).map_err(|d| Rejection::DoesNotLoad {

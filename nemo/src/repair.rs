@@ -67,6 +67,8 @@ pub enum Kind {
     Retry,
     /// Make a message's consumer wait for (buffer it until) the event it raced.
     Ordering,
+    /// Two candidates together.
+    Combination,
 }
 
 impl Kind {
@@ -76,6 +78,7 @@ impl Kind {
             Kind::Correction => "correction",
             Kind::Retry => "retry",
             Kind::Ordering => "ordering",
+            Kind::Combination => "combination",
         }
     }
 }
@@ -278,6 +281,73 @@ impl Candidate {
             }
         }
         Ok(())
+    }
+}
+
+impl Candidate {
+    /// Why the candidate names a value that is not one of `nodes` as a
+    /// location (a rule's first body atom's first argument) or as a
+    /// message's destination, if it does: such a rule never fires, or
+    /// sends to nobody.
+    pub fn locations(&self, nodes: &[String]) -> Result<(), String> {
+        for edit in &self.edits {
+            let r = match edit {
+                Edit::Replace { with, .. } => with,
+                Edit::Insert { rule, .. } => rule,
+            };
+            let location = match r.body.first() {
+                Some(Literal::Atom(a)) => a.atom.args.first(),
+                _ => None,
+            };
+            let destination = (r.time == HeadTime::Async)
+                .then(|| r.head.args.first())
+                .flatten();
+            for (what, arg) in [("location", location), ("destination", destination)] {
+                if let Some(Arg::Expr(e @ (Expr::Str(..) | Expr::Int(..)))) = arg {
+                    let name = match e {
+                        Expr::Str(s, _) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    if !nodes.contains(&name) {
+                        return Err(format!(
+                            "`{r}` names {e} as its {what}, which is not a node ({})",
+                            nodes.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The candidate made of both candidates' edits; `None` if they replace
+    /// the same rule.
+    pub fn combine(&self, other: &Candidate) -> Option<Candidate> {
+        let replaced = |c: &Candidate| -> BTreeSet<RuleId> {
+            c.edits
+                .iter()
+                .filter_map(|e| match e {
+                    Edit::Replace { rule, .. } => Some(*rule),
+                    Edit::Insert { .. } => None,
+                })
+                .collect()
+        };
+        if !replaced(self).is_disjoint(&replaced(other)) {
+            return None;
+        }
+        let mut edits = self.edits.clone();
+        for e in &other.edits {
+            // Identical rules (a shared buffer, say) are added once.
+            if !edits.contains(e) {
+                edits.push(e.clone());
+            }
+        }
+        Some(Candidate {
+            kind: Kind::Combination,
+            summary: format!("{}; and {}", self.summary, other.summary),
+            edits,
+            caveat: None,
+        })
     }
 }
 

@@ -150,3 +150,53 @@ fn scope_rejects_edits_of_the_specification_and_oracle_reads() {
             .contains("depend on `post`")
     );
 }
+
+#[test]
+fn locations_must_be_nodes() {
+    let (_, cands) = candidates();
+    let nodes: Vec<String> = crate::fixtures::NODES
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    for c in &cands {
+        assert!(c.locations(&nodes).is_ok());
+    }
+    // A rule located at a table name, or sending to one, is refused.
+    let module = dedalus::syntax::parse(
+        dedalus::syntax::ast::FileId(0),
+        "log(\"users\", V) :- request(\"users\", _, V);\nack(\"users\", P, V)@async :- request(P, _, V);",
+    )
+    .expect("parses");
+    for (i, clause) in module.clauses.iter().enumerate() {
+        let Clause::Rule(r) = clause.clone() else {
+            panic!()
+        };
+        let c = Candidate {
+            edits: vec![Edit::Insert { after: 0, rule: r }],
+            ..cands[0].clone()
+        };
+        let err = c.locations(&nodes).unwrap_err();
+        let what = ["location", "destination"][i];
+        assert!(
+            err.contains(&format!("\"users\" as its {what}, which is not a node")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn combining_candidates_merges_edits_once_and_refuses_conflicts() {
+    let (_, cands) = candidates();
+    let (correction, retry) = (&cands[0], &cands[1]);
+    let both = correction.combine(retry).expect("no shared replacement");
+    assert_eq!(both.kind, Kind::Combination);
+    assert_eq!(both.edits.len(), correction.edits.len() + retry.edits.len());
+    assert_eq!(
+        retry.combine(retry).expect("inserts only").edits,
+        retry.edits
+    );
+    assert!(
+        correction.combine(correction).is_none(),
+        "both replace the ack rule"
+    );
+}

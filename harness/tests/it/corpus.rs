@@ -87,6 +87,7 @@ harness::spec_tests! {
     spec_acked_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/acked_broadcast_small.yaml"),
     spec_async_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/async_primary_backup.yaml"),
     spec_async_primary_backup_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/async_primary_backup_small.yaml"),
+    spec_bootstrap_fallback => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bootstrap_fallback.yaml"),
     spec_bully => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully.yaml"),
     spec_bully_crash_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_crash_small.yaml"),
     spec_bully_lastround_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/bully_lastround_small.yaml"),

@@ -349,3 +349,32 @@ fn commit_attempts_obvious_correction_is_rejected_as_vacuous() {
     let j = ran.json();
     assert_eq!(j["rejected"][0]["rejection"]["reason"], "vacuous");
 }
+
+#[test]
+fn bootstrap_fallback_gets_no_repair_and_no_location_that_is_not_a_node() {
+    let spec = Spec::load(&spec("bootstrap_fallback.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("fallback")).unwrap();
+    assert!(r.verified.is_empty());
+    // Correction, retries, and the two together: each broken by a run the
+    // search found, none out of scope (every location is a node).
+    let kinds: Vec<Kind> = r.rejected.iter().map(|c| c.candidate.kind).collect();
+    assert_eq!(kinds, [Kind::Correction, Kind::Retry, Kind::Combination]);
+    for c in &r.rejected {
+        assert!(
+            matches!(c.verdict, Err(Rejection::Counterexample { .. })),
+            "{:?}",
+            c.verdict
+        );
+        assert!(c.candidate.locations(&target.space.nodes).is_ok());
+    }
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    let events: Vec<&str> = q.diff.iter().map(|f| f.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "done(\"j\", \"r1\", \"k\")",
+            "stream(\"j\", \"r1\", \"k\", \"v\")"
+        ]
+    );
+}

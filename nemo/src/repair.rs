@@ -17,6 +17,10 @@
 //!   persisted copy) and sends `pre`'s message only once no expected
 //!   acknowledgement is missing (a new relation of the missing ones, joined
 //!   by `notin`). Real variables, real joins; no placeholders.
+//!   When what `post` reads is established on the node that establishes
+//!   what `pre` reads (DepsA, local case), that rule additionally requires
+//!   it, reading a buffered copy of its one-time message so that it can
+//!   wait.
 //! - **retries**: every `@async` rule whose message the failed run lost
 //!   re-sends from a persisted copy of its one-time trigger;
 //! - **ordering** for races: a rule on `post`'s path that joined a message
@@ -370,6 +374,10 @@ pub fn candidates(program: &Program, good: &Run, failed: &Run) -> (Vec<Candidate
         Ok(c) => out.push(c),
         Err(why) => notes.push(format!("no correction: {why}")),
     }
+    match local_correction(program, good, failed) {
+        Ok(c) => out.push(c),
+        Err(why) => notes.push(format!("no local correction: {why}")),
+    }
     match retries(program, good, failed) {
         Ok(c) => out.push(c),
         Err(why) => notes.push(format!("no retry candidate: {why}")),
@@ -565,6 +573,137 @@ fn messages_of(run: &Run, lineage: &[TupleId]) -> Vec<(u32, FiringId)> {
 /// The relation names of the program plus those a candidate adds.
 fn relation_names(program: &Program) -> BTreeSet<String> {
     program.relations.iter().map(|r| r.name.clone()).collect()
+}
+
+/// Make `pre` harder, local case: the rule establishing what `pre` reads
+/// also requires what `post` reads on the same node (see the module docs).
+fn local_correction(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
+    let prov = good.provenance();
+    let (pre_t, post_t) = spec_tuples(good, failed)?;
+    let first = |t: TupleId| -> Vec<FiringId> {
+        let tup = good.tuple(t);
+        let time = (1..=tup.time)
+            .rev()
+            .take_while(|&at| good.find(tup.rel, tup.values, at).is_some())
+            .last()
+            .unwrap_or(tup.time);
+        let id = good.find(tup.rel, tup.values, time).expect("holds");
+        prov.origins(id)
+            .iter()
+            .filter_map(|&o| match o {
+                Origin::Firing(f) => Some(f),
+                _ => None,
+            })
+            .collect()
+    };
+    let no = || "what `post` reads is not established on the node of `pre`'s input".to_string();
+    let spec_firing = |t: TupleId| first(t).into_iter().next().ok_or_else(no);
+    let (fpre, fpost) = (spec_firing(pre_t)?, spec_firing(post_t)?);
+    let post_rule = &program.rules[prov.firing(fpost).rule as usize];
+    let pre_premises = prov.firing_premises(prov.firing(fpre));
+    let post_premises = prov.firing_premises(prov.firing(fpost));
+    // The premise both read (pre's input), and one only post reads.
+    let (shared_i, &shared) = post_premises
+        .iter()
+        .enumerate()
+        .find(|(_, t)| pre_premises.contains(t))
+        .ok_or_else(no)?;
+    let input = first(shared)
+        .into_iter()
+        .find(|&f| !crate::graph::is_persistence(&program.rules[prov.firing(f).rule as usize]))
+        .ok_or_else(no)?;
+    let node = prov.firing(input).location;
+    let p_id = prov.firing(input).rule;
+    let p_rule = &program.rules[p_id as usize];
+    let shared_atom = body_atom(
+        post_rule,
+        positive_literal(post_rule, shared_i).ok_or_else(no)?,
+    );
+    let p_head = exprs(&p_rule.head).ok_or_else(no)?;
+    // Post's variables in p's terms, through the shared atom.
+    let subst = |e: &Expr| -> Option<Expr> {
+        match e {
+            Expr::Var(v) => shared_atom
+                .atom
+                .args
+                .iter()
+                .position(|a| matches!(a, Arg::Expr(Expr::Var(w)) if w.name == v.name))
+                .and_then(|i| p_head.get(i).cloned()),
+            Expr::Str(..) | Expr::Int(..) => Some(e.clone()),
+            _ => None,
+        }
+    };
+    for (j, &q) in post_premises.iter().enumerate() {
+        let tup = good.tuple(q);
+        let on_node = matches!(tup.values.first(), Some(&Value::Str(s)) if good.interner().resolve(s) == good.node_name(node));
+        if j == shared_i || !on_node || prov.lineage(pre_t).contains(&q) {
+            continue;
+        }
+        let Some(k) = positive_literal(post_rule, j) else {
+            continue;
+        };
+        let extra = body_atom(post_rule, k);
+        let Some(args) =
+            exprs(&extra.atom).and_then(|a| a.iter().map(subst).collect::<Option<Vec<_>>>())
+        else {
+            continue;
+        };
+        let name = extra.atom.name.name.clone();
+        // p waits: it reads a buffered copy of its one-time message premise.
+        let mut new_p = p_rule.clone();
+        let mut edits = Vec::new();
+        let premises = prov.firing_premises(prov.firing(input));
+        if let Some(i) = premises.iter().position(|&t| {
+            let m = good.tuple(t);
+            good.find(m.rel, m.values, m.time + 1).is_none()
+        }) && let Some(mk) = positive_literal(p_rule, i)
+        {
+            let msg = body_atom(p_rule, mk);
+            let mut rels = relation_names(program);
+            let held = fresh(&format!("{}_buffered", msg.atom.name.name), &mut rels);
+            let mut taken = names(p_rule);
+            let margs: Vec<Expr> = exprs(&msg.atom)
+                .ok_or_else(no)?
+                .into_iter()
+                .map(|e| match e {
+                    Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
+                    e => e,
+                })
+                .collect();
+            new_p = reading(p_rule, mk, &held);
+            edits.push(Edit::Insert {
+                after: p_id,
+                rule: rule(
+                    atom(&held, margs.clone()),
+                    HeadTime::Now,
+                    vec![positive(atom(&msg.atom.name.name, margs.clone()))],
+                ),
+            });
+            edits.push(Edit::Insert {
+                after: p_id,
+                rule: persistence(&held, &margs),
+            });
+        }
+        new_p.body.push(positive(atom(&name, args)));
+        edits.insert(
+            0,
+            Edit::Replace {
+                rule: p_id,
+                with: new_p,
+            },
+        );
+        return Ok(Candidate {
+            kind: Kind::Correction,
+            summary: format!(
+                "make `pre` harder: `{}` on {} also requires `{name}`, which `post` reads there",
+                p_rule.head.name.name,
+                good.node_name(node)
+            ),
+            edits,
+            caveat: None,
+        });
+    }
+    Err(no())
 }
 
 /// Make `pre` harder: see the module docs.

@@ -107,6 +107,7 @@ harness::spec_tests! {
     spec_kafka_minisr => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr.yaml"),
     spec_kafka_minisr_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr_small.yaml"),
     spec_kafka_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_nocrash.yaml"),
+    spec_leader_epoch_race => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/leader_epoch_race.yaml"),
     spec_kafka_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_small.yaml"),
     spec_paxos => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos.yaml"),
     spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),

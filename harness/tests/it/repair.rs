@@ -26,8 +26,8 @@ fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
     let target = harness::target_of(&spec).unwrap();
     let opts = options("apb");
     let r = harness::repair::repair(&target, &opts).unwrap();
-    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
-    assert!(r.notes[0].starts_with("no ordering candidate"));
+    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    assert!(r.notes[1].starts_with("no ordering candidate"));
     // The good runs: failure-free and each single omission removed.
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.good.len(), 3);
@@ -304,7 +304,7 @@ fn container_expiry_is_a_logic_bug_with_no_repair() {
     let target = harness::target_of(&spec).unwrap();
     let r = harness::repair::repair(&target, &options("expiry")).unwrap();
     assert!(r.verified.is_empty() && r.rejected.is_empty());
-    assert_eq!(r.notes.len(), 3, "{:?}", r.notes);
+    assert_eq!(r.notes.len(), 4, "{:?}", r.notes);
     let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
     // DiffC: post's rule did not fire (its `notin killed` turned true) ...
     assert!(q.diff[0].why.contains("notin killed(N, C)"), "{:?}", q.diff);
@@ -377,4 +377,24 @@ fn bootstrap_fallback_gets_no_repair_and_no_location_that_is_not_a_node() {
             "stream(\"j\", \"r1\", \"k\", \"v\")"
         ]
     );
+}
+
+#[test]
+fn leader_epoch_race_success_requires_the_sent_state() {
+    let spec = Spec::load(&spec("leader_epoch_race.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("epoch")).unwrap();
+    // Retrying the disk record (no crash allowed here) and the local
+    // correction both verify; the smaller patch ranks first.
+    let kinds: Vec<Kind> = r.verified.iter().map(|c| c.candidate.kind).collect();
+    assert_eq!(kinds, [Kind::Retry, Kind::Correction]);
+    assert_eq!(
+        r.verified[1].candidate.rules(),
+        [
+            "success(L, E) :- ack_buffered(L, _, E), sent(L, E);",
+            "ack_buffered(L, X, E) :- ack(L, X, E);",
+            "ack_buffered(L, X, E)@next :- ack_buffered(L, X, E);",
+        ]
+    );
+    assert!(r.rejected.is_empty());
 }

@@ -10,9 +10,10 @@ fn candidates() -> (dedalus::Program, Vec<Candidate>) {
     let program = program();
     let (good, failed) = good_and_failed(&program);
     let (cands, notes) = nemo::candidates(&program, &good, &failed);
-    // No race here: the ordering candidate says why it does not apply.
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].starts_with("no ordering candidate"), "{notes:?}");
+    // No local correction, no race: those candidates say why they do not apply.
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("no local correction"), "{notes:?}");
+    assert!(notes[1].starts_with("no ordering candidate"), "{notes:?}");
     (program, cands)
 }
 

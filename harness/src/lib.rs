@@ -51,6 +51,28 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Explaining and repairing a counterexample
+//!
+//! [`repair::diagnose`] hands a counterexample and its good runs (the
+//! failure-free run, and the runs with each single fault removed) to the
+//! `nemo` crate, whose queries name the frontier where the failed run
+//! departed (`DiffC`), the skeleton difference, the triggers of `pre` and
+//! `post` and the hazard window. [`repair::repair`] takes nemo's candidate
+//! patches and presents as repairs only those the search verified at the
+//! same bounds (`ldfi debug`, `ldfi repair` on the command line):
+//!
+//! ```no_run
+//! # fn main() -> Result<(), harness::Error> {
+//! use harness::repair::{RepairOptions, repair};
+//! let spec = harness::Spec::load("specs/async_primary_backup.yaml".as_ref())?;
+//! let target = harness::target_of(&spec)?;
+//! let found = repair(&target, &RepairOptions::new())?;
+//! for fix in &found.verified {
+//!     println!("{}\n{}", fix.candidate.summary, fix.patch.diff());
+//! }
+//! # Ok(()) }
+//! ```
+//!
 //! # How the search works
 //!
 //! See [`ldfi`]: the failure-free run's lineage says why every good outcome
@@ -66,6 +88,7 @@ pub mod exhaustive;
 pub mod faults;
 pub mod ldfi;
 pub mod random;
+pub mod repair;
 pub mod report;
 pub mod search;
 mod solver;

@@ -11,7 +11,9 @@
 
 mod bench;
 mod check;
+mod debug;
 mod hunt;
+mod repair;
 mod run;
 mod why;
 
@@ -110,6 +112,12 @@ enum Command {
     /// Measure evaluation speed and search cost; write reports/bench.md.
     #[command(after_long_help = bench::EXAMPLES)]
     Bench(bench::BenchArgs),
+    /// Explain a counterexample: frontier, skeleton difference, triggers, hazard window.
+    #[command(after_long_help = debug::EXAMPLES)]
+    Debug(debug::DebugArgs),
+    /// Propose repairs and verify each with the search at the same bounds.
+    #[command(after_long_help = repair::EXAMPLES)]
+    Repair(repair::RepairArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -511,6 +519,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check::main(&args),
         Command::Hunt(args) => hunt::main(&args),
         Command::Bench(args) => bench::main(&args),
+        Command::Debug(args) => debug::main(&args),
+        Command::Repair(args) => repair::main(&args),
     };
     match result {
         Ok(_) if interrupted() => EXIT_INTERRUPTED,

@@ -5,5 +5,6 @@ mod corpus;
 mod fuzz;
 mod hardening;
 mod ldfi;
+mod repair;
 mod spec;
 mod symbolic;

@@ -1,0 +1,322 @@
+//! `ldfi debug`: search like `check`, then explain the counterexample with
+//! nemo's queries over the run graphs: the differential frontier (DiffC)
+//! against the closest good run, the skeleton difference (SkelDiffC) over
+//! every good run, the triggers of `pre` and `post`, the hazard window.
+//!
+//! Also home of [`ProgramArgs`], the program-and-bounds arguments that
+//! `debug` and `repair` share with `check`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use harness::repair::Diagnosis;
+use harness::{Counterexample, FaultSpace, Spec, Strategy, Target, Verdict};
+use nemo::queries::{Frontier, RunGraphs, Trigger};
+use nemo::{Const, Graph};
+use serde_json::{Value as Json, json};
+
+use super::check::is_spec;
+use super::{Failure, Format, LimitArgs, emit, load, parse_node};
+
+pub(super) const EXAMPLES: &str = "\
+Examples:
+  # why does the asynchronous primary/backup lose an acknowledged write?
+  ldfi debug specs/async_primary_backup.yaml
+
+  # the same from program files and bounds, as JSON; graphs as DOT
+  ldfi debug protocols/async_primary_backup.ded -N client,primary,r1,r2 -t 6 -f 4 -c 1 --format json
+  ldfi debug specs/async_primary_backup.yaml --dot reports/apb
+
+Exit status: 0 a counterexample explained (or none to explain), 2 an error
+or an inconclusive search.";
+
+/// A program and its bounds, as `check` takes them.
+#[derive(Args, Debug)]
+pub(super) struct ProgramArgs {
+    /// A spec file (.yaml/.yml), or the program's .ded files with -N/-t.
+    #[arg(required = true, value_name = "SPEC.yaml | FILE")]
+    inputs: Vec<PathBuf>,
+    /// The nodes, comma-separated (program files only).
+    #[arg(short = 'N', long, value_delimiter = ',', value_parser = parse_node)]
+    nodes: Vec<String>,
+    /// End of time (program files only).
+    #[arg(short = 't', long, value_name = "N")]
+    eot: Option<u32>,
+    /// End of finite failures (program files only) [default: EOT].
+    #[arg(short = 'f', long, value_name = "N")]
+    eff: Option<u32>,
+    /// How many nodes may crash (program files only) [default: 0].
+    #[arg(short = 'c', long, value_name = "N")]
+    crashes: Option<u32>,
+    /// Largest message delay (program files only) [default: 0: no delays].
+    #[arg(long, value_name = "D")]
+    max_delay: Option<u32>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+impl ProgramArgs {
+    /// The target and, for a spec file, the spec.
+    pub(super) fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
+        let (mut target, spec) = self.target_unlimited()?;
+        target.limits = self.limits.limits();
+        Ok((target, spec))
+    }
+
+    fn target_unlimited(&self) -> Result<(Target, Option<Spec>), Failure> {
+        if let [path] = self.inputs.as_slice()
+            && is_spec(path)
+        {
+            if !self.nodes.is_empty()
+                || self.eot.is_some()
+                || self.eff.is_some()
+                || self.crashes.is_some()
+                || self.max_delay.is_some()
+            {
+                return Err(Failure::msg(format!(
+                    "-N/-t/-f/-c/--max-delay cannot be combined with a spec file: `{}` sets the \
+                     nodes and bounds",
+                    path.display()
+                )));
+            }
+            let spec = Spec::load(path)?;
+            let target = harness::target_of(&spec)?;
+            return Ok((target, Some(spec)));
+        }
+        if let Some(spec) = self.inputs.iter().find(|p| is_spec(p)) {
+            return Err(Failure::msg(format!(
+                "`{}` is a spec file: give it on its own, not with other files",
+                spec.display()
+            )));
+        }
+        let Some(eot) = self.eot.filter(|_| !self.nodes.is_empty()) else {
+            return Err(Failure::msg(
+                "--nodes (-N) and --eot (-t) are required with program files, e.g. \
+                 -N a,b,c -t 4 -f 2 -c 0 (or give a spec file)",
+            ));
+        };
+        let space = FaultSpace {
+            nodes: self.nodes.clone(),
+            eot,
+            eff: self.eff.unwrap_or(eot),
+            crashes: self.crashes.unwrap_or(0),
+            max_delay: self.max_delay.unwrap_or(0),
+        };
+        let program = load(&self.inputs)?;
+        Ok((Target::new(self.inputs.clone(), &program, space)?, None))
+    }
+}
+
+/// Arguments of `ldfi debug`.
+#[derive(Args, Debug)]
+pub(super) struct DebugArgs {
+    #[command(flatten)]
+    program: ProgramArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Also write the graphs as Graphviz DOT into this directory.
+    #[arg(long, value_name = "DIR")]
+    dot: Option<PathBuf>,
+}
+
+/// `ldfi debug`.
+pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
+    let (target, spec) = args.program.target()?;
+    let budget = harness::Budget {
+        interrupt: Some(super::interrupt_flag()),
+        ..harness::Budget::default()
+    };
+    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let mut out = String::new();
+    let mut json = json!({
+        "spec": spec.as_ref().map(|s| s.path.display().to_string()),
+        "verdict": outcome.verdict.name(),
+    });
+    if let Some(spec) = &spec {
+        let _ = write!(out, "spec {}", spec.path.display());
+        if let Some(d) = &spec.description {
+            let _ = write!(out, ": {d}");
+        }
+        out.push('\n');
+    }
+    let code = match (&outcome.verdict, outcome.counterexample()) {
+        (Verdict::Violated, Some(cx)) => {
+            let diagnosis = harness::repair::diagnose(&target, cx)?;
+            out.push_str(&text(&target, cx, &diagnosis));
+            json["counterexample"] = counterexample_json(&target, cx);
+            json["debugging"] = diagnosis_json(&target, &diagnosis);
+            if let Some(dir) = &args.dot {
+                write_dot(dir, cx, &diagnosis)?;
+            }
+            0
+        }
+        (Verdict::Holds, _) => {
+            let _ = writeln!(
+                out,
+                "the specification holds: nothing to debug\n  {}",
+                outcome.certificate()
+            );
+            0
+        }
+        (v, _) => {
+            let _ = writeln!(
+                out,
+                "the search did not find a counterexample: {}",
+                v.name()
+            );
+            2
+        }
+    };
+    match args.format {
+        Format::Text => emit(&out),
+        Format::Json => emit(&format!("{json}\n")),
+    }
+    Ok(code)
+}
+
+pub(super) fn counterexample_json(target: &Target, cx: &Counterexample) -> Json {
+    json!({
+        "faults": cx.faults.describe(&target.space.nodes),
+        "replay": cx.replay,
+    })
+}
+
+pub(super) fn diagnosis_json(target: &Target, d: &Diagnosis) -> Json {
+    let good: Vec<String> = d
+        .good
+        .iter()
+        .map(|g| good_name(target, &g.faults))
+        .collect();
+    let mut j = json!({ "good_runs": good });
+    if let Some(q) = &d.debugging {
+        j["closest"] = good[q.closest].clone().into();
+        j["queries"] = serde_json::to_value(q).unwrap_or(Json::Null);
+    }
+    j
+}
+
+/// A good run named by its faults.
+fn good_name(target: &Target, faults: &harness::FaultSet) -> String {
+    if faults.is_empty() {
+        "the failure-free run".into()
+    } else {
+        format!("the run with {}", faults.describe(&target.space.nodes))
+    }
+}
+
+fn args_text(rel: &str, args: &[Const]) -> String {
+    let a: Vec<String> = args.iter().map(ToString::to_string).collect();
+    format!("{rel}({})", a.join(", "))
+}
+
+fn frontier_text(out: &mut String, items: &[Frontier]) {
+    if items.is_empty() {
+        out.push_str("  (empty)\n");
+    }
+    for f in items {
+        let _ = writeln!(out, "  {}: {}", f.event, f.why);
+        for r in &f.rules {
+            let _ = writeln!(out, "    rule {r}");
+        }
+    }
+}
+
+fn trigger_text(out: &mut String, t: &Trigger, run: &str) {
+    let _ = write!(
+        out,
+        "  {} first holds at t={} in {run}",
+        args_text(&t.relation, &t.args),
+        t.time
+    );
+    if let Some(n) = &t.node {
+        let _ = write!(out, " on {n}");
+    }
+    let _ = writeln!(out, ": rule {}", t.rules.join(", "));
+    for v in &t.via {
+        let _ = writeln!(out, "    established by rule {v}");
+    }
+}
+
+/// The diagnosis in words.
+pub(super) fn text(target: &Target, cx: &Counterexample, d: &Diagnosis) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "counterexample: {}\n  replay: {}",
+        cx.faults.describe(&target.space.nodes),
+        cx.replay
+    );
+    let Some(q) = &d.debugging else {
+        out.push_str(
+            "no good run establishes `pre`: there is nothing to compare the failure with\n",
+        );
+        return out;
+    };
+    let names: Vec<String> = d
+        .good
+        .iter()
+        .map(|g| good_name(target, &g.faults))
+        .collect();
+    let _ = writeln!(out, "good runs: {}", names.join("; "));
+    let _ = writeln!(
+        out,
+        "DiffC (frontier against the closest good run, {}):",
+        names[q.closest]
+    );
+    frontier_text(&mut out, &q.diff);
+    out.push_str("missing events (frontier of the whole closest good run):\n");
+    frontier_text(&mut out, &q.missing);
+    let _ = writeln!(
+        out,
+        "SkelDiffC (what every good run did and this one did not):"
+    );
+    frontier_text(&mut out, &q.skeleton);
+    out.push_str("triggers:\n");
+    for t in &q.pre_triggers {
+        trigger_text(&mut out, t, "the failed run");
+    }
+    for t in &q.post_triggers {
+        trigger_text(&mut out, t, &names[q.closest]);
+    }
+    for h in &q.hazards {
+        let _ = write!(
+            out,
+            "hazard window: {} holds from t={} in the failed run",
+            args_text("pre", &h.args),
+            h.pre_from
+        );
+        match h.post_at {
+            Some(t) => {
+                let _ = writeln!(
+                    out,
+                    "; {} held from t={t} in the closest good run",
+                    args_text("post", &h.args)
+                );
+            }
+            None => out.push('\n'),
+        }
+    }
+    out
+}
+
+/// Writes `failed-pre.dot`, `good-post.dot` (the closest good run) and
+/// `diff.dot` (normalised good post minus the failed run) into `dir`.
+fn write_dot(dir: &Path, cx: &Counterexample, d: &Diagnosis) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::msg(format!("cannot create `{}`: {e}", dir.display())))?;
+    let bad = RunGraphs::of(&cx.run);
+    let mut graphs: Vec<(&str, Graph)> = vec![("failed-pre.dot", bad.pre.clone())];
+    if let Some(q) = &d.debugging {
+        let good = RunGraphs::of(&d.good[q.closest].run);
+        graphs.push(("diff.dot", good.post.normalize().difference(&bad.whole)));
+        graphs.push(("good-post.dot", good.post));
+    }
+    for (name, g) in graphs {
+        let path = dir.join(name);
+        std::fs::write(&path, g.to_dot())
+            .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
+    }
+    Ok(())
+}

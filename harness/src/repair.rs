@@ -1,0 +1,395 @@
+//! The repair loop: nemo proposes, the search disposes (design: nemo).
+//!
+//! [`good_runs`] is the seam that hands nemo the runs it compares a
+//! counterexample with: the failure-free run and the runs with each single
+//! fault of the counterexample removed, those that are correct and not
+//! vacuous. [`diagnose`] runs nemo's queries on them; [`repair`] takes
+//! nemo's candidates and checks each one at the target's bounds:
+//!
+//! 1. in scope — no edit of `pre`/`post`, no protocol rule reading them
+//!    or the `crash` oracle, no location or destination that is not a node;
+//! 2. it loads (the patched files are written under a work directory, which
+//!    is kept so that every replay line printed stays runnable);
+//! 3. non-vacuous — `pre` still holds in the patched program's failure-free run;
+//! 4. verified — the default search (exact) finds no counterexample.
+//!
+//! When no single candidate is verified, every pair of candidates the
+//! search broke is tried together (each check is one exact query).
+//! Only candidates that pass all four are presented as repairs, smallest
+//! patch first; every other one is listed with why it was rejected.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use dedalus::eval::Run;
+use nemo::{Candidate, Debugging, Patch};
+use serde::Serialize;
+
+use crate::Error;
+use crate::api::{Strategy, search};
+use crate::faults::FaultSet;
+use crate::search::Budget;
+use crate::target::{Judgement, Target};
+use crate::verdict::{Counterexample, Outcome, Verdict};
+
+/// A run nemo may compare a counterexample with.
+#[derive(Debug)]
+pub struct GoodRun {
+    /// The faults it ran under.
+    pub faults: FaultSet,
+    /// The run.
+    pub run: Run,
+}
+
+/// The failure-free run and the runs with one fault of `cx` removed, keeping
+/// those in which `pre` holds and the specification too.
+pub fn good_runs(target: &Target, cx: &Counterexample) -> Result<Vec<GoodRun>, Error> {
+    let mut sets = vec![FaultSet::none()];
+    for skip in cx.faults.iter() {
+        let fewer: FaultSet = cx.faults.iter().filter(|f| *f != skip).copied().collect();
+        if !sets.contains(&fewer) {
+            sets.push(fewer);
+        }
+    }
+    let mut out = Vec::new();
+    for faults in sets {
+        let run = target.run(&faults)?;
+        if target.judge(&run) == Judgement::Correct {
+            out.push(GoodRun { faults, run });
+        }
+    }
+    Ok(out)
+}
+
+/// What nemo's queries say about a counterexample.
+#[derive(Debug)]
+pub struct Diagnosis {
+    /// The good runs compared against (see [`good_runs`]).
+    pub good: Vec<GoodRun>,
+    /// The queries' answers; `None` when no good run established `pre`.
+    pub debugging: Option<Debugging>,
+}
+
+/// Runs nemo's queries on a counterexample of `target`.
+pub fn diagnose(target: &Target, cx: &Counterexample) -> Result<Diagnosis, Error> {
+    let good = good_runs(target, cx)?;
+    let runs: Vec<&Run> = good.iter().map(|g| &g.run).collect();
+    let debugging = nemo::debug(&cx.run, &runs);
+    Ok(Diagnosis { good, debugging })
+}
+
+/// Why a candidate is not a repair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Rejection {
+    /// It edits the specification or makes the protocol read it (or `crash`).
+    OutOfScope {
+        /// Which rule, and how.
+        detail: String,
+    },
+    /// The patched program does not load.
+    DoesNotLoad {
+        /// The diagnostics.
+        detail: String,
+    },
+    /// `pre` no longer holds in the failure-free run of the patched program.
+    Vacuous,
+    /// The patched program fails without faults.
+    FailsWithoutFaults,
+    /// The search still finds a counterexample.
+    Counterexample {
+        /// The faults, described.
+        faults: String,
+        /// The command that replays it on the patched program.
+        replay: String,
+    },
+    /// The search could not decide within its budget.
+    Inconclusive {
+        /// Why.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::OutOfScope { detail } => write!(f, "out of scope: {detail}"),
+            Rejection::DoesNotLoad { detail } => {
+                write!(f, "the patched program does not load: {detail}")
+            }
+            Rejection::Vacuous => f.write_str(
+                "vacuous: `pre` no longer holds in the failure-free run of the patched program",
+            ),
+            Rejection::FailsWithoutFaults => {
+                f.write_str("the patched program violates the specification without faults")
+            }
+            Rejection::Counterexample { faults, replay } => {
+                write!(f, "still broken by {faults}\n    replay: {replay}")
+            }
+            Rejection::Inconclusive { detail } => write!(f, "not verified: {detail}"),
+        }
+    }
+}
+
+/// One candidate, checked.
+#[derive(Debug)]
+pub struct Checked {
+    /// What nemo proposed.
+    pub candidate: Candidate,
+    /// The candidate applied to the program's files.
+    pub patch: Patch,
+    /// Where the patched program files were written (as the program's
+    /// command-line files, under their original names).
+    pub files: Vec<PathBuf>,
+    /// `Ok(certificate)` if verified, else why not.
+    pub verdict: Result<String, Rejection>,
+    /// Runs the verification made.
+    pub runs: usize,
+    /// Time the check took.
+    pub elapsed: Duration,
+}
+
+/// Where `ldfi repair` leaves its work, and how hard it searches.
+#[derive(Clone, Debug)]
+pub struct RepairOptions {
+    /// The budget of each search (the original and every verification).
+    pub budget: Budget,
+    /// Where candidate programs are written: `workdir/k/` for candidate k.
+    pub workdir: PathBuf,
+}
+
+impl RepairOptions {
+    /// The default budget; candidates under the system's temporary
+    /// directory, one folder per process.
+    pub fn new() -> RepairOptions {
+        RepairOptions {
+            budget: Budget::default(),
+            workdir: std::env::temp_dir().join(format!("ldfi-repair-{}", std::process::id())),
+        }
+    }
+}
+
+impl Default for RepairOptions {
+    fn default() -> Self {
+        RepairOptions::new()
+    }
+}
+
+/// What the repair loop found.
+#[derive(Debug)]
+pub struct Repairs {
+    /// The search of the original program.
+    pub outcome: Outcome,
+    /// nemo's queries on its first counterexample (if any).
+    pub diagnosis: Option<Diagnosis>,
+    /// Verified repairs, smallest patch first.
+    pub verified: Vec<Checked>,
+    /// Rejected candidates, in the order proposed.
+    pub rejected: Vec<Checked>,
+    /// Candidates nemo could not build, and why.
+    pub notes: Vec<String>,
+    /// Time for everything.
+    pub elapsed: Duration,
+}
+
+/// Searches `target`; on a counterexample, diagnoses it and checks every
+/// candidate repair nemo proposes (see the module docs).
+pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error> {
+    let start = Instant::now();
+    let outcome = search(target, Strategy::Ldfi, &options.budget, &mut |_| {})?;
+    let mut out = Repairs {
+        outcome,
+        diagnosis: None,
+        verified: Vec::new(),
+        rejected: Vec::new(),
+        notes: Vec::new(),
+        elapsed: Duration::ZERO,
+    };
+    let Some(cx) = out.outcome.counterexample() else {
+        out.elapsed = start.elapsed();
+        return Ok(out);
+    };
+    if cx.error.is_some() {
+        out.notes.push(
+            "the counterexample is a runtime error, not a violation: no repair is proposed".into(),
+        );
+        out.elapsed = start.elapsed();
+        return Ok(out);
+    }
+    let diagnosis = diagnose(target, cx)?;
+    if let Some(debugging) = &diagnosis.debugging {
+        // Synthesise from the failure-free run when it is good (its lineage
+        // is the fullest), else from the closest good run.
+        let basis = match diagnosis.good.first() {
+            Some(g) if g.faults.is_empty() => &g.run,
+            _ => &diagnosis.good[debugging.closest].run,
+        };
+        let program = target.evaluator().program();
+        let (candidates, notes) = nemo::candidates(program, basis, &cx.run);
+        out.notes = notes;
+        let mut broken = Vec::new();
+        for (k, candidate) in candidates.into_iter().enumerate() {
+            let dir = options.workdir.join((k + 1).to_string());
+            let checked = check_candidate(target, program, candidate, &dir, &options.budget)?;
+            if checked.verdict.is_ok() {
+                out.verified.push(checked);
+            } else {
+                if matches!(checked.verdict, Err(Rejection::Counterexample { .. })) {
+                    broken.push(checked.candidate.clone());
+                }
+                out.rejected.push(checked);
+            }
+        }
+        // No single candidate survives: try pairs of those the search broke
+        // (a correction plus retries, an ordering plus a retry).
+        if out.verified.is_empty() {
+            let mut k = out.rejected.len();
+            for (i, a) in broken.iter().enumerate() {
+                for b in &broken[i + 1..] {
+                    let Some(both) = a.combine(b) else { continue };
+                    k += 1;
+                    let dir = options.workdir.join(k.to_string());
+                    let checked = check_candidate(target, program, both, &dir, &options.budget)?;
+                    if checked.verdict.is_ok() {
+                        out.verified.push(checked);
+                    } else {
+                        out.rejected.push(checked);
+                    }
+                }
+            }
+        }
+        out.verified.sort_by_key(|c| c.patch.size());
+    } else {
+        out.notes.push(
+            "no good run establishes `pre`: there is nothing to compare the failure with".into(),
+        );
+    }
+    out.diagnosis = Some(diagnosis);
+    out.elapsed = start.elapsed();
+    Ok(out)
+}
+
+/// Checks one candidate: scope, load, vacuity, search.
+fn check_candidate(
+    target: &Target,
+    program: &dedalus::Program,
+    candidate: Candidate,
+    dir: &Path,
+    budget: &Budget,
+) -> Result<Checked, Error> {
+    let start = Instant::now();
+    let patch = candidate.patch(program);
+    let mut checked = Checked {
+        candidate,
+        patch,
+        files: Vec::new(),
+        verdict: Err(Rejection::Vacuous),
+        runs: 0,
+        elapsed: Duration::ZERO,
+    };
+    checked.verdict = (|| {
+        checked
+            .candidate
+            .scope(program)
+            .and_then(|()| checked.candidate.locations(&target.space.nodes))
+            .map_err(|detail| Rejection::OutOfScope { detail })?;
+        checked.files = write_program(program, &target.files, &checked.patch, dir)?;
+        let patched = dedalus::load_files(&checked.files).map_err(|d| Rejection::DoesNotLoad {
+            detail: d.to_string(),
+        })?;
+        let mut t =
+            Target::new(checked.files.clone(), &patched, target.space.clone()).map_err(|e| {
+                Rejection::DoesNotLoad {
+                    detail: e.to_string(),
+                }
+            })?;
+        t.limits = target.limits;
+        let free = t
+            .run(&FaultSet::none())
+            .map_err(|e| Rejection::DoesNotLoad {
+                detail: e.to_string(),
+            })?;
+        match t.judge(&free) {
+            Judgement::Vacuous => return Err(Rejection::Vacuous),
+            Judgement::Violated(_) => return Err(Rejection::FailsWithoutFaults),
+            Judgement::Correct => {}
+        }
+        let outcome = search(&t, Strategy::Ldfi, budget, &mut |_| {}).map_err(|e| {
+            Rejection::Inconclusive {
+                detail: e.to_string(),
+            }
+        })?;
+        checked.runs = outcome.runs;
+        match (&outcome.verdict, outcome.counterexample()) {
+            (Verdict::Holds, _) => Ok(outcome.certificate()),
+            (Verdict::Violated, Some(cx)) => Err(Rejection::Counterexample {
+                faults: cx.faults.describe(&t.space.nodes),
+                replay: cx.replay.clone(),
+            }),
+            (v, _) => Err(Rejection::Inconclusive {
+                detail: v.name().to_string(),
+            }),
+        }
+    })();
+    checked.elapsed = start.elapsed();
+    Ok(checked)
+}
+
+/// Writes every source file of `program` (patched where the patch says)
+/// under `dir`, mirroring their layout below their common directory so
+/// includes still resolve; returns where the command-line `files` went.
+pub fn write_program(
+    program: &dedalus::Program,
+    files: &[PathBuf],
+    patch: &Patch,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Rejection> {
+    let io = |p: &Path, e: std::io::Error| Rejection::DoesNotLoad {
+        detail: format!("cannot write `{}`: {e}", p.display()),
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let sources: Vec<(PathBuf, String)> = program
+        .sources
+        .files()
+        .map(|(id, path)| {
+            let text = patch.files.iter().find(|f| f.path == path).map_or_else(
+                || program.sources.text(id).to_string(),
+                |f| f.patched.clone(),
+            );
+            (canon(path), text)
+        })
+        .collect();
+    let root = common_dir(sources.iter().map(|(p, _)| p.as_path()));
+    for (path, text) in &sources {
+        let to = dir.join(path.strip_prefix(&root).unwrap_or(path));
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&to, text).map_err(|e| io(&to, e))?;
+    }
+    Ok(files
+        .iter()
+        .map(|f| {
+            let c = canon(f);
+            dir.join(c.strip_prefix(&root).unwrap_or(&c))
+        })
+        .collect())
+}
+
+/// The deepest directory containing every path.
+fn common_dir<'a>(paths: impl Iterator<Item = &'a Path>) -> PathBuf {
+    let mut common: Option<PathBuf> = None;
+    for p in paths {
+        let parent = p.parent().unwrap_or(Path::new("")).to_path_buf();
+        common = Some(match common {
+            None => parent,
+            Some(c) => c
+                .components()
+                .zip(parent.components())
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| a)
+                .collect(),
+        });
+    }
+    common.unwrap_or_default()
+}

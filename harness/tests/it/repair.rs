@@ -1,0 +1,413 @@
+//! Tests: the repair loop (nemo proposes, the search verifies).
+
+use std::path::{Path, PathBuf};
+
+use harness::Spec;
+use harness::repair::{Rejection, RepairOptions};
+use nemo::repair::Kind;
+
+fn spec(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../specs")
+        .join(name)
+}
+
+fn options(tag: &str) -> RepairOptions {
+    RepairOptions {
+        workdir: std::env::temp_dir()
+            .join(format!("ldfi-repair-test-{tag}-{}", std::process::id())),
+        ..RepairOptions::new()
+    }
+}
+
+#[test]
+fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
+    let spec = Spec::load(&spec("async_primary_backup.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let opts = options("apb");
+    let r = harness::repair::repair(&target, &opts).unwrap();
+    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    assert!(r.notes[1].starts_with("no ordering candidate"));
+    // The good runs: failure-free and each single omission removed.
+    let d = r.diagnosis.as_ref().unwrap();
+    assert_eq!(d.good.len(), 3);
+    let debugging = d.debugging.as_ref().unwrap();
+    assert!(
+        debugging
+            .diff
+            .iter()
+            .all(|f| f.event.starts_with("replicate("))
+    );
+    // The correction is verified, and its patched files are complete programs.
+    assert_eq!(r.verified.len(), 1);
+    let fix = &r.verified[0];
+    assert_eq!(fix.candidate.kind, Kind::Correction);
+    assert!(
+        fix.verdict
+            .as_ref()
+            .unwrap()
+            .contains("no admissible fault schedule")
+    );
+    let text = std::fs::read_to_string(&fix.files[0]).unwrap();
+    assert!(text.contains("log_ack(Src, R, V)@async :- replicate(R, Src, V);"));
+    assert!(fix.files[0].ends_with("1/async_primary_backup.ded"));
+    // Retries alone are rejected with the counterexample that beats them:
+    // the primary crashes once the client holds its ack.
+    assert_eq!(r.rejected.len(), 1);
+    let retry = &r.rejected[0];
+    assert_eq!(retry.candidate.kind, Kind::Retry);
+    let Err(Rejection::Counterexample { faults, replay }) = &retry.verdict else {
+        panic!("{:?}", retry.verdict)
+    };
+    assert!(faults.contains("crash primary"), "{faults}");
+    assert!(replay.starts_with("ldfi run ") && replay.contains("/2/async_primary_backup.ded"));
+    let _ = std::fs::remove_dir_all(&opts.workdir);
+}
+
+#[test]
+fn a_spec_that_holds_needs_no_repair() {
+    let spec = Spec::load(&spec("sync_primary_backup_small.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("holds")).unwrap();
+    assert!(matches!(r.outcome.verdict, harness::Verdict::Holds));
+    assert!(r.diagnosis.is_none() && r.verified.is_empty() && r.rejected.is_empty());
+}
+
+// ---- the CLI ----
+
+use crate::cli::{Scratch, ldfi};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+#[test]
+fn cli_repair_writes_verified_repairs_that_check_and_apply() {
+    let out = Scratch::new("repair-out");
+    let dir = out.path().join("fixes");
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("DiffC (frontier against the closest good run"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains(
+        "replicate(\"r1\", \"primary\", \"v1\"): the message from primary never arrived"
+    ));
+    assert!(ran.stdout.contains("2 candidates proposed, 1 verified"));
+    assert!(
+        ran.stdout
+            .contains("repair 1 (correction, 7 changed lines)")
+    );
+    assert!(ran.stdout.contains("rejected (retry, 3 changed lines)"));
+    assert!(ran.stdout.contains("retries cannot fix this bug"));
+    // DIR/1/ holds the complete patched program; ldfi check certifies it.
+    let fixed = dir.join("1/async_primary_backup.ded");
+    let checked = ldfi(
+        &repo(),
+        &[
+            "check",
+            fixed.to_str().unwrap(),
+            "-N",
+            "client,primary,r1,r2",
+            "-t",
+            "6",
+            "-f",
+            "4",
+            "-c",
+            "1",
+        ],
+    );
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+    assert!(checked.stdout.starts_with("HOLDS"), "{}", checked.stdout);
+    // DIR/1.patch applies to the original with git apply.
+    let patch = std::fs::read_to_string(dir.join("1.patch")).unwrap();
+    assert!(
+        patch.starts_with("diff --git a/protocols/async_primary_backup.ded"),
+        "{patch}"
+    );
+    let tree = Scratch::new("repair-git-apply");
+    tree.write(
+        "protocols/async_primary_backup.ded",
+        &std::fs::read_to_string(repo().join("protocols/async_primary_backup.ded")).unwrap(),
+    );
+    tree.write("1.patch", &patch);
+    if let Ok(s) = std::process::Command::new("git")
+        .args(["apply", "1.patch"])
+        .current_dir(tree.path())
+        .status()
+    {
+        assert!(s.success());
+        assert_eq!(
+            std::fs::read_to_string(tree.path().join("protocols/async_primary_backup.ded"))
+                .unwrap(),
+            std::fs::read_to_string(&fixed).unwrap()
+        );
+    }
+    // --apply on program files patches them in place.
+    let ded = tree.path().join("apb.ded");
+    std::fs::write(
+        &ded,
+        std::fs::read_to_string(repo().join("protocols/async_primary_backup.ded")).unwrap(),
+    )
+    .unwrap();
+    let flags = [
+        "-N",
+        "client,primary,r1,r2",
+        "-t",
+        "6",
+        "-f",
+        "4",
+        "-c",
+        "1",
+    ];
+    let mut args = vec!["repair", "apb.ded", "--apply"];
+    args.extend(flags);
+    let applied = ldfi(tree.path(), &args);
+    assert_eq!(applied.code, 0, "{}{}", applied.stdout, applied.stderr);
+    assert!(applied.stderr.contains("applied repair 1 to apb.ded"));
+    let mut args = vec!["check", "apb.ded"];
+    args.extend(flags);
+    assert_eq!(ldfi(tree.path(), &args).code, 0);
+}
+
+#[test]
+fn cli_repair_and_debug_speak_json() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    assert_eq!(j["verdict"], "violated");
+    assert_eq!(j["verified"][0]["kind"], "correction");
+    assert_eq!(j["verified"][0]["size"], 7);
+    assert_eq!(j["rejected"][0]["kind"], "retry");
+    assert_eq!(j["rejected"][0]["rejection"]["reason"], "counterexample");
+    assert!(
+        j["rejected"][0]["rejection"]["replay"]
+            .as_str()
+            .unwrap()
+            .starts_with("ldfi run ")
+    );
+    let d = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "protocols/async_primary_backup.ded",
+            "-N",
+            "client,primary,r1,r2",
+            "-t",
+            "6",
+            "-f",
+            "4",
+            "-c",
+            "1",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(d.code, 0, "{}", d.stderr);
+    let j = d.json();
+    let q = &j["debugging"]["queries"];
+    assert_eq!(
+        q["diff"][0]["event"],
+        "replicate(\"r1\", \"primary\", \"v1\")"
+    );
+    assert!(
+        q["diff"][0]["rules"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("async_primary_backup.ded:38:1")
+    );
+    assert_eq!(q["hazards"][0]["pre_from"], 3);
+    assert_eq!(j["debugging"]["good_runs"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn cli_debug_writes_dot_and_says_when_there_is_nothing_to_debug() {
+    let out = Scratch::new("debug-dot");
+    let ran = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--dot",
+            out.path().to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    for f in ["failed-pre.dot", "good-post.dot", "diff.dot"] {
+        let dot = std::fs::read_to_string(out.path().join(f)).unwrap();
+        assert!(dot.starts_with("digraph provenance {"), "{f}");
+    }
+    let holds = ldfi(&repo(), &["debug", "specs/sync_primary_backup_small.yaml"]);
+    assert_eq!(holds.code, 0);
+    assert!(
+        holds
+            .stdout
+            .contains("the specification holds: nothing to debug")
+    );
+    let bad = ldfi(
+        &repo(),
+        &["repair", "specs/sync_primary_backup_small.yaml", "-N", "a"],
+    );
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("cannot be combined with a spec file"));
+}
+
+#[test]
+fn schema_data_race_is_repaired_by_ordering() {
+    let spec = Spec::load(&spec("schema_data_race.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let opts = options("race");
+    let r = harness::repair::repair(&target, &opts).unwrap();
+    assert_eq!(r.verified.len(), 1, "{:?}", r.rejected);
+    let fix = &r.verified[0];
+    assert_eq!(fix.candidate.kind, Kind::Ordering);
+    assert_eq!(
+        fix.candidate.rules(),
+        [
+            "stored(N, D) :- data_buffered(N, _, S, D), schema_known(N, S);",
+            "data_buffered(N, X, S, D) :- data(N, X, S, D);",
+            "data_buffered(N, X, S, D)@next :- data_buffered(N, X, S, D);",
+        ]
+    );
+    // DiffC points at the storing rule that never fired.
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    assert!(
+        q.diff[0].rules[0].ends_with("schema_data_race.ded:28:1"),
+        "{:?}",
+        q.diff
+    );
+    let _ = std::fs::remove_dir_all(&opts.workdir);
+}
+
+#[test]
+fn container_expiry_is_a_logic_bug_with_no_repair() {
+    let spec = Spec::load(&spec("container_expiry.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("expiry")).unwrap();
+    assert!(r.verified.is_empty() && r.rejected.is_empty());
+    assert_eq!(r.notes.len(), 4, "{:?}", r.notes);
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    // DiffC: post's rule did not fire (its `notin killed` turned true) ...
+    assert!(q.diff[0].why.contains("notin killed(N, C)"), "{:?}", q.diff);
+    // ... because the container's only `running` report never arrived.
+    assert!(
+        q.missing
+            .iter()
+            .any(|f| f.event == "running(\"rm\", \"nm\", \"c1\")"),
+        "{:?}",
+        q.missing
+    );
+    let ran = ldfi(&repo(), &["repair", "specs/container_expiry.yaml"]);
+    assert_eq!(ran.code, 1, "{}", ran.stdout);
+    assert!(ran.stdout.contains("no repair found"));
+    assert!(
+        ran.stdout
+            .contains("running(\"rm\", \"nm\", \"c1\"): the message from nm never arrived")
+    );
+}
+
+#[test]
+fn commit_attempts_obvious_correction_is_rejected_as_vacuous() {
+    let spec = Spec::load(&spec("commit_attempts.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("attempts")).unwrap();
+    assert!(r.verified.is_empty());
+    let correction = r
+        .rejected
+        .iter()
+        .find(|c| c.candidate.kind == Kind::Correction)
+        .expect("a correction is proposed");
+    assert_eq!(correction.verdict, Err(Rejection::Vacuous));
+    assert!(correction
+        .candidate
+        .rules()
+        .contains(&"output_unacked(M, J) :- submit_held(M, _, J), worker(M, W), notin output_ack(M, W, J);".to_string()));
+    let ran = ldfi(
+        &repo(),
+        &["repair", "specs/commit_attempts.yaml", "--format", "json"],
+    );
+    assert_eq!(ran.code, 1);
+    let j = ran.json();
+    assert_eq!(j["rejected"][0]["rejection"]["reason"], "vacuous");
+}
+
+#[test]
+fn bootstrap_fallback_gets_no_repair_and_no_location_that_is_not_a_node() {
+    let spec = Spec::load(&spec("bootstrap_fallback.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("fallback")).unwrap();
+    assert!(r.verified.is_empty());
+    // Correction, retries, and the two together: each broken by a run the
+    // search found, none out of scope (every location is a node).
+    let kinds: Vec<Kind> = r.rejected.iter().map(|c| c.candidate.kind).collect();
+    assert_eq!(kinds, [Kind::Correction, Kind::Retry, Kind::Combination]);
+    for c in &r.rejected {
+        assert!(
+            matches!(c.verdict, Err(Rejection::Counterexample { .. })),
+            "{:?}",
+            c.verdict
+        );
+        assert!(c.candidate.locations(&target.space.nodes).is_ok());
+    }
+    let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
+    let events: Vec<&str> = q.diff.iter().map(|f| f.event.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "done(\"j\", \"r1\", \"k\")",
+            "stream(\"j\", \"r1\", \"k\", \"v\")"
+        ]
+    );
+}
+
+#[test]
+fn leader_epoch_race_success_requires_the_sent_state() {
+    let spec = Spec::load(&spec("leader_epoch_race.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let r = harness::repair::repair(&target, &options("epoch")).unwrap();
+    // The local correction verifies. A retry is proposed for the message
+    // the counterexample lost; which message that is depends on which
+    // smallest counterexample the search reports (here the lost
+    // `recorded`, whose retry races the ack again and is rejected).
+    let kinds: Vec<Kind> = r.verified.iter().map(|c| c.candidate.kind).collect();
+    assert!(kinds.contains(&Kind::Correction), "{kinds:?}");
+    let correction = r
+        .verified
+        .iter()
+        .find(|c| c.candidate.kind == Kind::Correction)
+        .unwrap();
+    assert_eq!(
+        correction.candidate.rules(),
+        [
+            "success(L, E) :- ack_buffered(L, _, E), sent(L, E);",
+            "ack_buffered(L, X, E) :- ack(L, X, E);",
+            "ack_buffered(L, X, E)@next :- ack_buffered(L, X, E);",
+        ]
+    );
+    for c in &r.rejected {
+        assert!(
+            matches!(c.verdict, Err(Rejection::Counterexample { .. })),
+            "{:?}",
+            c.verdict
+        );
+    }
+}

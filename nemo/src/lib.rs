@@ -1,0 +1,26 @@
+//! Debugging Dedalus protocols over the provenance graphs of their runs: the
+//! method of the Nemo paper (provenance-based debugging of distributed
+//! protocols, sections 2–4: the graph algebra, differential and skeleton
+//! provenance, corrections).
+//!
+//! - [`graph`]: provenance graphs of `pre` and `post` per run, and the
+//!   algebra over them (union, intersection, difference, normalize, leaves,
+//!   roots, reachable, prop);
+//! - [`queries`]: the differential frontier `DiffC` against the closest good
+//!   run, the skeleton difference `SkelDiffC` over all good runs, the
+//!   triggers of `pre` and `post`, the hazard window;
+//! - [`repair`]: candidate corrections as edits of the program's syntax
+//!   tree, printed back to Dedalus and shown as unified diffs.
+//!
+//! Nemo proposes; it never certifies. The harness crate runs the fault
+//! search on every candidate and presents only what the search verified.
+//! This crate knows nothing of fault search or solvers: it reads finished
+//! [`dedalus::eval::Run`]s and a [`dedalus::Program`].
+
+pub mod graph;
+pub mod queries;
+pub mod repair;
+
+pub use graph::{Const, Graph, Key, RuleKind, Vertex, VertexId};
+pub use queries::{Debugging, debug};
+pub use repair::{Candidate, Edit, Patch, candidates};

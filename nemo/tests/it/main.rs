@@ -1,0 +1,7 @@
+//! Integration tests of the nemo crate: graphs and their algebra, queries,
+//! repairs.
+
+mod fixtures;
+mod graph;
+mod queries;
+mod repair;

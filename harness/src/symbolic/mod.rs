@@ -2,7 +2,7 @@
 //!
 //! The program is grounded over every tuple-at-time some admissible run can
 //! hold ([`dedalus::eval::ground`]), encoded as one formula whose models are
-//! exactly the admissible runs ([`encode`]), and z3 is asked for a run in
+//! exactly the admissible runs (module `encode`), and z3 is asked for a run in
 //! which some `pre(x)` holds at EOT without `post(x)`. UNSAT is a proof for
 //! the whole bounded fault space, negation, aggregates, crashes and delays
 //! included; SAT is a fault set, made smallest with the solver (a bound on

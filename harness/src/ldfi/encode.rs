@@ -31,27 +31,7 @@ use z3::{SatResult, Solver};
 use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
 use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
-use crate::solver::NoAnswer;
-
-/// The fault variables of one formula, created on first use.
-struct Vars {
-    by_fault: BTreeMap<Fault, Bool>,
-}
-
-impl Vars {
-    fn get(&mut self, f: Fault) -> Bool {
-        self.by_fault
-            .entry(f)
-            .or_insert_with(|| {
-                Bool::new_const(match f {
-                    Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
-                    Fault::Crash { node, time } => format!("c_{node}_{time}"),
-                    Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
-                })
-            })
-            .clone()
-    }
-}
+use crate::solver::{FaultVars as Vars, NoAnswer};
 
 /// Which relations each relation is reachable from (through any rule).
 pub(crate) fn reachability(program: &Program) -> Vec<Vec<bool>> {

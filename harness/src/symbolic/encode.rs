@@ -23,6 +23,7 @@ use rustc_hash::FxHashMap;
 use z3::ast::{Bool, Int};
 
 use crate::faults::{Fault, FaultSpace};
+use crate::solver::FaultVars;
 
 /// The size of an encoding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -58,7 +59,7 @@ pub(crate) struct Encoder<'g> {
     count: FxHashMap<GroupId, Int>,
     output: FxHashMap<(GroupId, u32), Bool>,
     /// The fault variables, created on first use.
-    pub faults: BTreeMap<Fault, Bool>,
+    pub faults: FaultVars,
     crashed_by: FxHashMap<(NodeId, Time), Bool>,
     pub constraints: Vec<Bool>,
     ranks: usize,
@@ -77,7 +78,7 @@ impl<'g> Encoder<'g> {
             binding: FxHashMap::default(),
             count: FxHashMap::default(),
             output: FxHashMap::default(),
-            faults: BTreeMap::new(),
+            faults: FaultVars::default(),
             crashed_by: FxHashMap::default(),
             constraints: Vec::new(),
             ranks: 0,
@@ -103,16 +104,7 @@ impl<'g> Encoder<'g> {
     }
 
     fn fault(&mut self, f: Fault) -> Bool {
-        self.faults
-            .entry(f)
-            .or_insert_with(|| {
-                Bool::new_const(match f {
-                    Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
-                    Fault::Crash { node, time } => format!("c_{node}_{time}"),
-                    Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
-                })
-            })
-            .clone()
+        self.faults.get(f)
     }
 
     /// `node` has crashed at or before `t` (a prefix disjunction, built
@@ -436,7 +428,7 @@ impl<'g> Encoder<'g> {
     fn admissible(&mut self) {
         let mut channel: BTreeMap<(NodeId, NodeId, Time), Vec<Bool>> = BTreeMap::new();
         let mut crash: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
-        for (f, b) in &self.faults {
+        for (f, b) in &self.faults.by_fault {
             match *f {
                 Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
                     channel.entry((from, to, time)).or_default().push(b.clone())
@@ -466,7 +458,7 @@ impl<'g> Encoder<'g> {
             ground_tuples: self.g.tuple_count(),
             instances: self.g.instance_count(),
             cone: self.tuple.len(),
-            variables: self.tuple.len() + self.faults.len() + self.ranks,
+            variables: self.tuple.len() + self.faults.by_fault.len() + self.ranks,
             constraints: self.constraints.len(),
         }
     }

@@ -154,7 +154,12 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
         stats.size = enc.size();
         stats.encode = t1.elapsed();
         let t2 = Instant::now();
-        let vars: Vec<(Fault, Bool)> = enc.faults.iter().map(|(f, b)| (*f, b.clone())).collect();
+        let vars: Vec<(Fault, Bool)> = enc
+            .faults
+            .by_fault
+            .iter()
+            .map(|(f, b)| (*f, b.clone()))
+            .collect();
         let stopped = || cancel.interrupted() || cancel.timed_out();
         let mut found = Vec::new();
         let mut complete = false;

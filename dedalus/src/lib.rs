@@ -32,7 +32,7 @@
 //! # Semantics
 //!
 //! The dialect and its run semantics are those of the LDFI literature
-//! (`shared/dedalus.md` in the project), so Molly programs run unchanged.
+//! (`docs/dedalus.md` in the repository), so Molly programs run unchanged.
 //! The choices a porting user may need to know:
 //!
 //! - **Location** of a rule instance: the value of the first argument of the

@@ -28,7 +28,7 @@ pub struct Relation {
     pub stratum: u32,
 }
 
-/// A program that passed every static check of `shared/dedalus.md` §3.
+/// A program that passed every static check of `docs/dedalus.md` §3.
 ///
 /// Invariants: relation names are unique and sorted, `crash` is always present
 /// with arity 3 and never derived; every atom's arity matches its relation;

@@ -1,5 +1,5 @@
 //! The fault model: faults, fault sets, and the admissible space of them for
-//! a node set and bounds (shared/dedalus.md §5).
+//! a node set and bounds (docs/dedalus.md §5).
 //!
 //! This module owns what a fault *is* and which ones are allowed; which ones
 //! to try is the business of [`crate::ldfi`], [`crate::random`] and

@@ -9,7 +9,7 @@ use crate::Error;
 use crate::faults::{FaultSet, FaultSpace};
 use crate::verdict::{Counterexample, Datum, replay_line};
 
-/// How one run fared against the specification (shared/dedalus.md §6).
+/// How one run fared against the specification (docs/dedalus.md §6).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Judgement {
     /// Every `pre` tuple has its `post`.
@@ -97,7 +97,7 @@ impl Target {
         }
     }
 
-    /// The runtime error (shared/dedalus.md §8) that stops the run with
+    /// The runtime error (docs/dedalus.md §8) that stops the run with
     /// `faults`, with the run up to it; `None` if the run reaches EOT or
     /// stops for another reason.
     pub fn runtime_error(&self, faults: &FaultSet) -> Option<(String, Run)> {

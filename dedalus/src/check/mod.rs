@@ -1,4 +1,4 @@
-//! Static checks (shared/dedalus.md §3 and §10): clauses to a checked
+//! Static checks (docs/dedalus.md §3 and §10): clauses to a checked
 //! [`Program`], or every error found, each with a span, a label and a help line.
 //!
 //! Submodules own one idea each: `relations` (arity and reserved names),

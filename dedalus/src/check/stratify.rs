@@ -1,5 +1,5 @@
 //! Stratification within a timestep: deductive rules may not recurse through
-//! `notin` or an aggregate (shared/dedalus.md §3). `@next` and `@async` rules
+//! `notin` or an aggregate (docs/dedalus.md §3). `@next` and `@async` rules
 //! move forward in time, so they add no dependency.
 //!
 //! The dependency graph has an edge head → body relation per body atom of a

@@ -1,4 +1,4 @@
-//! The evaluation of one run (shared/dedalus.md §4-§8).
+//! The evaluation of one run (docs/dedalus.md §4-§8).
 //!
 //! Per timestep: seed facts and the crash oracle (messages and `@next`
 //! tuples were inserted when they were produced), run each stratum's

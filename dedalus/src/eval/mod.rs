@@ -1,5 +1,5 @@
 //! Evaluation of one run: a checked [`Program`] on a node set, up to EOT,
-//! under a fault schedule (shared/dedalus.md §4-§8).
+//! under a fault schedule (docs/dedalus.md §4-§8).
 //!
 //! [`Evaluator::new`] compiles the program once for a node set; each call of
 //! [`Evaluator::run`] evaluates one run and returns a [`Run`]: every table at

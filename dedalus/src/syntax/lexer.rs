@@ -1,4 +1,4 @@
-//! Source text to tokens (shared/dedalus.md §1): comments are skipped, every
+//! Source text to tokens (docs/dedalus.md §1): comments are skipped, every
 //! token keeps its span, and the first malformed token is a [`Diagnostic`].
 
 use std::fmt;

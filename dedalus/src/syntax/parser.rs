@@ -1,5 +1,5 @@
 //! Tokens to AST: a recursive-descent parser for the grammar of
-//! shared/dedalus.md §2. It stops at the first error, which names the
+//! docs/dedalus.md §2. It stops at the first error, which names the
 //! offending token, what was expected, and (where a mistake is common) a fix.
 //!
 //! `notin` and `include` are keywords: they cannot name relations or

@@ -1,4 +1,4 @@
-//! Tests: the run semantics of shared/dedalus.md §4-§10, clause by clause.
+//! Tests: the run semantics of docs/dedalus.md §4-§10, clause by clause.
 
 use dedalus::eval::{Crash, Delay, EvalError, Evaluator, FaultSchedule, Omission, Run, RunConfig};
 use dedalus::load_str;

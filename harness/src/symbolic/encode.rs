@@ -1,6 +1,6 @@
 //! The formula: one boolean per ground tuple-at-time in the cone of `pre`
 //! and `post` at EOT, one per fault, and constraints whose models are
-//! exactly the admissible runs (shared/dedalus.md §4-§7).
+//! exactly the admissible runs (docs/dedalus.md §4-§7).
 //!
 //! A tuple holds iff one of its sources does: a fact always; a crash-oracle
 //! row iff that crash is chosen; an instance iff its positive premises hold

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value as Json;
 
-/// Best-effort broadcast and its delivery specification (shared/dedalus.md §9),
+/// Best-effort broadcast and its delivery specification (docs/dedalus.md §9),
 /// as the corpus ships it.
 pub(crate) const BROADCAST: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),

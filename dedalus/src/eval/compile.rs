@@ -133,6 +133,24 @@ pub(crate) struct Rule {
     pub variants: Vec<(usize, Plan)>,
 }
 
+impl Rule {
+    /// The full plan (`None`), or the semi-naive variant scanning positive
+    /// atom `delta` first.
+    pub(crate) fn plan(&self, delta: Option<usize>) -> &Plan {
+        match delta {
+            None => &self.full,
+            Some(a) => {
+                &self
+                    .variants
+                    .iter()
+                    .find(|(i, _)| *i == a)
+                    .expect("variant exists")
+                    .1
+            }
+        }
+    }
+}
+
 /// Everything compiled from a program.
 pub(crate) struct Compiled {
     pub rules: Vec<Rule>,

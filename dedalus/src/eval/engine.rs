@@ -398,6 +398,77 @@ impl Rounds {
     }
 }
 
+/// What a stratum's semi-naive fixpoint needs of what it evaluates: a run
+/// ([`Engine`]) or a grounding (module `ground`).
+pub(super) trait Fixpoint {
+    type Error;
+    /// The rounds of the stratum being evaluated (`None` outside one).
+    fn rounds(&mut self) -> &mut Option<Rounds>;
+    /// Row counts of every relation at `t`.
+    fn lens(&self, t: Time) -> Vec<u32>;
+    /// Row count of `rel` at `t`.
+    fn len(&self, t: Time, rel: RelId) -> u32;
+    /// Evaluates one plan of `rule` (`variant`: the delta atom, or `None`
+    /// for the full plan) over the row ranges `cur`/`prev`.
+    fn fire(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        variant: Option<usize>,
+        cur: &[u32],
+        prev: &[u32],
+    ) -> Result<(), Self::Error>;
+    /// Called before each round after the first (a run checks its deadline).
+    fn round(&mut self, _t: Time) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// The semi-naive fixpoint of stratum `stratum`'s deductive rules at `t`:
+/// every rule's full plan once, then rounds of the variants whose delta
+/// relation grew ([`Rounds`]), until nothing grows.
+pub(super) fn fixpoint<F: Fixpoint>(
+    f: &mut F,
+    sh: &Shared,
+    t: Time,
+    stratum: usize,
+) -> Result<(), F::Error> {
+    let rules = &sh.strata[stratum];
+    let start = f.lens(t);
+    let zero = vec![0; start.len()];
+    *f.rounds() = Some(Rounds::new(start.clone()));
+    for &r in rules {
+        f.fire(t, &sh.compiled.rules[r], None, &start, &zero)?;
+    }
+    loop {
+        let mut rounds = f.rounds().take().expect("in a stratum");
+        let Some(fire) = rounds.next(&sh.readers[stratum], |r| f.len(t, r)) else {
+            return Ok(());
+        };
+        let (cur, prev) = (
+            std::mem::take(&mut rounds.cur),
+            std::mem::take(&mut rounds.prev),
+        );
+        *f.rounds() = Some(rounds);
+        f.round(t)?;
+        let mut result = Ok(());
+        for (pos, v) in fire {
+            let rule = &sh.compiled.rules[rules[pos as usize]];
+            let atom = rule.variants[v as usize].0;
+            if rule.pos[atom].at.is_some_and(|n| n != t) {
+                continue;
+            }
+            result = f.fire(t, rule, Some(atom), &cur, &prev);
+            if result.is_err() {
+                break;
+            }
+        }
+        let rounds = f.rounds().as_mut().expect("in a stratum");
+        (rounds.cur, rounds.prev) = (cur, prev);
+        result?;
+    }
+}
+
 /// A negated atom as checked: relation, time, pattern (`None` for `_`).
 type AbsentRow = (RelId, Time, Vec<Option<Value>>);
 
@@ -610,13 +681,13 @@ impl<'a> Engine<'a> {
                 }
             }
             for stratum in 0..sh.strata.len() {
-                self.stratum(t, stratum)?;
+                fixpoint(self, sh, t, stratum)?;
             }
             if t < self.eot {
                 self.sent.clear();
                 self.scratch.lens = self.lens(t);
                 for &r in &sh.temporal {
-                    self.fire(t, &sh.compiled.rules[r], None, &[], &[])?;
+                    self.fire_plan(t, &sh.compiled.rules[r], None, &[], &[])?;
                 }
             }
         }
@@ -628,52 +699,9 @@ impl<'a> Engine<'a> {
     }
 
     /// Semi-naive fixpoint of one stratum's deductive rules at `t`.
-    fn stratum(&mut self, t: Time, stratum: usize) -> Result<(), EvalError> {
-        let sh = self.sh;
-        let rules = &sh.strata[stratum];
-        let lens = self.lens(t);
-        let zero = vec![0; lens.len()];
-        self.rounds = Some(Rounds::new(lens));
-        for &r in rules {
-            let cur = std::mem::take(&mut self.rounds.as_mut().expect("in a stratum").cur);
-            let fired = self.fire(t, &sh.compiled.rules[r], None, &cur, &zero);
-            self.rounds.as_mut().expect("in a stratum").cur = cur;
-            fired?;
-        }
-        loop {
-            let tables = &self.tables[t as usize];
-            let rounds = self.rounds.as_mut().expect("in a stratum");
-            let Some(fire) = rounds.next(&sh.readers[stratum], |r| tables[r as usize].len()) else {
-                self.rounds = None;
-                return Ok(());
-            };
-            self.cancel.check(t)?;
-            let rounds = self.rounds.as_mut().expect("in a stratum");
-            let (cur, prev) = (
-                std::mem::take(&mut rounds.cur),
-                std::mem::take(&mut rounds.prev),
-            );
-            let mut result = Ok(());
-            for (pos, v) in fire {
-                let rule = &sh.compiled.rules[rules[pos as usize]];
-                let atom = rule.variants[v as usize].0;
-                if rule.pos[atom].at.is_some_and(|n| n != t) {
-                    continue;
-                }
-                result = self.fire(t, rule, Some(atom), &cur, &prev);
-                if result.is_err() {
-                    break;
-                }
-            }
-            let rounds = self.rounds.as_mut().expect("in a stratum");
-            (rounds.cur, rounds.prev) = (cur, prev);
-            result?;
-        }
-    }
-
     /// Evaluates one plan of `rule` at `t` and inserts what it derives.
     /// `variant`: `None` for the full plan, else the delta atom.
-    fn fire(
+    fn fire_plan(
         &mut self,
         t: Time,
         rule: &Rule,
@@ -682,17 +710,7 @@ impl<'a> Engine<'a> {
         prev: &[u32],
     ) -> Result<(), EvalError> {
         let sh = self.sh;
-        let plan = match variant {
-            None => &rule.full,
-            Some(a) => {
-                &rule
-                    .variants
-                    .iter()
-                    .find(|(i, _)| *i == a)
-                    .expect("variant exists")
-                    .1
-            }
-        };
+        let plan = rule.plan(variant);
         let Scratch {
             mut env,
             mut heads,
@@ -1039,5 +1057,36 @@ impl<'a> Engine<'a> {
         }
         self.sent.insert_unique(hash, (hash, m), |&(h, _)| h);
         Ok(m)
+    }
+}
+
+impl Fixpoint for Engine<'_> {
+    type Error = EvalError;
+
+    fn rounds(&mut self) -> &mut Option<Rounds> {
+        &mut self.rounds
+    }
+
+    fn lens(&self, t: Time) -> Vec<u32> {
+        Engine::lens(self, t)
+    }
+
+    fn len(&self, t: Time, rel: RelId) -> u32 {
+        self.tables[t as usize][rel as usize].len()
+    }
+
+    fn fire(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        variant: Option<usize>,
+        cur: &[u32],
+        prev: &[u32],
+    ) -> Result<(), EvalError> {
+        self.fire_plan(t, rule, variant, cur, prev)
+    }
+
+    fn round(&mut self, t: Time) -> Result<(), EvalError> {
+        self.cancel.check(t)
     }
 }

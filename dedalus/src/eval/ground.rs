@@ -26,7 +26,7 @@ use crate::syntax::ast::{AggFn, HeadTime};
 use crate::value::{Interner, Value};
 
 use super::compile::{HeadArg, Lookup, Neg, Rule};
-use super::engine::{Env, Rounds, View, eval};
+use super::engine::{Env, Fixpoint, Rounds, View, eval, fixpoint};
 use super::table::Table;
 use super::{EvalError, Evaluator, Shared};
 
@@ -486,7 +486,7 @@ impl Grounder<'_> {
                 self.sent.clear();
                 let lens = self.lens(t);
                 for &r in &sh.temporal {
-                    self.fire(t, &sh.compiled.rules[r], None, &lens, &lens)?;
+                    self.fire_plan(t, &sh.compiled.rules[r], None, &lens, &lens)?;
                 }
                 self.deliver(t)?;
             }
@@ -497,45 +497,8 @@ impl Grounder<'_> {
     /// Semi-naive fixpoint of one stratum at `t` (as the evaluator's), then
     /// the certain tuples among what it derived.
     fn stratum(&mut self, t: Time, stratum: usize) -> Result<(), GroundError> {
-        let sh = self.sh;
-        let rules = &sh.strata[stratum];
         self.heads.clear();
-        let lens = self.lens(t);
-        let zero = vec![0; lens.len()];
-        self.rounds = Some(Rounds::new(lens));
-        for &r in rules {
-            let cur = std::mem::take(&mut self.rounds.as_mut().expect("in a stratum").cur);
-            let fired = self.fire(t, &sh.compiled.rules[r], None, &cur, &zero);
-            self.rounds.as_mut().expect("in a stratum").cur = cur;
-            fired?;
-        }
-        loop {
-            let tables = &self.g.tables[t as usize];
-            let rounds = self.rounds.as_mut().expect("in a stratum");
-            let Some(fire) = rounds.next(&sh.readers[stratum], |r| tables[r as usize].len()) else {
-                break;
-            };
-            let (cur, prev) = (
-                std::mem::take(&mut rounds.cur),
-                std::mem::take(&mut rounds.prev),
-            );
-            let mut result = Ok(());
-            for (pos, v) in fire {
-                let rule = &sh.compiled.rules[rules[pos as usize]];
-                let atom = rule.variants[v as usize].0;
-                if rule.pos[atom].at.is_some_and(|n| n != t) {
-                    continue;
-                }
-                result = self.fire(t, rule, Some(atom), &cur, &prev);
-                if result.is_err() {
-                    break;
-                }
-            }
-            let rounds = self.rounds.as_mut().expect("in a stratum");
-            (rounds.cur, rounds.prev) = (cur, prev);
-            result?;
-        }
-        self.rounds = None;
+        fixpoint(self, self.sh, t, stratum)?;
         // A head is certain once some instance has only certain premises;
         // within a recursive stratum that spreads along the derivations (a
         // worklist: each head is looked at again only when a premise of it
@@ -570,7 +533,7 @@ impl Grounder<'_> {
 
     /// Evaluates one plan of `rule` at `t` over the relaxed tables and
     /// records its instances and what they derive or send.
-    fn fire(
+    fn fire_plan(
         &mut self,
         t: Time,
         rule: &Rule,
@@ -579,17 +542,7 @@ impl Grounder<'_> {
         prev: &[u32],
     ) -> Result<(), GroundError> {
         let sh = self.sh;
-        let plan = match variant {
-            None => &rule.full,
-            Some(a) => {
-                &rule
-                    .variants
-                    .iter()
-                    .find(|(i, _)| *i == a)
-                    .expect("variant exists")
-                    .1
-            }
-        };
+        let plan = rule.plan(variant);
         let view = View {
             sh,
             tables: &self.g.tables,
@@ -1029,5 +982,32 @@ fn agg_values(
             values.dedup();
             Ok(values)
         }
+    }
+}
+
+impl Fixpoint for Grounder<'_> {
+    type Error = GroundError;
+
+    fn rounds(&mut self) -> &mut Option<Rounds> {
+        &mut self.rounds
+    }
+
+    fn lens(&self, t: Time) -> Vec<u32> {
+        Grounder::lens(self, t)
+    }
+
+    fn len(&self, t: Time, rel: RelId) -> u32 {
+        self.g.tables[t as usize][rel as usize].len()
+    }
+
+    fn fire(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        variant: Option<usize>,
+        cur: &[u32],
+        prev: &[u32],
+    ) -> Result<(), GroundError> {
+        self.fire_plan(t, rule, variant, cur, prev)
     }
 }

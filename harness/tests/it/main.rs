@@ -6,5 +6,6 @@ mod fuzz;
 mod hardening;
 mod ldfi;
 mod repair;
+mod snapshots;
 mod spec;
 mod symbolic;

@@ -5,41 +5,19 @@ use std::path::{Path, PathBuf};
 use crate::Error;
 use crate::search::{Budget, Progress};
 use crate::spec::{Expect, Spec};
+use crate::strategy::{SearchStrategy, Strategy};
 use crate::target::Target;
 use crate::verdict::{Outcome, Verdict};
 
-/// How to search a fault space.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Strategy {
-    /// Lineage-driven fault injection (the default; can certify).
-    Ldfi,
-    /// Uniformly random fault sets from a seed (cannot certify).
-    Random {
-        /// The seed, printed with every result.
-        seed: u64,
-    },
-    /// Every admissible fault set (small bounds only).
-    Exhaustive,
-    /// The symbolic encoding alone (bounded model checking; can certify).
-    Symbolic,
-    /// Lineage-driven fault injection alone (never certifies).
-    Lineage,
-}
-
-/// Searches `target` with `strategy`.
+/// Searches `target` with `strategy` (a [`Strategy`] choice, or any
+/// [`SearchStrategy`]).
 pub fn search(
     target: &Target,
-    strategy: Strategy,
+    strategy: impl SearchStrategy,
     budget: &Budget,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
-    match strategy {
-        Strategy::Ldfi => crate::ldfi::search(target, budget, progress),
-        Strategy::Random { seed } => crate::random::search(target, seed, budget, progress),
-        Strategy::Exhaustive => crate::exhaustive::search(target, budget, progress),
-        Strategy::Symbolic => crate::symbolic::search(target, budget, progress),
-        Strategy::Lineage => crate::ldfi::search_lineage_only(target, budget, progress),
-    }
+    strategy.search(target, budget, progress)
 }
 
 /// Loads a spec's program and checks the spec against it.

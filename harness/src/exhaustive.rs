@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
+use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::Target;
 use crate::{Error, Outcome};
 
@@ -60,6 +61,26 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
     out
 }
 
+/// Every admissible fault set ([`search`]); its certificate says that
+/// every one was run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Exhaustive;
+
+impl SearchStrategy for Exhaustive {
+    fn id(&self) -> StrategyId {
+        StrategyId::Exhaustive
+    }
+
+    fn search(
+        &self,
+        target: &Target,
+        budget: &Budget,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        search(target, budget, progress)
+    }
+}
+
 /// Spaces larger than this are refused: enumerating them would not finish.
 pub const MAX_COMBINATIONS: u64 = 2_000_000;
 
@@ -76,7 +97,7 @@ pub fn search(
              use the ldfi strategy, or lower EOT, EFF or crashes"
         ))));
     }
-    let mut s = Searcher::new(target, "exhaustive", budget, Instant::now());
+    let mut s = Searcher::new(target, StrategyId::Exhaustive, budget, Instant::now());
     let sets = all_sets(&target.space);
     for chunk in sets.chunks(64) {
         if let Some(reason) = s.exhausted() {

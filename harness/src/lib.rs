@@ -93,14 +93,16 @@ pub mod report;
 pub mod search;
 mod solver;
 pub mod spec;
+pub mod strategy;
 pub mod symbolic;
 pub mod target;
 pub mod verdict;
 
-pub use api::{Report, Strategy, check, search, spec_files, target_of};
+pub use api::{Report, check, search, spec_files, target_of};
 pub use error::Error;
 pub use faults::{Fault, FaultSet, FaultSpace};
 pub use search::{Budget, Progress};
 pub use spec::{Expect, Spec};
+pub use strategy::{SearchStrategy, Strategy, StrategyId};
 pub use target::{Judgement, Target};
 pub use verdict::{Counterexample, Outcome, Proof, Verdict};

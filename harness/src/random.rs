@@ -12,10 +12,11 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
+use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::Target;
 use crate::{Error, Outcome};
 
-/// Runs when `--max-runs` is not given.
+/// Runs when the budget sets no run limit.
 pub const DEFAULT_RUNS: usize = 1000;
 
 /// Draws one fault set uniformly from `space`.
@@ -60,6 +61,32 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
     set
 }
 
+/// Random search from one seed ([`search`]): never certifies.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Random {
+    /// The seed of the generator.
+    pub seed: u64,
+}
+
+impl SearchStrategy for Random {
+    fn id(&self) -> StrategyId {
+        StrategyId::Random
+    }
+
+    fn seed(&self) -> Option<u64> {
+        Some(self.seed)
+    }
+
+    fn search(
+        &self,
+        target: &Target,
+        budget: &Budget,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        search(target, self.seed, budget, progress)
+    }
+}
+
 /// Random search with `seed`.
 pub fn search(
     target: &Target,
@@ -69,7 +96,7 @@ pub fn search(
 ) -> Result<Outcome, Error> {
     let mut budget = budget.clone();
     budget.max_runs.get_or_insert(DEFAULT_RUNS);
-    let mut s = Searcher::new(target, "random", &budget, Instant::now());
+    let mut s = Searcher::new(target, StrategyId::Random, &budget, Instant::now());
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     loop {
         if let Some(reason) = s.exhausted() {

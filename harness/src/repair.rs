@@ -26,9 +26,10 @@ use nemo::{Candidate, Debugging, Patch};
 use serde::Serialize;
 
 use crate::Error;
-use crate::api::{Strategy, search};
+use crate::api::search;
 use crate::faults::FaultSet;
 use crate::search::Budget;
+use crate::strategy::Strategy;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Verdict};
 

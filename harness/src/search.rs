@@ -9,13 +9,15 @@ use dedalus::eval::{Cancel, EvalError, Run};
 
 use crate::Error;
 use crate::faults::FaultSet;
+use crate::strategy::StrategyId;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Proof, Verdict};
 
 /// Limits on a search, and whether to stop at the first counterexample.
 #[derive(Clone, Debug, Default)]
 pub struct Budget {
-    /// Stop (inconclusive) after this many runs.
+    /// Stop (inconclusive) after this many runs (the failure-free run,
+    /// which every strategy makes first, is made even under a limit of 0).
     pub max_runs: Option<usize>,
     /// Stop (inconclusive) after this much wall time.
     pub timeout: Option<Duration>,
@@ -47,10 +49,15 @@ pub struct Progress {
     pub elapsed: Duration,
 }
 
+/// `1 run`, `2 runs`.
+fn runs(n: usize) -> String {
+    format!("{n} run{}", if n == 1 { "" } else { "s" })
+}
+
 /// The state of one search.
 pub(crate) struct Searcher<'t> {
     target: &'t Target,
-    strategy: &'static str,
+    strategy: StrategyId,
     budget: &'t Budget,
     start: Instant,
     runs: usize,
@@ -65,7 +72,7 @@ pub(crate) struct Searcher<'t> {
 impl<'t> Searcher<'t> {
     pub fn new(
         target: &'t Target,
-        strategy: &'static str,
+        strategy: StrategyId,
         budget: &'t Budget,
         start: Instant,
     ) -> Self {
@@ -95,8 +102,8 @@ impl<'t> Searcher<'t> {
             .map_or(usize::MAX, |m| m.saturating_sub(self.runs))
     }
 
-    /// When runs and solver calls must give up: the deadline of
-    /// `--timeout` and the interrupt flag.
+    /// When runs and solver calls must give up: the deadline of the
+    /// budget's time limit and the interrupt flag.
     pub fn cancel(&self) -> Cancel {
         Cancel {
             deadline: self.budget.timeout.map(|t| self.start + t),
@@ -109,16 +116,22 @@ impl<'t> Searcher<'t> {
         if self.budget.interrupted() {
             return Some("interrupted".into());
         }
-        if self.runs_left() == 0 {
-            return Some(format!(
-                "stopped by --max-runs {} after {} runs",
-                self.budget.max_runs.unwrap_or_default(),
-                self.runs
-            ));
+        if let Some(limit) = self.budget.max_runs
+            && self.runs >= limit
+        {
+            let mut reason = format!(
+                "stopped at the run limit ({}) after {}",
+                runs(limit),
+                runs(self.runs)
+            );
+            if self.runs > limit {
+                reason.push_str(" (the failure-free run is always made)");
+            }
+            return Some(reason);
         }
         match self.budget.timeout {
             Some(t) if self.start.elapsed() >= t => Some(format!(
-                "stopped by --timeout after {:.1} s",
+                "stopped at the time limit ({:.1} s)",
                 t.as_secs_f64()
             )),
             _ => None,
@@ -195,7 +208,7 @@ impl<'t> Searcher<'t> {
             runs: self.runs,
             vacuous: self.vacuous,
             shrink_runs: self.shrink_runs,
-            strategy: self.strategy.to_string(),
+            strategy: self.strategy,
             elapsed: self.start.elapsed(),
         }
     }

@@ -124,8 +124,8 @@ pub struct Outcome {
     pub vacuous: usize,
     /// Extra runs spent making counterexamples subset-minimal.
     pub shrink_runs: usize,
-    /// The strategy that ran (`ldfi`, `random`, `exhaustive`).
-    pub strategy: String,
+    /// The strategy that ran.
+    pub strategy: crate::strategy::StrategyId,
     /// Wall time.
     pub elapsed: Duration,
 }

@@ -37,6 +37,7 @@ use z3::ast::Bool;
 
 use crate::faults::FaultSet;
 use crate::search::{Budget, Progress, Searcher};
+use crate::strategy::{SearchStrategy, StrategyId};
 use crate::symbolic::Answer;
 use crate::target::Target;
 use crate::verdict::Proof;
@@ -89,6 +90,45 @@ pub fn search_lineage_only(
     lineage_search(target, budget, progress, false)
 }
 
+/// The default strategy ([`search`]): lineage rounds and the symbolic
+/// check; its certificate is the symbolic proof.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Ldfi;
+
+impl SearchStrategy for Ldfi {
+    fn id(&self) -> StrategyId {
+        StrategyId::Ldfi
+    }
+
+    fn search(
+        &self,
+        target: &Target,
+        budget: &Budget,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        search(target, budget, progress)
+    }
+}
+
+/// Lineage alone ([`search_lineage_only`]): never certifies.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LineageOnly;
+
+impl SearchStrategy for LineageOnly {
+    fn id(&self) -> StrategyId {
+        StrategyId::Lineage
+    }
+
+    fn search(
+        &self,
+        target: &Target,
+        budget: &Budget,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        search_lineage_only(target, budget, progress)
+    }
+}
+
 fn lineage_search(
     target: &Target,
     budget: &Budget,
@@ -96,12 +136,12 @@ fn lineage_search(
     prove: bool,
 ) -> Result<Outcome, Error> {
     let start = Instant::now();
-    let mut s = Searcher::new(
-        target,
-        if prove { "ldfi" } else { "lineage" },
-        budget,
-        start,
-    );
+    let id = if prove {
+        StrategyId::Ldfi
+    } else {
+        StrategyId::Lineage
+    };
+    let mut s = Searcher::new(target, id, budget, start);
     let cancel = s.cancel();
     let none = FaultSet::none();
     let run = target.run_until(&none, &cancel);

@@ -23,6 +23,7 @@ use z3::{Params, SatResult, Solver};
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
 use crate::solver::{NoAnswer, interruptible};
+use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::{Judgement, Target};
 use crate::verdict::Proof;
 use crate::{Error, Outcome};
@@ -311,13 +312,33 @@ fn decode(solver: &Solver, vars: &[(Fault, Bool)]) -> Option<FaultSet> {
     )
 }
 
+/// The symbolic encoding alone ([`search`]); its certificate is the
+/// unsatisfiable formula.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Symbolic;
+
+impl SearchStrategy for Symbolic {
+    fn id(&self) -> StrategyId {
+        StrategyId::Symbolic
+    }
+
+    fn search(
+        &self,
+        target: &Target,
+        budget: &Budget,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Outcome, Error> {
+        search(target, budget, progress)
+    }
+}
+
 /// The symbolic strategy: the failure-free run, then the formula alone.
 pub fn search(
     target: &Target,
     budget: &Budget,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
-    let mut s = Searcher::new(target, "symbolic", budget, Instant::now());
+    let mut s = Searcher::new(target, StrategyId::Symbolic, budget, Instant::now());
     let cancel = s.cancel();
     let none = FaultSet::none();
     let run = target.run_until(&none, &cancel);

@@ -177,3 +177,40 @@ fn exhaustive_search_refuses_spaces_it_cannot_finish() {
         harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("would not finish"), "{err}");
 }
+
+#[test]
+fn a_run_limit_says_what_ran_without_naming_flags() {
+    let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
+    let reason = |strategy, max_runs| {
+        let budget = Budget {
+            max_runs: Some(max_runs),
+            ..Budget::default()
+        };
+        match harness::search(&t, strategy, &budget, &mut |_| {})
+            .unwrap()
+            .verdict
+        {
+            Verdict::Inconclusive { reason } => reason,
+            other => panic!("expected inconclusive, got {other:?}"),
+        }
+    };
+    // Lineage makes the failure-free run even under a limit of 0.
+    let zero = reason(Strategy::Lineage, 0);
+    assert!(
+        zero.starts_with(
+            "stopped at the run limit (0 runs) after 1 run (the failure-free run is always made)"
+        ),
+        "{zero}"
+    );
+    let one = reason(Strategy::Lineage, 1);
+    assert!(
+        one.starts_with("stopped at the run limit (1 run) after 1 run;"),
+        "{one}"
+    );
+    // Random search makes no failure-free run first.
+    let random = reason(Strategy::Random { seed: 0 }, 0);
+    assert_eq!(random, "stopped at the run limit (0 runs) after 0 runs");
+    for r in [zero, one, random] {
+        assert!(!r.contains("--"), "a library message names a flag: {r}");
+    }
+}

@@ -3,11 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use crate::Error;
+use crate::report::Report;
 use crate::search::{Budget, Progress};
-use crate::spec::{Expect, Spec};
+use crate::spec::Spec;
 use crate::strategy::{SearchStrategy, Strategy};
 use crate::target::Target;
-use crate::verdict::{Outcome, Verdict};
+use crate::verdict::Outcome;
 
 /// Searches `target` with `strategy` (a [`Strategy`] choice, or any
 /// [`SearchStrategy`]).
@@ -42,92 +43,15 @@ pub fn target_of(spec: &Spec) -> Result<Target, Error> {
     Target::new(spec.program.clone(), &program, spec.space.clone())
 }
 
-/// The result of checking a spec file.
-#[derive(Debug)]
-pub struct Report {
-    /// The spec.
-    pub spec: Spec,
-    /// What the search found.
-    pub outcome: Outcome,
-}
-
 /// Checks the spec file at `path` with LDFI (paths are relative to the
-/// current directory; `cargo test` runs in the crate's directory).
+/// current directory; `cargo test` runs in the crate's directory). The
+/// report's assertions ([`Report::assert_holds`], ...) print the
+/// counterexample and its replay line when they fail.
 pub fn check(path: impl AsRef<Path>) -> Result<Report, Error> {
     let spec = Spec::load(path.as_ref())?;
     let target = target_of(&spec)?;
     let outcome = search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
-    Ok(Report { spec, outcome })
-}
-
-impl Report {
-    /// Whether the verdict is what the spec's `expect` says (true without `expect`
-    /// unless inconclusive).
-    pub fn met(&self) -> bool {
-        match (self.spec.expect, &self.outcome.verdict) {
-            (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
-            // A certificate over runs without any `pre` checked nothing.
-            (expect, Verdict::Holds) if crate::report::vacuous(&self.outcome) => {
-                expect == Some(Expect::Vacuous)
-            }
-            (None, _) => true,
-            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Panics, showing the counterexample and its replay line, unless the
-    /// specification holds.
-    #[track_caller]
-    pub fn assert_holds(&self) {
-        if !matches!(self.outcome.verdict, Verdict::Holds) {
-            panic!(
-                "{}: expected the specification to hold\n{}",
-                self.spec.path.display(),
-                crate::report::text(&self.outcome)
-            );
-        }
-    }
-
-    /// Panics unless a counterexample was found.
-    #[track_caller]
-    pub fn assert_violated(&self) {
-        if !matches!(self.outcome.verdict, Verdict::Violated) {
-            panic!(
-                "{}: expected a counterexample\n{}",
-                self.spec.path.display(),
-                crate::report::text(&self.outcome)
-            );
-        }
-    }
-
-    /// Panics unless the verdict is the spec's `expect`.
-    #[track_caller]
-    pub fn assert_expected(&self) {
-        match self.spec.expect {
-            Some(Expect::Holds) => self.assert_holds(),
-            Some(Expect::Violated) => self.assert_violated(),
-            Some(Expect::Vacuous) => {
-                if !self.met() {
-                    panic!(
-                        "{}: expected a vacuous certificate\n{}",
-                        self.spec.path.display(),
-                        crate::report::text(&self.outcome)
-                    );
-                }
-            }
-            None => {
-                if let Verdict::Inconclusive { reason } = &self.outcome.verdict {
-                    panic!("{}: inconclusive: {reason}", self.spec.path.display());
-                }
-                if let Verdict::Interrupted = &self.outcome.verdict {
-                    panic!("{}: interrupted", self.spec.path.display());
-                }
-            }
-        }
-    }
+    Ok(Report::new(&outcome).spec(&spec))
 }
 
 /// Every `*.yaml`/`*.yml` file directly in `dir`, sorted.

@@ -34,9 +34,11 @@
 //!
 //! # Looking inside
 //!
-//! [`check()`] is [`Spec::load`] + [`target_of`] + [`search()`]. A [`Target`]
-//! runs any [`FaultSet`] you build by hand, and [`report`] renders outcomes
-//! as text, JSON or YAML:
+//! [`check()`] is [`Spec::load`] + [`target_of`] + [`search()`] +
+//! [`Report::new`]. A [`Target`] runs any [`FaultSet`] you build by hand,
+//! [`search()`] takes a [`Strategy`] (or any [`SearchStrategy`]), and a
+//! [`Report`] is what every output format renders ([`report`]: text, JSON,
+//! the saved counterexample YAML):
 //!
 //! ```no_run
 //! # fn main() -> Result<(), harness::Error> {
@@ -48,6 +50,8 @@
 //!     println!("{}", cx.faults.describe(&target.space.nodes));
 //!     println!("replay: {}", cx.replay);
 //! }
+//! let report = harness::Report::new(&outcome);
+//! println!("{}", harness::report::json(&report).expect("plain data serialises"));
 //! # Ok(()) }
 //! ```
 //!
@@ -98,9 +102,10 @@ pub mod symbolic;
 pub mod target;
 pub mod verdict;
 
-pub use api::{Report, check, search, spec_files, target_of};
+pub use api::{check, search, spec_files, target_of};
 pub use error::Error;
 pub use faults::{Fault, FaultSet, FaultSpace};
+pub use report::Report;
 pub use search::{Budget, Progress};
 pub use spec::{Expect, Spec};
 pub use strategy::{SearchStrategy, Strategy, StrategyId};

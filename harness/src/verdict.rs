@@ -64,7 +64,7 @@ pub struct Counterexample {
 }
 
 /// The conclusion of a search.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// No admissible fault set violates the specification (a bounded certificate).
     Holds,
@@ -163,6 +163,18 @@ impl Outcome {
                 }
             ),
             None => "nothing is certified".into(),
+        }
+    }
+
+    /// A certificate under which no admissible run holds a `pre` tuple: the
+    /// specification was never exercised (a fact placed at a misspelled
+    /// node, a `pre` rule that cannot fire). Exact for a symbolic proof (the
+    /// solver is asked); for an exhaustive one, every run was vacuous.
+    pub fn vacuous(&self) -> bool {
+        match (&self.verdict, &self.proof) {
+            (Verdict::Holds, Some(Proof::Symbolic(st))) => !st.pre_reachable,
+            (Verdict::Holds, _) => self.runs > 0 && self.vacuous == self.runs,
+            _ => false,
         }
     }
 

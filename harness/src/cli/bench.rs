@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 use harness::bench;
 
-use super::{Failure, emit, note};
+use super::{Failure, emit, exit, note};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -18,6 +18,12 @@ Examples:
 
 Run it from the repository root (it reads protocols/ and specs/), built with
 --release: `cargo run --release --bin ldfi -- bench`.";
+
+/// The exit codes of `ldfi bench`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (exit::OK, "the tables were measured and written"),
+    (exit::ERROR, "an error"),
+];
 
 /// Arguments of `ldfi bench`.
 #[derive(Args, Debug)]
@@ -158,5 +164,5 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     std::fs::write(&args.out, &md)
         .map_err(|e| Failure::msg(format!("{}: {e}", args.out.display())))?;
     note(&format!("bench: written to {}\n", args.out.display()));
-    Ok(0)
+    Ok(exit::OK)
 }

@@ -1,15 +1,13 @@
 //! `ldfi check`: search one program's fault space for a counterexample,
 //! given either a spec file or Molly-style flags (`-N a,b,c -t 4 -f 2 -c 0`).
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use harness::{Expect, FaultSpace, Outcome, Spec, Strategy, Target, Verdict, report};
-use serde_json::Value as Json;
+use harness::{FaultSpace, Report, SearchStrategy, Spec, Target, Verdict};
 
 use super::{
-    Failure, Format, SearchArgs, emit, load, note, parse_node, save_counterexamples, stem,
+    Failure, Format, SearchArgs, emit, exit, load, note, parse_node, save_counterexamples, stem,
 };
 
 pub(super) const EXAMPLES: &str = "\
@@ -22,11 +20,17 @@ Examples:
 
   # the random baseline, replayable from its seed; every counterexample, saved
   ldfi check p.ded -N a,b,c -t 6 -f 3 -c 1 --strategy random --seed 7 --max-runs 500
-  ldfi check specs/x.yaml --all --save
+  ldfi check specs/x.yaml --all --save";
 
-Exit status: 0 the specification holds (or the spec's `expect` is met), 1 a
-counterexample (or `expect` not met), 2 an error or an inconclusive search,
-130 interrupted by Ctrl-C.";
+/// The exit codes of `ldfi check`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (
+        exit::OK,
+        "the specification holds (or the spec's `expect` is met)",
+    ),
+    (exit::FAILED, "a counterexample (or `expect` not met)"),
+    (exit::ERROR, "an error or an inconclusive search"),
+];
 
 /// Arguments of `ldfi check`.
 #[derive(Args, Debug)]
@@ -129,26 +133,19 @@ impl CheckArgs {
     }
 }
 
-/// The exit code of an outcome: see the module docs of [`super`]. A
-/// certificate over runs that never had a `pre` tuple checked nothing:
-/// exit 1 unless the spec expects `vacuous`.
-pub(super) fn exit_code(outcome: &Outcome, expect: Option<Expect>) -> i32 {
-    let vacuous = report::vacuous(outcome);
-    match (&outcome.verdict, expect) {
-        (Verdict::Interrupted, _) => super::EXIT_INTERRUPTED,
-        (Verdict::Inconclusive { .. }, _) => 2,
-        (Verdict::Holds, Some(Expect::Vacuous)) if vacuous => 0,
-        (Verdict::Holds, _) if vacuous => 1,
-        (Verdict::Holds, Some(Expect::Holds)) | (Verdict::Violated, Some(Expect::Violated)) => 0,
-        (_, Some(_)) => 1,
-        (Verdict::Holds, None) => 0,
-        (Verdict::Violated, None) => 1,
+/// The exit code of a report (see [`super::exit`]). A certificate over
+/// runs that never had a `pre` tuple checked nothing: [`exit::FAILED`]
+/// unless the spec expects `vacuous`.
+pub(super) fn exit_code(report: &Report) -> i32 {
+    match (report.verdict(), report.expect()) {
+        (Verdict::Interrupted, _) => exit::INTERRUPTED,
+        (Verdict::Inconclusive { .. }, _) => exit::ERROR,
+        (_, Some(_)) if report.met() => exit::OK,
+        (_, Some(_)) => exit::FAILED,
+        (Verdict::Holds, None) if report.outcome.vacuous => exit::FAILED,
+        (Verdict::Holds, None) => exit::OK,
+        (_, None) => exit::FAILED,
     }
-}
-
-/// Whether the verdict is the expected one.
-pub(super) fn met(outcome: &Outcome, expect: Expect) -> bool {
-    exit_code(outcome, Some(expect)) == 0
 }
 
 /// `ldfi check`.
@@ -161,85 +158,36 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         target.evaluator().program(),
         &target.space.nodes,
     ));
-    if let Ok(run) = target.run(&harness::FaultSet::none()) {
-        note(&super::unaddressed_sends(&run));
+    let good = target.run(&harness::FaultSet::none());
+    if let Ok(run) = &good {
+        note(&super::unaddressed_sends(run));
     }
     let mut progress = Progress::new();
     let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();
-    let expect = spec.as_ref().and_then(|s| s.expect);
-    let seed = match strategy {
-        Strategy::Random { seed } => Some(seed),
-        _ => None,
-    };
+    let mut report = Report::new(&outcome).seed(strategy.seed());
+    if let Some(spec) = &spec {
+        report = report.spec(spec);
+    }
+    if let Ok(run) = &good {
+        report = report.good_run(run);
+    }
     let out = match args.format {
         Format::Json => {
-            let mut json = report::json(&outcome);
-            if let Json::Object(map) = &mut json {
-                if let Some(spec) = &spec {
-                    map.insert("spec".into(), spec.path.display().to_string().into());
-                }
-                if let Some(seed) = seed {
-                    map.insert("seed".into(), seed.into());
-                }
-                if let Some(e) = expect {
-                    map.insert("expect".into(), e.name().into());
-                    map.insert("met".into(), met(&outcome, e).into());
-                }
-            }
-            let mut line = serde_json::to_string(&json)
+            let mut line = harness::report::json(&report)
                 .map_err(|e| Failure::msg(format!("cannot serialise the outcome: {e}")))?;
             line.push('\n');
             line
         }
-        Format::Text => text(&outcome, spec.as_ref(), seed),
+        Format::Text => harness::report::text::check(&report),
     };
     emit(&out);
     if args.save {
-        for path in save_counterexamples(&args.search.reports, &args.stem(), &outcome)? {
+        for path in save_counterexamples(&args.search.reports, &args.stem(), &report)? {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
     }
-    Ok(exit_code(&outcome, expect))
-}
-
-fn text(outcome: &Outcome, spec: Option<&Spec>, seed: Option<u64>) -> String {
-    let mut out = String::new();
-    if let Some(spec) = spec {
-        let _ = write!(out, "spec {}", spec.path.display());
-        if let Some(d) = &spec.description {
-            let _ = write!(out, ": {d}");
-        }
-        out.push('\n');
-    }
-    out.push_str(&report::text(outcome));
-    if let Some(seed) = seed {
-        let _ = writeln!(
-            out,
-            "seed: {seed} (the same search again: --strategy random --seed {seed})"
-        );
-    }
-    if let Some(expect) = spec.and_then(|s| s.expect) {
-        let got = if report::vacuous(outcome) {
-            "vacuous"
-        } else {
-            outcome.verdict.name()
-        };
-        if met(outcome, expect) {
-            let _ = writeln!(
-                out,
-                "expectation met: expected {}, got {got}",
-                expect.name()
-            );
-        } else {
-            let _ = writeln!(
-                out,
-                "expectation NOT met: expected {}, got {got}",
-                expect.name()
-            );
-        }
-    }
-    out
+    Ok(exit_code(&report))
 }
 
 /// A one-line progress display on stderr, only when stderr is a terminal

@@ -17,7 +17,7 @@ use nemo::{Const, Graph};
 use serde_json::{Value as Json, json};
 
 use super::check::is_spec;
-use super::{Failure, Format, LimitArgs, emit, load, parse_node};
+use super::{Failure, Format, LimitArgs, emit, exit, load, parse_node};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -27,9 +27,13 @@ Examples:
   # the same from program files and bounds, as JSON; graphs as DOT
   ldfi debug protocols/async_primary_backup.ded -N client,primary,r1,r2 -t 6 -f 4 -c 1 --format json
   ldfi debug specs/async_primary_backup.yaml --dot reports/apb
+";
 
-Exit status: 0 a counterexample explained (or none to explain), 2 an error
-or an inconclusive search.";
+/// The exit codes of `ldfi debug`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (exit::OK, "a counterexample explained (or none to explain)"),
+    (exit::ERROR, "an error or an inconclusive search"),
+];
 
 /// A program and its bounds, as `check` takes them.
 #[derive(Args, Debug)]
@@ -150,7 +154,7 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
             if let Some(dir) = &args.dot {
                 write_dot(dir, cx, &diagnosis)?;
             }
-            0
+            exit::OK
         }
         (Verdict::Holds, _) => {
             let _ = writeln!(
@@ -158,7 +162,7 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
                 "the specification holds: nothing to debug\n  {}",
                 outcome.certificate()
             );
-            0
+            exit::OK
         }
         (v, _) => {
             let _ = writeln!(
@@ -166,7 +170,7 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
                 "the search did not find a counterexample: {}",
                 v.name()
             );
-            2
+            exit::ERROR
         }
     };
     match args.format {

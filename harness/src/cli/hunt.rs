@@ -2,13 +2,13 @@
 //! counterexample under `reports/`, and summarise the verdicts in a table.
 //! A spec that fails to load is reported and the others still run.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use harness::{Report, Spec, Verdict};
+use harness::report::hunt::{Hunt, HuntEntry};
+use harness::{Report, SearchStrategy, Spec, Verdict};
 
-use super::{Failure, SearchArgs, emit, note, save_counterexamples, stem};
+use super::{Failure, SearchArgs, emit, exit, note, save_counterexamples, stem};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -17,10 +17,17 @@ Examples:
 
 Progress goes to stderr; the summary table (spec, expected, verdict, runs,
 time, met) to stdout. Counterexamples are saved as
-reports/<spec>-counterexample.yaml.
+reports/<spec>-counterexample.yaml.";
 
-Exit status: 0 every expectation met, 1 some expectation not met, 2 some spec
-could not be checked (an error or an inconclusive search).";
+/// The exit codes of `ldfi hunt`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (exit::OK, "every expectation met"),
+    (exit::FAILED, "some expectation not met"),
+    (
+        exit::ERROR,
+        "some spec could not be checked (an error or an inconclusive search)",
+    ),
+];
 
 /// Arguments of `ldfi hunt`.
 #[derive(Args, Debug)]
@@ -35,16 +42,6 @@ pub(super) struct HuntArgs {
     format: super::Format,
 }
 
-/// One line of the summary.
-struct Row {
-    spec: String,
-    expected: String,
-    verdict: String,
-    runs: String,
-    ms: String,
-    met: bool,
-}
-
 /// `ldfi hunt`.
 pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
@@ -56,7 +53,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             args.dir.display()
         )));
     }
-    let mut rows = Vec::new();
+    let mut hunt = Hunt::new(strategy.seed());
     let (mut errors, mut unmet) = (0, 0);
     for (i, path) in files.iter().enumerate() {
         if super::interrupted() {
@@ -74,7 +71,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 let mut target = harness::target_of(&spec)?;
                 target.limits = args.search.limits.limits();
                 let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
-                Ok(Report { spec, outcome })
+                Ok(Report::new(&outcome).seed(strategy.seed()).spec(&spec))
             })
         })
         .unwrap_or_else(|panic| {
@@ -90,24 +87,18 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             Err(e) => {
                 errors += 1;
                 note("error\n");
+                let message = e.to_string();
                 Failure::from(e).print();
-                rows.push(Row {
-                    spec: name,
-                    expected: "-".into(),
-                    verdict: "error".into(),
-                    runs: "-".into(),
-                    ms: "-".into(),
-                    met: false,
-                });
+                hunt.specs.push(HuntEntry::failed(name, message));
                 continue;
             }
         };
         let outcome = &report.outcome;
-        let ms = outcome.elapsed.as_millis();
         note(&format!(
-            "{} ({} runs, {ms} ms)\n",
+            "{} ({} runs, {} ms)\n",
             outcome.verdict.name(),
-            outcome.runs
+            outcome.runs,
+            outcome.elapsed.as_millis()
         ));
         // `x.yaml` and `x.yml` must not save to the same report.
         let shared_stem = files
@@ -120,7 +111,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         } else {
             stem(path)
         };
-        match save_counterexamples(&args.search.reports, &saved_as, outcome) {
+        match save_counterexamples(&args.search.reports, &saved_as, &report) {
             Ok(saved) => {
                 for p in saved {
                     note(&format!("  saved counterexample to {}\n", p.display()));
@@ -131,120 +122,32 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 f.print();
             }
         }
-        let met = report.met();
         if matches!(
             outcome.verdict,
             Verdict::Inconclusive { .. } | Verdict::Interrupted
         ) {
             errors += 1;
-        } else if !met {
+        } else if !report.met() {
             unmet += 1;
         }
-        rows.push(Row {
-            spec: name,
-            expected: report.spec.expect.map_or("-", |e| e.name()).into(),
-            verdict: outcome.verdict.name().into(),
-            runs: outcome.runs.to_string(),
-            ms: ms.to_string(),
-            met,
-        });
+        hunt.specs.push(HuntEntry::checked(name, report));
     }
     let out = match args.format {
         super::Format::Json => {
-            // Numbers as numbers; `-` (an error) as null.
-            let number = |s: &str| s.parse::<u64>().ok();
-            let specs: Vec<serde_json::Value> = rows
-                .iter()
-                .map(|r| {
-                    serde_json::json!({
-                        "spec": r.spec,
-                        "expected": (r.expected != "-").then_some(r.expected.as_str()),
-                        "verdict": r.verdict,
-                        "runs": number(&r.runs),
-                        "ms": number(&r.ms),
-                        "met": r.met,
-                    })
-                })
-                .collect();
-            let mut json = serde_json::json!({ "specs": specs });
-            if let harness::Strategy::Random { seed } = strategy {
-                json["seed"] = seed.into();
-            }
-            format!("{json}\n")
+            let mut line = hunt
+                .json()
+                .map_err(|e| Failure::msg(format!("cannot serialise the summary: {e}")))?;
+            line.push('\n');
+            line
         }
-        super::Format::Text => {
-            let mut out = table(&rows);
-            if let harness::Strategy::Random { seed } = strategy {
-                out.push_str(&format!("strategy random, seed {seed}\n"));
-            }
-            out
-        }
+        super::Format::Text => hunt.text(),
     };
     emit(&out);
     Ok(if errors > 0 {
-        2
+        exit::ERROR
     } else if unmet > 0 {
-        1
+        exit::FAILED
     } else {
-        0
+        exit::OK
     })
-}
-
-fn table(rows: &[Row]) -> String {
-    let header = ["spec", "expected", "verdict", "runs", "time (ms)", "met"];
-    let cells: Vec<[String; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.spec.clone(),
-                r.expected.clone(),
-                r.verdict.clone(),
-                r.runs.clone(),
-                r.ms.clone(),
-                if r.met { "✓" } else { "✗" }.to_string(),
-            ]
-        })
-        .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    // Numbers right-aligned, text left-aligned.
-    let right = [false, false, false, true, true, false];
-    let line = |row: &[String]| {
-        let mut s = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - c.chars().count());
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if right[i] {
-                s.push_str(&pad);
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                s.push_str(&pad);
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", line(&header.map(String::from)));
-    let _ = writeln!(
-        out,
-        "{}",
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  ")
-    );
-    for row in &cells {
-        let _ = writeln!(out, "{}", line(row));
-    }
-    let met = rows.iter().filter(|r| r.met).count();
-    let _ = writeln!(out, "{met} of {} met", rows.len());
-    out
 }

@@ -5,17 +5,15 @@
 //! type every command returns, and writing to stdout without panicking when
 //! the reader goes away (`ldfi run ... | head`).
 //!
-//! Exit codes: 0 success (or the spec's expectation met), 1 a counterexample
-//! (or an expectation not met), 2 an error or an inconclusive search, 130
-//! interrupted by Ctrl-C.
+//! Exit codes are the constants of [`exit`], listed by `--help`.
 
 mod bench;
 mod check;
 mod debug;
+mod exit;
 mod hunt;
 mod repair;
 mod run;
-mod why;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -25,14 +23,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use harness::report;
-use harness::{Budget, Outcome, Strategy};
-
-/// Exit code of an error or an inconclusive search.
-const EXIT_ERROR: i32 = 2;
-
-/// Exit code of a search stopped by Ctrl-C (128 + SIGINT, as shells do).
-const EXIT_INTERRUPTED: i32 = 130;
+use harness::report::saved::SavedCounterexample;
+use harness::{Budget, Report, Strategy};
 
 /// Raised by the first Ctrl-C; a second one ends the process at once.
 static INTERRUPT: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
@@ -48,7 +40,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
             // so only a second Ctrl-C exits immediately.
             let _ = signal_hook::flag::register_conditional_shutdown(
                 sig,
-                EXIT_INTERRUPTED,
+                exit::INTERRUPTED,
                 Arc::clone(&flag),
             );
             let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
@@ -90,7 +82,11 @@ Examples:
         the admissible fault space for a run that violates the program's specification \
         (pre => post at EOT); `hunt` checks every spec file of a directory; `bench` measures \
         evaluation speed and search cost.",
-    after_long_help = EXAMPLES,
+    after_long_help = exit::help(EXAMPLES, &[
+        (exit::OK, "success: the specification holds, the expectation is met, a repair is verified"),
+        (exit::FAILED, "a finding: a counterexample, an expectation not met, no repair found"),
+        (exit::ERROR, "an error, or a search that reached no verdict (inconclusive)"),
+    ]),
     propagate_version = true
 )]
 struct Cli {
@@ -101,22 +97,22 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Evaluate one run under a fault schedule: tables, messages, provenance.
-    #[command(after_long_help = run::EXAMPLES)]
+    #[command(after_long_help = exit::help(run::EXAMPLES, run::EXIT))]
     Run(run::RunArgs),
     /// Search the fault space for a counterexample to the specification.
-    #[command(after_long_help = check::EXAMPLES)]
+    #[command(after_long_help = exit::help(check::EXAMPLES, check::EXIT))]
     Check(check::CheckArgs),
     /// Check every spec file in a directory and summarise the verdicts.
-    #[command(after_long_help = hunt::EXAMPLES)]
+    #[command(after_long_help = exit::help(hunt::EXAMPLES, hunt::EXIT))]
     Hunt(hunt::HuntArgs),
     /// Measure evaluation speed and search cost; write reports/bench.md.
-    #[command(after_long_help = bench::EXAMPLES)]
+    #[command(after_long_help = exit::help(bench::EXAMPLES, bench::EXIT))]
     Bench(bench::BenchArgs),
     /// Explain a counterexample: frontier, skeleton difference, triggers, hazard window.
-    #[command(after_long_help = debug::EXAMPLES)]
+    #[command(after_long_help = exit::help(debug::EXAMPLES, debug::EXIT))]
     Debug(debug::DebugArgs),
     /// Propose repairs and verify each with the search at the same bounds.
-    #[command(after_long_help = repair::EXAMPLES)]
+    #[command(after_long_help = exit::help(repair::EXAMPLES, repair::EXIT))]
     Repair(repair::RepairArgs),
 }
 
@@ -273,7 +269,7 @@ fn parse_node(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-/// Why a command could not do its job (exit code 2).
+/// Why a command could not do its job ([`exit::ERROR`]).
 #[derive(Debug)]
 enum Failure {
     /// Printed as `error: {message}`.
@@ -422,29 +418,32 @@ fn note(text: &str) {
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
-/// Writes each counterexample of `outcome` as YAML under `dir` (`--reports`):
+/// Writes each counterexample of `report` as YAML under `dir` (`--reports`):
 /// `<stem>-counterexample.yaml`, then `-2`, `-3`... with `--all`. Returns
 /// the paths written.
-fn save_counterexamples(
-    dir: &Path,
-    stem: &str,
-    outcome: &Outcome,
-) -> Result<Vec<PathBuf>, Failure> {
-    if outcome.counterexamples.is_empty() {
+fn save_counterexamples(dir: &Path, stem: &str, report: &Report) -> Result<Vec<PathBuf>, Failure> {
+    if report.counterexamples.is_empty() {
         return Ok(Vec::new());
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| Failure::msg(format!("cannot create `{}`: {e}", dir.display())))?;
-    let program: Vec<PathBuf> = outcome.files.iter().map(|f| relative_to(f, dir)).collect();
+    let program: Vec<String> = report
+        .program
+        .iter()
+        .map(|f| relative_to(Path::new(f), dir).display().to_string())
+        .collect();
     let mut written = Vec::new();
-    for (i, cx) in outcome.counterexamples.iter().enumerate() {
+    for (i, cx) in report.counterexamples.iter().enumerate() {
         let name = if i == 0 {
             format!("{stem}-counterexample.yaml")
         } else {
             format!("{stem}-counterexample-{}.yaml", i + 1)
         };
         let path = dir.join(name);
-        write_new(&path, &report::counterexample_yaml(cx, outcome, &program))
+        let yaml = SavedCounterexample::new(report, cx, program.clone())
+            .to_yaml()
+            .map_err(|e| Failure::msg(format!("cannot serialise a counterexample: {e}")))?;
+        write_new(&path, &yaml)
             .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
         written.push(path);
     }
@@ -523,14 +522,14 @@ pub fn main() -> i32 {
         Command::Repair(args) => repair::main(&args),
     };
     match result {
-        Ok(_) if interrupted() => EXIT_INTERRUPTED,
+        Ok(_) if interrupted() => exit::INTERRUPTED,
         Ok(code) => code,
         Err(failure) => {
             failure.print();
             if interrupted() {
-                EXIT_INTERRUPTED
+                exit::INTERRUPTED
             } else {
-                EXIT_ERROR
+                exit::ERROR
             }
         }
     }

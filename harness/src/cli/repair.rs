@@ -14,7 +14,7 @@ use nemo::repair::Kind;
 use serde_json::{Value as Json, json};
 
 use super::debug::{ProgramArgs, counterexample_json, diagnosis_json};
-use super::{Failure, Format, emit, note};
+use super::{Failure, Format, emit, exit, note};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -26,9 +26,14 @@ Examples:
 
   # apply the best verified repair to the program files in place
   ldfi repair protocols/async_primary_backup.ded -N client,primary,r1,r2 -t 6 -f 4 -c 1 --apply
+";
 
-Exit status: 0 a verified repair (or nothing to repair), 1 no repair found,
-2 an error or an inconclusive search.";
+/// The exit codes of `ldfi repair`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (exit::OK, "a verified repair (or nothing to repair)"),
+    (exit::FAILED, "no repair found"),
+    (exit::ERROR, "an error or an inconclusive search"),
+];
 
 /// Arguments of `ldfi repair`.
 #[derive(Args, Debug)]
@@ -89,11 +94,11 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
         }
     }
     let code = match &r.outcome.verdict {
-        Verdict::Holds => 0,
-        Verdict::Violated if !r.verified.is_empty() => 0,
-        Verdict::Violated => 1,
-        Verdict::Interrupted => super::EXIT_INTERRUPTED,
-        _ => 2,
+        Verdict::Holds => exit::OK,
+        Verdict::Violated if !r.verified.is_empty() => exit::OK,
+        Verdict::Violated => exit::FAILED,
+        Verdict::Interrupted => exit::INTERRUPTED,
+        _ => exit::ERROR,
     };
     let out = match args.format {
         Format::Text => {

@@ -1,16 +1,17 @@
 //! `ldfi run`: evaluate one run under a fault schedule given by flags, and
 //! show it: tables, the message log, a spacetime listing, the specification
-//! at EOT, or the provenance of one tuple (`--why`, see [`super::why`]).
+//! at EOT, or the provenance of one tuple (`--why`, see [`harness::report::why`]).
 //! Exit status 1 when the run violates the specification, as with `check`.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
 use dedalus::eval::{Crash, Delay, Evaluator, FaultSchedule, Omission, Run, RunConfig};
-use dedalus::provenance::{Fate, Message, Time};
+use dedalus::provenance::Time;
 
-use super::{Failure, Format, emit, load, parse_node, why};
+use harness::report::{self, saved::SavedCounterexample, why::GoalError};
+
+use super::{Failure, Format, emit, exit, load, parse_node};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -27,6 +28,13 @@ Examples:
 
   # the whole run as JSON (tables with a time column, messages with fates)
   ldfi run p.ded --nodes a,b,c --eot 4 --format json";
+
+/// The exit codes of `ldfi run`.
+pub(super) const EXIT: &[(i32, &str)] = &[
+    (exit::OK, "the run meets its specification (or has none)"),
+    (exit::FAILED, "the run violates the specification"),
+    (exit::ERROR, "an error"),
+];
 
 /// Arguments of `ldfi run`.
 #[derive(Args, Debug, Clone)]
@@ -160,22 +168,15 @@ impl RunArgs {
     }
 }
 
-/// A counterexample file as `check --save` and `hunt` write it.
-#[derive(serde::Deserialize)]
-struct Saved {
-    program: Vec<PathBuf>,
-    nodes: Vec<String>,
-    eot: Time,
-    eff: Time,
-    max_delay: u32,
-    faults: SavedFaults,
-}
-
-#[derive(serde::Deserialize)]
-struct SavedFaults {
-    omissions: Vec<(String, String, Time)>,
-    crashes: Vec<(String, Time)>,
-    delays: Vec<(String, String, Time, u32)>,
+/// A `--why` failure, said with its flag.
+fn why_failure(e: GoalError) -> Failure {
+    match &e {
+        GoalError::NotATuple {
+            rendered: Some(r), ..
+        } => Failure::Rendered(format!("error: --why {e}\n{r}")),
+        GoalError::NotATuple { .. } => Failure::msg(format!("--why {e}")),
+        _ => Failure::msg(format!("--why: {e}")),
+    }
 }
 
 /// `args` with the program, nodes, bounds and faults of the counterexample
@@ -183,7 +184,7 @@ struct SavedFaults {
 fn saved(args: &RunArgs, path: &std::path::Path) -> Result<RunArgs, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
-    let doc: Saved = serde_yaml::from_str(&text).map_err(|e| {
+    let doc = SavedCounterexample::from_yaml(&text).map_err(|e| {
         Failure::msg(format!(
             "{}: not a saved counterexample ({e}); `check --save` and `hunt` write them",
             path.display()
@@ -276,7 +277,11 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     super::note(&unmatched_faults(&run));
     super::note(&super::unaddressed_sends(&run));
     // Like `check`: 1 when the run violates the specification.
-    let code = i32::from(run.violations().is_some_and(|v| !v.is_empty()));
+    let code = if run.violations().is_some_and(|v| !v.is_empty()) {
+        exit::FAILED
+    } else {
+        exit::OK
+    };
     if args.format == Format::Json {
         let mut out = serde_json::to_string(&run.to_json())
             .map_err(|e| Failure::msg(format!("cannot serialise the run: {e}")))?;
@@ -290,27 +295,17 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
         // Queries: print only their answers.
         if let Some(name) = &args.relation {
             let rel = known_relation(&run, name)?;
-            out.push_str(&table(&run, rel, at));
+            out.push_str(&report::run::table(&run, rel, at));
         }
         if let Some(goal) = &args.why {
-            let id = why::goal(&run, goal, at)?;
+            let id = report::why::goal(&run, goal, at).map_err(why_failure)?;
             if args.relation.is_some() {
                 out.push('\n');
             }
-            out.push_str(&why::tree(&run, id));
+            out.push_str(&report::why::tree(&run, id));
         }
     } else {
-        out.push_str(&header(&run, args));
-        out.push('\n');
-        out.push_str(&tables(&run, at));
-        out.push('\n');
-        out.push_str(&messages(&run));
-        out.push('\n');
-        out.push_str(&spacetime(&run));
-        if let Some(spec) = specification(&run) {
-            out.push('\n');
-            out.push_str(&spec);
-        }
+        out.push_str(&report::run::listing(&run, &args.files, args.max_delay, at));
     }
     emit(&out);
     Ok(code)
@@ -347,247 +342,11 @@ fn unmatched_faults(run: &Run) -> String {
     out
 }
 
-fn header(run: &Run, args: &RunArgs) -> String {
-    let f = run.faults();
-    let mut faults: Vec<String> = Vec::new();
-    faults.extend(
-        f.omissions
-            .iter()
-            .map(|o| format!("omit {}->{}@{}", o.from, o.to, o.time)),
-    );
-    faults.extend(
-        f.crashes
-            .iter()
-            .map(|c| format!("crash {}@{}", c.node, c.time)),
-    );
-    faults.extend(
-        f.delays
-            .iter()
-            .map(|d| format!("delay {}->{}@{} by {}", d.from, d.to, d.time, d.by)),
-    );
-    let faults = if faults.is_empty() {
-        "none".to_string()
-    } else {
-        faults.join(", ")
-    };
-    let mut out = format!(
-        "run of {}: nodes {}, EOT {}, EFF {}",
-        args.files
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
-        run.nodes().join(","),
-        run.eot(),
-        run.eff()
-    );
-    if args.max_delay > 0 {
-        let _ = write!(out, ", max_delay {}", args.max_delay);
-    }
-    let _ = writeln!(out, "; faults: {faults}");
-    out
-}
-
 fn known_relation(run: &Run, name: &str) -> Result<dedalus::RelId, Failure> {
     run.program().relation(name).ok_or_else(|| {
         Failure::msg(format!(
             "unknown relation `{name}`; the program's relations are: {}",
-            relation_names(run)
+            report::run::relation_names(run)
         ))
     })
-}
-
-pub(super) fn relation_names(run: &Run) -> String {
-    run.program()
-        .relations
-        .iter()
-        .map(|r| r.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Every non-empty relation at `t`, sorted by name.
-fn tables(run: &Run, t: Time) -> String {
-    let mut out = String::new();
-    let at = if t == run.eot() {
-        format!("t={t} (EOT)")
-    } else {
-        format!("t={t}")
-    };
-    let _ = writeln!(out, "tables at {at}:");
-    let mut any = false;
-    for rel in 0..run.program().relations.len() as dedalus::RelId {
-        if run.rows(rel, t).next().is_none() {
-            continue;
-        }
-        any = true;
-        out.push_str(&indent(&table(run, rel, t), "  "));
-    }
-    if !any {
-        let _ = writeln!(out, "  (every relation is empty)");
-    }
-    out
-}
-
-/// `name (k rows)` and the rows in aligned columns.
-fn table(run: &Run, rel: dedalus::RelId, t: Time) -> String {
-    let name = &run.program().relations[rel as usize].name;
-    let rows: Vec<Vec<String>> = run
-        .relation_at(name, t)
-        .iter()
-        .map(|row| row.iter().map(|&v| run.show_value(v)).collect())
-        .collect();
-    let mut out = format!(
-        "{name} ({} row{})\n",
-        rows.len(),
-        if rows.len() == 1 { "" } else { "s" }
-    );
-    out.push_str(&columns(&rows, "  "));
-    out
-}
-
-/// Rows of cells, each column padded to its widest cell (no trailing spaces).
-fn columns(rows: &[Vec<String>], prefix: &str) -> String {
-    render_rows(rows, &widths(rows), prefix)
-}
-
-/// The widest cell of each column.
-fn widths(rows: &[Vec<String>]) -> Vec<usize> {
-    let mut widths: Vec<usize> = Vec::new();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            let w = cell.chars().count();
-            match widths.get_mut(i) {
-                Some(m) => *m = (*m).max(w),
-                None => widths.push(w),
-            }
-        }
-    }
-    widths
-}
-
-fn render_rows(rows: &[Vec<String>], widths: &[usize], prefix: &str) -> String {
-    let mut out = String::new();
-    for row in rows {
-        let mut line = String::from(prefix);
-        for (i, cell) in row.iter().enumerate() {
-            if i + 1 < row.len() {
-                let pad = widths[i].saturating_sub(cell.chars().count());
-                let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
-            } else {
-                line.push_str(cell);
-            }
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}\n")).collect()
-}
-
-fn messages(run: &Run) -> String {
-    let n = run.messages().len();
-    let mut out = format!("messages ({n}):\n");
-    if n == 0 {
-        out.push_str("    (none)\n");
-    } else {
-        out.push_str(&harness::report::message_trace(run));
-    }
-    out
-}
-
-/// What happened to a message, as a suffix of its "sends" line.
-fn fate_note(run: &Run, m: &Message) -> String {
-    match m.fate {
-        Fate::Delivered => String::new(),
-        Fate::Omitted => "LOST (omission)".to_string(),
-        Fate::Crashed(t) => format!("LOST ({} crashed at {t})", run.node_name(m.from)),
-        Fate::Delayed(d) => match m.received {
-            Some(r) => format!("DELAYED by {d}, arrives at {r}"),
-            None => format!("DELAYED by {d}, arrives after EOT"),
-        },
-    }
-}
-
-/// Per timestep, per node: what it received, then what it sent.
-fn spacetime(run: &Run) -> String {
-    let prov = run.provenance();
-    let msgs = run.sorted_messages();
-    let mut steps: Vec<Vec<Vec<String>>> = Vec::new();
-    for t in 1..=run.eot() {
-        let mut rows: Vec<Vec<String>> = Vec::new();
-        for (n, name) in run.nodes().iter().enumerate() {
-            let n = n as u32;
-            for m in msgs.iter().filter(|m| m.to == n && m.received == Some(t)) {
-                let mut what = format!(
-                    "{} from {}",
-                    run.show_atom(m.rel, prov.message_values(m)),
-                    run.node_name(m.from)
-                );
-                if let Fate::Delayed(d) = m.fate {
-                    let _ = write!(what, " (sent at {}, delayed by {d})", m.sent);
-                }
-                rows.push(vec![name.clone(), "receives".into(), what]);
-            }
-            for m in msgs.iter().filter(|m| m.from == n && m.sent == t) {
-                let mut what = format!(
-                    "{} to {}",
-                    run.show_atom(m.rel, prov.message_values(m)),
-                    run.node_name(m.to)
-                );
-                let fate = fate_note(run, m);
-                if !fate.is_empty() {
-                    let _ = write!(what, "  {fate}");
-                }
-                rows.push(vec![name.clone(), "sends".into(), what]);
-            }
-        }
-        steps.push(rows);
-    }
-    // One alignment for the whole listing, so that columns line up across timesteps.
-    let all: Vec<Vec<String>> = steps.iter().flatten().cloned().collect();
-    let widths = widths(&all);
-    let mut out =
-        String::from("spacetime (per timestep and node: messages received, then sent):\n");
-    for (t, rows) in (1..).zip(&steps) {
-        if rows.is_empty() {
-            let _ = writeln!(out, "  t={t}  (no messages)");
-        } else {
-            let _ = writeln!(out, "  t={t}");
-            out.push_str(&render_rows(rows, &widths, "    "));
-        }
-    }
-    out
-}
-
-/// The specification check at EOT, if the program has `pre` and `post`.
-fn specification(run: &Run) -> Option<String> {
-    let violations = run.violations()?;
-    let pre = run.pre_count();
-    let mut out = String::from("specification at EOT: ");
-    if !violations.is_empty() {
-        let _ = writeln!(
-            out,
-            "VIOLATED ({} of {pre} pre tuple{} without post)",
-            violations.len(),
-            if pre == 1 { "" } else { "s" }
-        );
-        for row in &violations {
-            let vals: Vec<String> = row.iter().map(|&v| run.show_value(v)).collect();
-            let vals = vals.join(", ");
-            let _ = writeln!(out, "  pre({vals}) holds without post({vals})");
-        }
-    } else if pre == 0 {
-        out.push_str("vacuously holds (no pre tuple)\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "holds ({pre} pre tuple{}, each with its post)",
-            if pre == 1 { "" } else { "s" }
-        );
-    }
-    Some(out)
 }

@@ -147,7 +147,7 @@ fn a_runtime_error_only_a_fault_triggers_is_a_counterexample_not_a_certificate()
         let error = cx.error.as_deref().expect("the runtime error is reported");
         assert!(error.contains("division by zero"), "{error}");
         assert!(cx.replay.ends_with("--omit a,b,1"), "{}", cx.replay);
-        let text = harness::report::text(&o);
+        let text = harness::report::text::outcome(&harness::Report::new(&o));
         assert!(
             text.contains("the run stops with a runtime error"),
             "{text}"

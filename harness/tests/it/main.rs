@@ -6,6 +6,7 @@ mod fuzz;
 mod hardening;
 mod ldfi;
 mod repair;
+mod report;
 mod snapshots;
 mod spec;
 mod symbolic;

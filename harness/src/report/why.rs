@@ -1,12 +1,13 @@
-//! `ldfi run --why 'TUPLE@T'`: the provenance tree of one tuple of a run.
+//! The provenance tree of one tuple of a run (`ldfi run --why`).
 //!
 //! The tuple is parsed with the Dedalus parser (as the fact `TUPLE@T;`, its
-//! constant arithmetic folded), looked up in the run, and its recorded
-//! provenance printed as an indented tree: each tuple, under it each origin
-//! (fact, crash oracle, rule firing with its binding and the atoms it
-//! checked absent, or the message that carried it and the firings that sent
-//! it), recursing into premises. A tuple already expanded is printed once
-//! more as `... (see above)`, so the tree stays finite and small.
+//! constant arithmetic folded), looked up in the run ([`goal`]), and its
+//! recorded provenance printed as an indented tree ([`tree`]): each tuple,
+//! under it each origin (fact, crash oracle, rule firing with its binding
+//! and the atoms it checked absent, or the message that carried it and the
+//! firings that sent it), recursing into premises. A tuple already expanded
+//! is printed once more as `... (see above)`, so the tree stays finite and
+//! small.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -17,11 +18,69 @@ use dedalus::provenance::{Fate, FiringId, Origin, Time, TupleId};
 use dedalus::syntax::ast::{Arg, BinOp, Clause, Expr};
 use dedalus::value::Value;
 
-use super::Failure;
+/// Why a tuple asked about cannot be found in a run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GoalError {
+    /// The text is not one tuple at a time (`rendered`: the parser's
+    /// diagnostics, when it does not parse at all).
+    #[error("expects one tuple at a time, such as 'log(\"b\", \"hello\")@3', got `{text}`")]
+    NotATuple {
+        /// The text given.
+        text: String,
+        /// The rendered parse diagnostics, if it does not parse.
+        rendered: Option<String>,
+    },
+    /// The relation is not the program's.
+    #[error("unknown relation `{name}`; the program's relations are: {relations}")]
+    UnknownRelation {
+        /// The name given.
+        name: String,
+        /// The program's relations, comma-separated.
+        relations: String,
+    },
+    /// The tuple has the wrong number of columns.
+    #[error("`{name}` has {arity} column{}, but `{text}` gives {given}", plural(.arity))]
+    Arity {
+        /// The relation.
+        name: String,
+        /// Its arity.
+        arity: usize,
+        /// The text given.
+        text: String,
+        /// The columns given.
+        given: usize,
+    },
+    /// The time is not a timestep of the run.
+    #[error("time {time} is outside the run: timesteps are 1..={eot}")]
+    Time {
+        /// The time given.
+        time: u64,
+        /// The run's EOT.
+        eot: Time,
+    },
+    /// A column is not a ground value.
+    #[error("{reason} in `{text}`")]
+    NotGround {
+        /// What is wrong with it.
+        reason: String,
+        /// The text given.
+        text: String,
+    },
+    /// The tuple does not hold in the run (`holding`: what its relation
+    /// holds at that time, in a few lines).
+    #[error("{tuple} does not hold in this run; {holding}")]
+    Absent {
+        /// The tuple as source text.
+        tuple: String,
+        /// What the relation holds instead.
+        holding: String,
+    },
+}
 
 /// Parses `text` (e.g. `log("b", "hi")@3`; `@T` defaults to `at`) and finds
 /// the tuple in `run`.
-pub(super) fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, Failure> {
+pub fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, GoalError> {
     let trimmed = text.trim().trim_end_matches(';').trim_end();
     let source = if trimmed.ends_with(')') {
         format!("{trimmed}@{at};")
@@ -29,50 +88,50 @@ pub(super) fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, Failure> 
         format!("{trimmed};")
     };
     let mut sources = dedalus::SourceMap::new();
-    let file = sources.add(PathBuf::from("--why"), source);
-    let expected = || {
-        format!(
-            "--why expects one tuple at a time, such as 'log(\"b\", \"hello\")@3', got `{text}`"
-        )
+    let file = sources.add(PathBuf::from("tuple"), source);
+    let not_a_tuple = |rendered| GoalError::NotATuple {
+        text: text.to_string(),
+        rendered,
     };
     let module = dedalus::syntax::parse(file, sources.text(file))
-        .map_err(|d| Failure::Rendered(format!("error: {}\n{}", expected(), d.render(&sources))))?;
+        .map_err(|d| not_a_tuple(Some(d.render(&sources))))?;
     let fact = match module.clauses.as_slice() {
         [Clause::Fact(f)] => f,
-        _ => return Err(Failure::msg(expected())),
+        _ => return Err(not_a_tuple(None)),
     };
     let name = &fact.atom.name.name;
     let Some(rel) = run.program().relation(name) else {
-        return Err(Failure::msg(format!(
-            "--why: unknown relation `{name}`; the program's relations are: {}",
-            super::run::relation_names(run)
-        )));
+        return Err(GoalError::UnknownRelation {
+            name: name.clone(),
+            relations: super::run::relation_names(run),
+        });
     };
     let arity = run.program().relations[rel as usize].arity;
     if fact.atom.args.len() != arity {
-        return Err(Failure::msg(format!(
-            "--why: `{name}` has {arity} column{}, but `{text}` gives {}",
-            if arity == 1 { "" } else { "s" },
-            fact.atom.args.len()
-        )));
+        return Err(GoalError::Arity {
+            name: name.clone(),
+            arity,
+            text: text.to_string(),
+            given: fact.atom.args.len(),
+        });
     }
     let time = Time::try_from(fact.time)
         .ok()
         .filter(|&t| t >= 1 && t <= run.eot())
-        .ok_or_else(|| {
-            Failure::msg(format!(
-                "--why: time {} is outside the run: timesteps are 1..={}",
-                fact.time,
-                run.eot()
-            ))
+        .ok_or(GoalError::Time {
+            time: fact.time,
+            eot: run.eot(),
         })?;
     let mut shown = Vec::new();
     let mut values = Some(Vec::new());
     for arg in &fact.atom.args {
         let Arg::Expr(e) = arg else {
-            return Err(Failure::msg(expected()));
+            return Err(not_a_tuple(None));
         };
-        let c = fold(e).map_err(|m| Failure::msg(format!("--why: {m} in `{text}`")))?;
+        let c = fold(e).map_err(|reason| GoalError::NotGround {
+            reason,
+            text: text.to_string(),
+        })?;
         shown.push(match &c {
             Const::Int(i) => i.to_string(),
             Const::Str(s) => format!("\"{s}\""),
@@ -91,23 +150,27 @@ pub(super) fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, Failure> 
         return Ok(id);
     }
     let rows = run.relation_at(name, time);
-    let mut msg = format!(
-        "--why: {name}({})@{time} does not hold in this run",
-        shown.join(", ")
-    );
+    let mut holding = String::new();
     if rows.is_empty() {
-        let _ = write!(msg, "; `{name}` is empty at t={time}");
+        let _ = write!(holding, "`{name}` is empty at t={time}");
     } else {
-        let _ = write!(msg, "; `{name}` at t={time} holds:");
+        let _ = write!(holding, "`{name}` at t={time} holds:");
         const SHOWN: usize = 20;
         for row in rows.iter().take(SHOWN) {
-            let _ = write!(msg, "\n  {}@{time}", run.show_atom(rel, row));
+            let _ = write!(holding, "\n  {}@{time}", run.show_atom(rel, row));
         }
         if rows.len() > SHOWN {
-            let _ = write!(msg, "\n  ... and {} more", rows.len() - SHOWN);
+            let _ = write!(holding, "\n  ... and {} more", rows.len() - SHOWN);
         }
     }
-    Err(Failure::msg(msg))
+    Err(GoalError::Absent {
+        tuple: format!("{name}({})@{time}", shown.join(", ")),
+        holding,
+    })
+}
+
+fn plural(n: &usize) -> &'static str {
+    if *n == 1 { "" } else { "s" }
 }
 
 enum Const {
@@ -163,8 +226,8 @@ fn indent(level: usize) -> String {
 }
 
 /// The provenance tree of `goal`, indented two spaces per level (levels past
-/// [`MAX_INDENT`] are numbered instead).
-pub(super) fn tree(run: &Run, goal: TupleId) -> String {
+/// `MAX_INDENT` are numbered instead).
+pub fn tree(run: &Run, goal: TupleId) -> String {
     let prov = run.provenance();
     let program = run.program();
     let mut out = format!("why {}:\n", run.show_tuple(goal));

@@ -86,7 +86,6 @@
 //! [`random`] the baseline the benchmark (`ldfi bench`) measures against.
 
 mod api;
-pub mod bench;
 mod error;
 pub mod exhaustive;
 pub mod faults;

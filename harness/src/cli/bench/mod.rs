@@ -6,9 +6,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use harness::bench;
 
 use super::{Failure, emit, exit, note};
+
+mod tables;
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -79,9 +80,9 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     let mut md = String::from("# ldfi bench\n\n");
     if want("eval") {
         note("bench: evaluation (one failure-free run, provenance on) ...\n");
-        let rows = bench::eval_benchmarks(&args.root, args.quick)?;
+        let rows = tables::eval_benchmarks(&args.root, args.quick)?;
         md.push_str("## One run of the Dedalus engine\n\n");
-        md.push_str(&bench::eval_markdown(&rows));
+        md.push_str(&tables::eval_markdown(&rows));
         md.push('\n');
     }
     if want("corpus") {
@@ -89,31 +90,31 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         note(&format!(
             "bench: corpus (the default search, lineage alone, random over {seeds} seeds with at most {cap} runs each) ...\n"
         ));
-        let rows = bench::search_benchmarks(&args.root.join("specs"), CORPUS, seeds, cap)?;
+        let rows = tables::search_benchmarks(&args.root.join("specs"), CORPUS, seeds, cap)?;
         md.push_str(&format!(
             "## LDFI against random search ({seeds} seeds, at most {cap} runs each) and Molly (SIGMOD 2015)\n\n"
         ));
-        md.push_str(&bench::search_markdown(&rows));
+        md.push_str(&tables::search_markdown(&rows));
         md.push('\n');
     }
     if want("scaling") {
         note("bench: growth of the symbolic check ...\n");
         let three = |n: usize| (0..n).map(|i| format!("n{i}")).collect::<Vec<_>>();
-        let relay3 = dedalus::load_str("relay3.ded", &bench::relay_with_spec(3))
+        let relay3 = dedalus::load_str("relay3.ded", &tables::relay_with_spec(3))
             .map_err(harness::Error::from)?;
         let eots: &[u32] = if args.quick {
             &[5, 20]
         } else {
             &[5, 10, 20, 50, 100]
         };
-        let rows = bench::growth(
+        let rows = tables::growth(
             |eot, _| format!("EOT {eot}"),
             &relay3,
             &eots.iter().map(|&e| (three(3), e)).collect::<Vec<_>>(),
             1,
         )?;
         md.push_str("## Relay broadcast as EOT grows (3 nodes, EFF = EOT − 1, 1 crash)\n\n");
-        md.push_str(&bench::growth_markdown(&rows));
+        md.push_str(&tables::growth_markdown(&rows));
         md.push('\n');
         let sizes: &[usize] = if args.quick {
             &[3, 5]
@@ -122,9 +123,9 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         };
         let mut rows = Vec::new();
         for &n in sizes {
-            let program = dedalus::load_str("relay.ded", &bench::relay_with_spec(n))
+            let program = dedalus::load_str("relay.ded", &tables::relay_with_spec(n))
                 .map_err(harness::Error::from)?;
-            rows.extend(bench::growth(
+            rows.extend(tables::growth(
                 |_, n| format!("{n} nodes"),
                 &program,
                 &[(three(n), 10)],
@@ -132,7 +133,7 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
             )?);
         }
         md.push_str("## Relay broadcast as the node count grows (EOT 10, EFF 9, 1 crash)\n\n");
-        md.push_str(&bench::growth_markdown(&rows));
+        md.push_str(&tables::growth_markdown(&rows));
         md.push('\n');
         let paxos = dedalus::load_files(&[args.root.join("protocols/paxos.ded")])
             .map_err(harness::Error::from)?;
@@ -142,7 +143,7 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         } else {
             &[7, 9, 11, 12, 13, 15]
         };
-        let rows = bench::growth(
+        let rows = tables::growth(
             |eot, _| format!("EOT {eot}"),
             &paxos,
             &eots.iter().map(|&e| (nodes.clone(), e)).collect::<Vec<_>>(),
@@ -151,7 +152,7 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
         md.push_str(
             "## Paxos synod as EOT grows (2 proposers, 3 acceptors, EFF = EOT − 1, 1 crash)\n\n",
         );
-        md.push_str(&bench::growth_markdown(&rows));
+        md.push_str(&tables::growth_markdown(&rows));
         md.push('\n');
     }
     emit(&md);

@@ -1,6 +1,8 @@
-//! Benchmarks behind `ldfi bench`: how fast one run is evaluated, and how
-//! LDFI compares with the random baseline and with the published Molly
-//! figures (Alvaro et al., SIGMOD 2015) on the corpus.
+//! The measurements behind `ldfi bench` and their Markdown tables: how fast
+//! one run is evaluated, and how LDFI compares with the random baseline and
+//! with the published Molly figures (Alvaro et al., SIGMOD 2015) on the
+//! corpus. The corpus is read from the repository root the command is given
+//! (`--root`).
 //!
 //! Timings are medians of repeated measurements on this machine; they are
 //! reported, never asserted (tests stay free of timing).
@@ -11,27 +13,25 @@ use std::time::{Duration, Instant};
 
 use dedalus::eval::{Evaluator, RunConfig};
 
-use crate::search::Budget;
-use crate::spec::Spec;
-use crate::{Error, Strategy, Verdict};
+use harness::{Budget, Error, FaultSpace, Spec, Strategy, Target, Verdict};
 
 /// One evaluation benchmark row.
 #[derive(Clone, Debug)]
-pub struct EvalRow {
+pub(super) struct EvalRow {
     /// What ran.
-    pub name: String,
+    pub(super) name: String,
     /// Nodes.
-    pub nodes: usize,
+    pub(super) nodes: usize,
     /// End of time.
-    pub eot: u32,
+    pub(super) eot: u32,
     /// Median time of one failure-free run, provenance on.
-    pub median: Duration,
+    pub(super) median: Duration,
     /// Tuples, firings and messages of the run.
-    pub sizes: (usize, usize, usize),
+    pub(super) sizes: (usize, usize, usize),
     /// Approximate heap bytes the run holds.
-    pub heap_bytes: usize,
+    pub(super) heap_bytes: usize,
     /// The target this row is measured against.
-    pub target: Duration,
+    pub(super) target: Duration,
 }
 
 fn median_of(mut f: impl FnMut(), budget: Duration, max_iters: usize) -> Duration {
@@ -48,7 +48,7 @@ fn median_of(mut f: impl FnMut(), budget: Duration, max_iters: usize) -> Duratio
 
 /// Relay broadcast on `n` nodes: every node that logs re-sends to every other
 /// node at every step (a stress case for joins: n·(n-1) messages per step).
-pub fn relay_program(n: usize) -> String {
+pub(super) fn relay_program(n: usize) -> String {
     let mut src = String::from(
         "node(N, M)@next :- node(N, M);\nlog(N, P)@next :- log(N, P);\nlog(N, P) :- bcast(N, P);\n\
          log(M, P)@async :- log(N, P), node(N, M);\n",
@@ -107,7 +107,7 @@ fn eval_row(
 /// The evaluation benchmarks of the Dedalus engine: best-effort broadcast on
 /// 3 nodes at EOT 10, two-phase commit on 4 nodes at EOT 10, relay broadcast
 /// on 50 nodes at EOT 20.
-pub fn eval_benchmarks(root: &Path, quick: bool) -> Result<Vec<EvalRow>, Error> {
+pub(super) fn eval_benchmarks(root: &Path, quick: bool) -> Result<Vec<EvalRow>, Error> {
     let names = |ns: &[&str]| ns.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     let bcast = dedalus::load_files(&[root.join("protocols/simple_broadcast.ded")])?;
     let tpc = dedalus::load_files(&[root.join("protocols/2pc.ded")])?;
@@ -142,7 +142,7 @@ pub fn eval_benchmarks(root: &Path, quick: bool) -> Result<Vec<EvalRow>, Error> 
 }
 
 /// Published Molly figures: runs (and seconds, where reported) per spec.
-pub const MOLLY: &[(&str, u32, Option<f64>)] = &[
+pub(super) const MOLLY: &[(&str, u32, Option<f64>)] = &[
     ("simple_broadcast.yaml", 2, None),
     ("retry_broadcast.yaml", 3, None),
     ("classic_broadcast.yaml", 5, None),
@@ -158,36 +158,36 @@ pub const MOLLY: &[(&str, u32, Option<f64>)] = &[
 
 /// One corpus row: LDFI against random search and Molly.
 #[derive(Clone, Debug)]
-pub struct SearchRow {
+pub(super) struct SearchRow {
     /// Spec file name.
-    pub spec: String,
+    pub(super) spec: String,
     /// `EOT/EFF/crashes`.
-    pub bounds: String,
+    pub(super) bounds: String,
     /// Size of the fault space.
-    pub combinations: String,
+    pub(super) combinations: String,
     /// LDFI's verdict.
-    pub verdict: String,
+    pub(super) verdict: String,
     /// LDFI runs.
-    pub runs: usize,
+    pub(super) runs: usize,
     /// LDFI wall time.
-    pub time: Duration,
+    pub(super) time: Duration,
     /// The symbolic check's size and phase times (where it ran).
-    pub symbolic: Option<crate::symbolic::Stats>,
+    pub(super) symbolic: Option<harness::symbolic::Stats>,
     /// Lineage alone (Molly's method, 10 s budget): verdict, runs, time.
-    pub lineage: (String, usize, Duration),
+    pub(super) lineage: (String, usize, Duration),
     /// Random search: seeds that found a counterexample, of those tried.
-    pub random_found: (usize, usize),
+    pub(super) random_found: (usize, usize),
     /// Random search: mean runs per seed (capped).
-    pub random_runs: f64,
+    pub(super) random_runs: f64,
     /// Random search: mean wall time per seed.
-    pub random_time: Duration,
+    pub(super) random_time: Duration,
     /// Molly's runs and seconds.
-    pub molly: Option<(u32, Option<f64>)>,
+    pub(super) molly: Option<(u32, Option<f64>)>,
 }
 
 /// LDFI and the random baseline on each spec in `specs` (file names in
 /// `specs_dir`), random over `seeds` seeds with at most `cap` runs each.
-pub fn search_benchmarks(
+pub(super) fn search_benchmarks(
     specs_dir: &Path,
     specs: &[&str],
     seeds: u64,
@@ -196,13 +196,13 @@ pub fn search_benchmarks(
     let mut rows = Vec::new();
     for name in specs {
         let spec = Spec::load(&specs_dir.join(name))?;
-        let target = crate::target_of(&spec)?;
-        let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let target = harness::target_of(&spec)?;
+        let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
         let lineage_budget = Budget {
             timeout: Some(Duration::from_secs(10)),
             ..Budget::default()
         };
-        let l = crate::search(&target, Strategy::Lineage, &lineage_budget, &mut |_| {})?;
+        let l = harness::search(&target, Strategy::Lineage, &lineage_budget, &mut |_| {})?;
         let mut found = 0;
         let mut runs = 0usize;
         let mut time = Duration::ZERO;
@@ -211,7 +211,7 @@ pub fn search_benchmarks(
             ..Budget::default()
         };
         for seed in 0..seeds {
-            let r = crate::search(&target, Strategy::Random { seed }, &budget, &mut |_| {})?;
+            let r = harness::search(&target, Strategy::Random { seed }, &budget, &mut |_| {})?;
             if matches!(r.verdict, Verdict::Violated) {
                 found += 1;
             }
@@ -239,22 +239,22 @@ pub fn search_benchmarks(
 
 /// One row of a growth table: the default search on one instance.
 #[derive(Clone, Debug)]
-pub struct GrowthRow {
+pub(super) struct GrowthRow {
     /// What varies: `EOT 20`, `10 nodes`.
-    pub label: String,
+    pub(super) label: String,
     /// The verdict.
-    pub verdict: String,
+    pub(super) verdict: String,
     /// Runs (the failure-free one included).
-    pub runs: usize,
+    pub(super) runs: usize,
     /// Wall time of the whole check.
-    pub time: Duration,
+    pub(super) time: Duration,
     /// The symbolic check's size and phase times.
-    pub symbolic: Option<crate::symbolic::Stats>,
+    pub(super) symbolic: Option<harness::symbolic::Stats>,
 }
 
 /// The default search on `program` over `nodes` at each EOT (EFF = EOT - 1,
 /// `crashes` crashes): where the symbolic encoding stops scaling.
-pub fn growth(
+pub(super) fn growth(
     label: impl Fn(u32, usize) -> String,
     program: &dedalus::Program,
     instances: &[(Vec<String>, u32)],
@@ -262,15 +262,15 @@ pub fn growth(
 ) -> Result<Vec<GrowthRow>, Error> {
     let mut out = Vec::new();
     for (nodes, eot) in instances {
-        let space = crate::FaultSpace {
+        let space = FaultSpace {
             nodes: nodes.clone(),
             eot: *eot,
             eff: eot - 1,
             crashes,
             max_delay: 0,
         };
-        let target = crate::Target::new(vec!["bench.ded".into()], program, space)?;
-        let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let target = Target::new(vec!["bench.ded".into()], program, space)?;
+        let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
         out.push(GrowthRow {
             label: label(*eot, nodes.len()),
             verdict: o.verdict.name().to_string(),
@@ -284,7 +284,7 @@ pub fn growth(
 
 /// Relay broadcast on `n` nodes with its specification (as in
 /// `protocols/relay_broadcast.ded`), for the growth tables.
-pub fn relay_with_spec(n: usize) -> String {
+pub(super) fn relay_with_spec(n: usize) -> String {
     relay_program(n)
         + "gap(N, P) :- log(N, P), node(N, M), notin log(M, P), notin crash(N, M, _);\n\
            pre(N, P) :- log(N, P), notin bcast(N, P)@1, notin crash(N, N, _);\n\
@@ -292,7 +292,7 @@ pub fn relay_with_spec(n: usize) -> String {
 }
 
 /// The growth table, as Markdown.
-pub fn growth_markdown(rows: &[GrowthRow]) -> String {
+pub(super) fn growth_markdown(rows: &[GrowthRow]) -> String {
     let mut out = String::from(
         "| instance | verdict | runs | time | ground tuples | cone | variables | constraints | ground | encode | solve |\n\
          |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
@@ -311,7 +311,7 @@ pub fn growth_markdown(rows: &[GrowthRow]) -> String {
     out
 }
 
-fn symbolic_cells(s: Option<&crate::symbolic::Stats>) -> String {
+fn symbolic_cells(s: Option<&harness::symbolic::Stats>) -> String {
     match s {
         Some(s) => format!(
             "{} | {} | {} | {} | {} | {} | {}",
@@ -339,7 +339,7 @@ fn fmt_duration(d: Duration) -> String {
 }
 
 /// The evaluation table, as Markdown.
-pub fn eval_markdown(rows: &[EvalRow]) -> String {
+pub(super) fn eval_markdown(rows: &[EvalRow]) -> String {
     let mut out = String::from(
         "| program | nodes | EOT | median per run | target | tuples | firings | messages | memory |\n\
          |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
@@ -364,7 +364,7 @@ pub fn eval_markdown(rows: &[EvalRow]) -> String {
 }
 
 /// The corpus table, as Markdown.
-pub fn search_markdown(rows: &[SearchRow]) -> String {
+pub(super) fn search_markdown(rows: &[SearchRow]) -> String {
     let mut out = String::from(
         "| spec | EOT/EFF/crashes | combinations | verdict | runs | time | ground tuples | cone | variables | constraints | ground | encode | solve | lineage alone | random found | random runs (mean) | random time (mean) | Molly runs | Molly time |\n\
          |---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|\n",

@@ -181,3 +181,16 @@ fn why_finds_a_tuple_or_says_what_holds_instead() {
     );
     assert!(!garbage.to_string().contains("--"), "{garbage}");
 }
+
+#[test]
+fn check_reports_a_counterexample_beside_the_failure_free_run() {
+    let spec =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs/simple_broadcast.yaml");
+    let r = harness::check(&spec).unwrap();
+    r.assert_violated();
+    assert!(r.met());
+    assert_eq!(r.expect(), Some(Expect::Violated));
+    let good = r.good.as_ref().expect("the failure-free run");
+    assert!(good.faults.omissions.is_empty());
+    assert_eq!(good.messages.len(), r.counterexamples[0].run.messages.len());
+}

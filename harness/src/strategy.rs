@@ -158,6 +158,11 @@ mod tests {
                 serde_json::Value::from(name)
             );
             assert_eq!(choice.seed(), seed);
+            // Only the strategies that can prove a `holds` certify.
+            assert_eq!(
+                choice.id().certifies(),
+                ["ldfi", "symbolic", "exhaustive"].contains(&name)
+            );
         }
     }
 }

@@ -120,7 +120,6 @@ pub struct OutcomeReport {
     /// Runs evaluated (the failure-free one included, shrinking excluded).
     pub runs: usize,
     /// Runs without a single `pre` tuple.
-    #[serde(rename = "vacuous_runs")]
     pub vacuous_runs: usize,
     /// A certificate under which no run ever held a `pre` tuple: nothing
     /// was checked.
@@ -296,13 +295,13 @@ impl RunTrace {
     pub fn new(run: &Run, faults: &FaultSet) -> RunTrace {
         RunTrace {
             faults: FaultLists::new(faults, run.nodes()),
-            messages: messages(run),
+            messages: message_reports(run),
         }
     }
 }
 
 /// Every message of `run`, ordered as [`Run::sorted_messages`].
-pub fn messages(run: &Run) -> Vec<MessageReport> {
+pub fn message_reports(run: &Run) -> Vec<MessageReport> {
     let prov = run.provenance();
     run.sorted_messages()
         .into_iter()
@@ -348,7 +347,7 @@ impl CounterexampleReport {
             },
             run: RunTrace {
                 faults: FaultLists::new(&cx.faults, nodes),
-                messages: messages(&cx.run),
+                messages: message_reports(&cx.run),
             },
             violated: cx.violated.clone(),
             error: cx.error.clone(),

@@ -169,7 +169,7 @@ pub fn messages(run: &Run) -> String {
     if n == 0 {
         out.push_str("    (none)\n");
     } else {
-        out.push_str(&super::text::messages(&super::messages(run)));
+        out.push_str(&super::text::messages(&super::message_reports(run)));
     }
     out
 }

@@ -116,5 +116,15 @@ pub fn search(
             }
         }
     }
-    s.certify(crate::verdict::Proof::Exhaustive, progress)
+    s.certify(
+        crate::verdict::Proof::Exhaustive,
+        |covered| {
+            format!(
+                "no counterexample for {}: every admissible fault set was run ({} runs)",
+                covered.bounds(),
+                covered.runs
+            )
+        },
+        progress,
+    )
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use dedalus::eval::{Cancel, EvalError, Run};
 
 use crate::Error;
-use crate::faults::FaultSet;
+use crate::faults::{Combinations, FaultSet, FaultSpace};
 use crate::strategy::StrategyId;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Proof, Verdict};
@@ -47,6 +47,33 @@ pub struct Progress {
     pub counterexamples: usize,
     /// Time so far.
     pub elapsed: Duration,
+}
+
+/// What a certificate covers: the fault space searched and the runs made.
+pub(crate) struct Covered<'a> {
+    /// The fault space.
+    pub space: &'a FaultSpace,
+    /// Its size.
+    pub combinations: Combinations,
+    /// Runs evaluated.
+    pub runs: usize,
+}
+
+impl Covered<'_> {
+    /// `nodes a,b,c, EOT 5, EFF 3, crashes 0, max_delay 0 (4096 admissible
+    /// fault combinations)`.
+    pub fn bounds(&self) -> String {
+        let s = self.space;
+        format!(
+            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations)",
+            s.nodes.join(","),
+            s.eot,
+            s.eff,
+            s.crashes,
+            s.max_delay,
+            self.combinations
+        )
+    }
 }
 
 /// `1 run`, `2 runs`.
@@ -196,10 +223,12 @@ impl<'t> Searcher<'t> {
         }
     }
 
-    fn outcome(self, verdict: Verdict, proof: Option<Proof>) -> Outcome {
+    fn outcome(self, verdict: Verdict, proof: Option<(Proof, String)>) -> Outcome {
+        let (proof, statement) = proof.unzip();
         Outcome {
             verdict,
             proof,
+            statement,
             symbolic: self.symbolic,
             counterexamples: self.found,
             space: self.target.space.clone(),
@@ -235,10 +264,12 @@ impl<'t> Searcher<'t> {
     }
 
     /// No admissible fault set violates the specification, by `proof`
-    /// (counterexamples found on the way, under `all`, still stand).
+    /// (counterexamples found on the way, under `all`, still stand);
+    /// `certificate` states what that covers, in one sentence.
     pub fn certify(
         mut self,
         proof: Proof,
+        certificate: impl FnOnce(&Covered) -> String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
         if self.gave_up || self.budget.interrupted() {
@@ -252,7 +283,13 @@ impl<'t> Searcher<'t> {
             self.symbolic = Some(stats.clone());
         }
         if self.found.is_empty() {
-            Ok(self.outcome(Verdict::Holds, Some(proof)))
+            let space = &self.target.space;
+            let statement = certificate(&Covered {
+                space,
+                combinations: space.combinations(),
+                runs: self.runs,
+            });
+            Ok(self.outcome(Verdict::Holds, Some((proof, statement))))
         } else {
             Ok(self.outcome(Verdict::Violated, None))
         }

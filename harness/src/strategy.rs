@@ -4,7 +4,8 @@
 //! A strategy owns how it walks the fault space; the bookkeeping every
 //! strategy shares (budgets, progress, counterexamples, minimal shrinking)
 //! is [`mod@crate::search`]'s `Searcher`, and a strategy that proves its answer
-//! states its own certificate by handing its [`crate::Proof`] to it. A new
+//! hands it its [`crate::Proof`] with the certificate in its own words
+//! (what was covered, and how). A new
 //! strategy is one module with a unit type implementing [`SearchStrategy`]
 //! and a new [`StrategyId`].
 

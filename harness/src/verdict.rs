@@ -108,6 +108,9 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// What a `holds` verdict rests on (`None` for any other verdict).
     pub proof: Option<Proof>,
+    /// The certificate of a `holds` verdict in one sentence, stated by the
+    /// strategy that proved it (`None` for any other verdict).
+    pub statement: Option<String>,
     /// What the symbolic check cost, where one ran.
     pub symbolic: Option<crate::symbolic::Stats>,
     /// Counterexamples, in the order found (one unless `--all`).
@@ -131,39 +134,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// What a certificate covers, in one sentence.
+    /// What a certificate covers, in one sentence, as the strategy that
+    /// proved it states it ("nothing is certified" without a proof).
     pub fn certificate(&self) -> String {
-        let s = &self.space;
-        let space = format!(
-            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations)",
-            s.nodes.join(","),
-            s.eot,
-            s.eff,
-            s.crashes,
-            s.max_delay,
-            self.combinations
-        );
-        match &self.proof {
-            Some(Proof::Exhaustive) => format!(
-                "no counterexample for {space}: every admissible fault set was run ({} runs)",
-                self.runs
-            ),
-            Some(Proof::Symbolic(st)) => format!(
-                "no admissible fault schedule violates the specification for {space}: proved symbolically \
-                 (one formula of every admissible run: {} ground tuples, {} in the cone of pre/post, {} variables, \
-                 {} constraints; unsatisfiable){}",
-                st.size.ground_tuples,
-                st.size.cone,
-                st.size.variables,
-                st.size.constraints,
-                if st.pre_reachable {
-                    ""
-                } else {
-                    "; but no admissible run ever holds a `pre` tuple at EOT: the specification holds vacuously"
-                }
-            ),
-            None => "nothing is certified".into(),
-        }
+        self.statement
+            .clone()
+            .unwrap_or_else(|| "nothing is certified".into())
     }
 
     /// A certificate under which no admissible run holds a `pre` tuple: the

@@ -36,7 +36,7 @@ use rayon::prelude::*;
 use z3::ast::Bool;
 
 use crate::faults::FaultSet;
-use crate::search::{Budget, Progress, Searcher};
+use crate::search::{Budget, Covered, Progress, Searcher};
 use crate::strategy::{SearchStrategy, StrategyId};
 use crate::symbolic::Answer;
 use crate::target::Target;
@@ -155,7 +155,11 @@ fn lineage_search(
     if prove {
         progress(&s.progress());
         match crate::symbolic::decide(target, &cancel, budget.all)? {
-            Answer::Holds(stats) => return s.certify(Proof::Symbolic(stats), progress),
+            Answer::Holds(stats) => {
+                // The certificate is the symbolic check's.
+                let statement = |covered: &Covered| crate::symbolic::certificate(covered, &stats);
+                return s.certify(Proof::Symbolic(stats.clone()), statement, progress);
+            }
             Answer::Violated {
                 counterexamples,
                 complete,

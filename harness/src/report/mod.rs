@@ -378,7 +378,7 @@ impl Report {
                     Proof::Exhaustive => ProofKind::Exhaustive,
                     Proof::Symbolic(_) => ProofKind::Symbolic,
                 }),
-                certificate: outcome.proof.as_ref().map(|_| outcome.certificate()),
+                certificate: outcome.statement.clone(),
                 symbolic: outcome.symbolic.as_ref().map(|st| SymbolicReport {
                     ground_tuples: st.size.ground_tuples,
                     cone: st.size.cone,

@@ -21,7 +21,7 @@ use z3::ast::Bool;
 use z3::{Params, SatResult, Solver};
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
-use crate::search::{Budget, Progress, Searcher};
+use crate::search::{Budget, Covered, Progress, Searcher};
 use crate::solver::{NoAnswer, interruptible};
 use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::{Judgement, Target};
@@ -312,6 +312,27 @@ fn decode(solver: &Solver, vars: &[(Fault, Bool)]) -> Option<FaultSet> {
     )
 }
 
+/// The certificate of an unsatisfiable formula: what it covers and the
+/// size of the formula (and that it holds vacuously, if no admissible run
+/// holds a `pre` tuple).
+pub(crate) fn certificate(covered: &Covered, st: &Stats) -> String {
+    format!(
+        "no admissible fault schedule violates the specification for {}: proved symbolically \
+         (one formula of every admissible run: {} ground tuples, {} in the cone of pre/post, {} variables, \
+         {} constraints; unsatisfiable){}",
+        covered.bounds(),
+        st.size.ground_tuples,
+        st.size.cone,
+        st.size.variables,
+        st.size.constraints,
+        if st.pre_reachable {
+            ""
+        } else {
+            "; but no admissible run ever holds a `pre` tuple at EOT: the specification holds vacuously"
+        }
+    )
+}
+
 /// The symbolic encoding alone ([`search`]); its certificate is the
 /// unsatisfiable formula.
 #[derive(Clone, Copy, Debug, Default)]
@@ -346,7 +367,10 @@ pub fn search(
         return s.finish(progress);
     }
     match decide(target, &cancel, budget.all)? {
-        Answer::Holds(stats) => s.certify(Proof::Symbolic(stats), progress),
+        Answer::Holds(stats) => {
+            let statement = |covered: &Covered| certificate(covered, &stats);
+            s.certify(Proof::Symbolic(stats.clone()), statement, progress)
+        }
         Answer::Violated {
             counterexamples,
             complete,

@@ -86,18 +86,7 @@ impl Report {
     /// Whether the verdict is what the spec's `expect` says (true without `expect`
     /// unless inconclusive).
     pub fn met(&self) -> bool {
-        match (self.spec.expect, &self.outcome.verdict) {
-            (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
-            // A certificate over runs without any `pre` checked nothing.
-            (expect, Verdict::Holds) if crate::report::vacuous(&self.outcome) => {
-                expect == Some(Expect::Vacuous)
-            }
-            (None, _) => true,
-            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
-                true
-            }
-            _ => false,
-        }
+        expectation_met(&self.outcome, self.spec.expect)
     }
 
     /// Panics, showing the counterexample and its replay line, unless the
@@ -150,6 +139,23 @@ impl Report {
             }
         }
     }
+}
+
+/// Whether `outcome` is what `expect` says (true without `expect` unless
+/// inconclusive).
+pub(crate) fn expectation_met(outcome: &Outcome, expect: Option<Expect>) -> bool {
+    match (expect, &outcome.verdict) {
+            (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
+            // A certificate over runs without any `pre` checked nothing.
+            (expect, Verdict::Holds) if crate::report::vacuous(outcome) => {
+                expect == Some(Expect::Vacuous)
+            }
+            (None, _) => true,
+            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
+                true
+            }
+            _ => false,
+        }
 }
 
 /// Every `*.yaml`/`*.yml` file directly in `dir`, sorted.

@@ -88,6 +88,7 @@ pub mod exhaustive;
 pub mod faults;
 pub mod ldfi;
 pub mod random;
+pub mod render;
 pub mod repair;
 pub mod report;
 pub mod search;

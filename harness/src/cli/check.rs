@@ -24,6 +24,10 @@ Examples:
   ldfi check p.ded -N a,b,c -t 6 -f 3 -c 1 --strategy random --seed 7 --max-runs 500
   ldfi check specs/x.yaml --all --save
 
+  # a self-contained HTML report (spacetime diagram, provenance, DOT files)
+  ldfi check specs/async_primary_backup.yaml --report          # reports/async_primary_backup/
+  ldfi check specs/async_primary_backup.yaml --report out/apb
+
 Exit status: 0 the specification holds (or the spec's `expect` is met), 1 a
 counterexample (or `expect` not met), 2 an error or an inconclusive search,
 130 interrupted by Ctrl-C.";
@@ -57,6 +61,9 @@ pub(super) struct CheckArgs {
     /// Write each counterexample as YAML to DIR/NAME-counterexample.yaml (DIR: --reports, NAME: the spec or first file).
     #[arg(long)]
     save: bool,
+    /// Write a self-contained HTML report (and DOT files) to DIR [default: reports/NAME].
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
+    report: Option<PathBuf>,
 }
 
 /// Whether `path` names a spec file.
@@ -199,6 +206,11 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         for path in save_counterexamples(&args.search.reports, &args.stem(), &outcome)? {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
+    }
+    if let Some(dir) = &args.report {
+        let view = harness::render::adapt::check_view(&target, spec.as_ref(), &outcome, None)?;
+        let dir = super::report_dir(dir, &args.search.reports, &args.stem());
+        super::write_html_report(&dir, &view)?;
     }
     Ok(exit_code(&outcome, expect))
 }

@@ -145,17 +145,15 @@ impl Report {
 /// inconclusive).
 pub(crate) fn expectation_met(outcome: &Outcome, expect: Option<Expect>) -> bool {
     match (expect, &outcome.verdict) {
-            (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
-            // A certificate over runs without any `pre` checked nothing.
-            (expect, Verdict::Holds) if crate::report::vacuous(outcome) => {
-                expect == Some(Expect::Vacuous)
-            }
-            (None, _) => true,
-            (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => {
-                true
-            }
-            _ => false,
+        (_, Verdict::Inconclusive { .. } | Verdict::Interrupted) => false,
+        // A certificate over runs without any `pre` checked nothing.
+        (expect, Verdict::Holds) if crate::report::vacuous(outcome) => {
+            expect == Some(Expect::Vacuous)
         }
+        (None, _) => true,
+        (Some(Expect::Holds), Verdict::Holds) | (Some(Expect::Violated), Verdict::Violated) => true,
+        _ => false,
+    }
 }
 
 /// Every `*.yaml`/`*.yml` file directly in `dir`, sorted.

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use harness::{Report, Spec, Verdict};
+use harness::repair::RepairOptions;
+use harness::{Report, Spec, Verdict, render};
 
 use super::{Failure, SearchArgs, emit, note, save_counterexamples, stem};
 
@@ -18,6 +19,12 @@ Examples:
 Progress goes to stderr; the summary table (spec, expected, verdict, runs,
 time, met) to stdout. Counterexamples are saved as
 reports/<spec>-counterexample.yaml.
+
+--format junit (one test case per spec, the counterexample and its replay
+line in the failure), sarif (SARIF 2.1.0: results on the .ded lines of the
+frontier rules, verified repairs as fixes) and markdown (a pull-request
+comment: verdict table, first counterexample, best verified repair) are for
+CI; sarif and markdown run `ldfi repair` on every violated spec.
 
 Exit status: 0 every expectation met, 1 some expectation not met, 2 some spec
 could not be checked (an error or an inconclusive search).";
@@ -32,7 +39,22 @@ pub(super) struct HuntArgs {
     search: SearchArgs,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value = "text")]
-    format: super::Format,
+    format: HuntFormat,
+}
+
+/// Output format of `hunt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum HuntFormat {
+    /// A table, for people.
+    Text,
+    /// One JSON document on one line, for scripts.
+    Json,
+    /// JUnit XML: one test case per spec.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// Markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// One line of the summary.
@@ -57,6 +79,8 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         )));
     }
     let mut rows = Vec::new();
+    let mut hunt_rows: Vec<render::HuntRow> = Vec::new();
+    let repairs_wanted = matches!(args.format, HuntFormat::Sarif | HuntFormat::Markdown);
     let (mut errors, mut unmet) = (0, 0);
     for (i, path) in files.iter().enumerate() {
         if super::interrupted() {
@@ -74,7 +98,18 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 let mut target = harness::target_of(&spec)?;
                 target.limits = args.search.limits.limits();
                 let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
-                Ok(Report { spec, outcome })
+                // The CI formats that show frontiers and patches: nemo's
+                // repairs, verified at the same bounds.
+                let repairs = if repairs_wanted && matches!(outcome.verdict, Verdict::Violated) {
+                    let options = RepairOptions {
+                        budget: budget.clone(),
+                        workdir: args.search.reports.join(format!("{}-repair", stem(path))),
+                    };
+                    Some(harness::repair::repair(&target, &options)?)
+                } else {
+                    None
+                };
+                Ok((Report { spec, outcome }, repairs))
             })
         })
         .unwrap_or_else(|panic| {
@@ -85,11 +120,15 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 .unwrap_or_else(|| "a panic".into());
             Err(harness::Error::Internal(what))
         });
-        let report = match checked {
+        let (report, repairs) = match checked {
             Ok(r) => r,
             Err(e) => {
                 errors += 1;
                 note("error\n");
+                hunt_rows.push(render::adapt::hunt_error(
+                    &path.display().to_string(),
+                    &e.to_string(),
+                ));
                 Failure::from(e).print();
                 rows.push(Row {
                     spec: name,
@@ -140,6 +179,13 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         } else if !met {
             unmet += 1;
         }
+        hunt_rows.push(render::adapt::hunt_row(
+            &report.spec,
+            outcome,
+            met,
+            None,
+            repairs.as_ref(),
+        ));
         rows.push(Row {
             spec: name,
             expected: report.spec.expect.map_or("-", |e| e.name()).into(),
@@ -150,7 +196,16 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         });
     }
     let out = match args.format {
-        super::Format::Json => {
+        HuntFormat::Junit => render::junit(&args.dir.display().to_string(), &hunt_rows),
+        HuntFormat::Sarif => {
+            let log = render::sarif(&hunt_rows, env!("CARGO_PKG_VERSION"));
+            let mut text = serde_json::to_string_pretty(&log)
+                .map_err(|e| Failure::msg(format!("cannot serialise the SARIF log: {e}")))?;
+            text.push('\n');
+            text
+        }
+        HuntFormat::Markdown => render::markdown(&hunt_rows),
+        HuntFormat::Json => {
             // Numbers as numbers; `-` (an error) as null.
             let number = |s: &str| s.parse::<u64>().ok();
             let specs: Vec<serde_json::Value> = rows
@@ -172,7 +227,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             }
             format!("{json}\n")
         }
-        super::Format::Text => {
+        HuntFormat::Text => {
             let mut out = table(&rows);
             if let harness::Strategy::Random { seed } = strategy {
                 out.push_str(&format!("strategy random, seed {seed}\n"));

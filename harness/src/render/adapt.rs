@@ -182,7 +182,9 @@ pub fn counterexample_view(cx: &Counterexample, nodes: &[String]) -> Counterexam
 
 fn verdict_words(outcome: &Outcome) -> (String, Tone) {
     match outcome.verdict {
-        Verdict::Holds if crate::report::vacuous(outcome) => ("holds vacuously".into(), Tone::Neutral),
+        Verdict::Holds if crate::report::vacuous(outcome) => {
+            ("holds vacuously".into(), Tone::Neutral)
+        }
         Verdict::Holds => ("holds".into(), Tone::Good),
         Verdict::Violated => ("violated".into(), Tone::Bad),
         Verdict::Inconclusive { .. } => ("inconclusive".into(), Tone::Neutral),
@@ -245,7 +247,8 @@ pub fn check_view(
         ..CheckView::default()
     };
     if let Verdict::Inconclusive { reason } = &outcome.verdict {
-        view.notes.push(format!("inconclusive: {reason}; nothing is certified"));
+        view.notes
+            .push(format!("inconclusive: {reason}; nothing is certified"));
     }
     let Some(cx) = outcome.counterexample() else {
         let free = target.run(&FaultSet::none())?;
@@ -273,7 +276,12 @@ pub fn check_view(
         None => None,
     };
     let debugging = diagnosis.and_then(|d| d.debugging.as_ref().map(|q| (d, q)));
-    let failed_title = format!("counterexample: {}", view.counterexample.as_ref().map_or("", |c| c.faults.as_str()));
+    let failed_title = format!(
+        "counterexample: {}",
+        view.counterexample
+            .as_ref()
+            .map_or("", |c| c.faults.as_str())
+    );
     match debugging {
         Some((d, q)) => {
             let good = &d.good[q.closest];

@@ -18,12 +18,11 @@ pub const RULE_UNCHECKED: &str = "ldfi/unchecked";
 /// What a failing test case says: the verdict, the counterexample and its
 /// replay line.
 fn failure_text(r: &HuntRow) -> String {
-    let mut s = format!(
-        "{}: expected {}, got {}",
-        r.spec,
-        r.expected.as_deref().unwrap_or("a conclusive verdict"),
-        r.verdict
-    );
+    let mut s = match &r.expected {
+        Some(_) if r.met => format!("{}: {} (as expected)", r.spec, r.verdict),
+        Some(e) => format!("{}: expected {e}, got {}", r.spec, r.verdict),
+        None => format!("{}: {}", r.spec, r.verdict),
+    };
     if let Some(e) = &r.error {
         let _ = write!(s, "\n{e}");
     }
@@ -47,10 +46,7 @@ fn failure_text(r: &HuntRow) -> String {
 /// a `<failure>` for an expectation not met and an `<error>` for a spec
 /// that could not be checked.
 pub fn junit(suite: &str, rows: &[HuntRow]) -> String {
-    let failures = rows
-        .iter()
-        .filter(|r| !r.met && r.runs.is_some())
-        .count();
+    let failures = rows.iter().filter(|r| !r.met && r.runs.is_some()).count();
     let errors = rows.iter().filter(|r| r.runs.is_none()).count();
     let total_ms: u64 = rows.iter().filter_map(|r| r.elapsed_ms).sum();
     let secs = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
@@ -86,10 +82,7 @@ pub fn junit(suite: &str, rows: &[HuntRow]) -> String {
             );
         } else if !r.met {
             let message = match &r.counterexample {
-                Some(cx) => format!(
-                    "{}: {}; replay: {}",
-                    r.verdict, cx.faults, cx.replay
-                ),
+                Some(cx) => format!("{}: {}; replay: {}", r.verdict, cx.faults, cx.replay),
                 None => text.lines().next().unwrap_or("").to_string(),
             };
             let _ = writeln!(
@@ -184,7 +177,12 @@ pub fn sarif(rows: &[HuntRow], version: &str) -> Json {
         // DiffC where it located something, else the skeleton difference.
         let located: Vec<_> = [Query::DiffC, Query::SkelDiffC]
             .into_iter()
-            .map(|q| r.findings.iter().filter(|f| f.query == q && !f.rules.is_empty()).collect::<Vec<_>>())
+            .map(|q| {
+                r.findings
+                    .iter()
+                    .filter(|f| f.query == q && !f.rules.is_empty())
+                    .collect::<Vec<_>>()
+            })
             .find(|fs| !fs.is_empty())
             .unwrap_or_default();
         let mut first = true;
@@ -313,7 +311,11 @@ pub fn markdown(rows: &[HuntRow]) -> String {
     if let Some(r) = first
         && let Some(cx) = &r.counterexample
     {
-        let _ = writeln!(s, "\n### Counterexample: `{}`\n", cell(&r.spec).replace('`', "'"));
+        let _ = writeln!(
+            s,
+            "\n### Counterexample: `{}`\n",
+            cell(&r.spec).replace('`', "'")
+        );
         let _ = writeln!(s, "Faults: {}\n", cx.faults);
         for v in &cx.violated {
             let _ = writeln!(s, "- `{}`", v.replace('`', "'"));
@@ -322,12 +324,22 @@ pub fn markdown(rows: &[HuntRow]) -> String {
             let _ = writeln!(s, "\nRuntime error:\n\n{}", fence("text", e));
         }
         let _ = writeln!(s, "\nReplay:\n\n{}", fence("sh", &cx.replay));
-        let frontier: Vec<_> = r.findings.iter().filter(|f| f.query == Query::DiffC).collect();
+        let frontier: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.query == Query::DiffC)
+            .collect();
         if !frontier.is_empty() {
             s.push_str("Frontier (DiffC):\n\n");
             for f in frontier {
                 let rules: Vec<String> = f.rules.iter().map(|l| format!("`{l}`")).collect();
-                let _ = writeln!(s, "- `{}`: {} ({})", f.event.replace('`', "'"), f.why, rules.join(", "));
+                let _ = writeln!(
+                    s,
+                    "- `{}`: {} ({})",
+                    f.event.replace('`', "'"),
+                    f.why,
+                    rules.join(", ")
+                );
             }
             s.push('\n');
         }
@@ -355,11 +367,7 @@ pub fn markdown(rows: &[HuntRow]) -> String {
 /// `text` in a fenced code block whose fence is longer than any backtick
 /// run inside it.
 fn fence(lang: &str, text: &str) -> String {
-    let longest = text
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let f = "`".repeat(longest.max(2) + 1);
     let body = text.strip_suffix('\n').unwrap_or(text);
     format!("{f}{lang}\n{body}\n{f}\n")

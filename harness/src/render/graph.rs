@@ -239,7 +239,10 @@ pub fn svg(g: &GraphView, id: &str) -> String {
         let (x2, y2) = (l.x[b], y_of(l.layer[b]));
         let (x2, y2) = if y2 <= y1 {
             // An edge up or sideways (a cycle): to the target's side.
-            (l.x[b] + l.w[b] / 2.0 * (x1 - l.x[b]).signum(), y2 + BOX_H / 2.0)
+            (
+                l.x[b] + l.w[b] / 2.0 * (x1 - l.x[b]).signum(),
+                y2 + BOX_H / 2.0,
+            )
         } else {
             (x2, y2)
         };
@@ -250,7 +253,11 @@ pub fn svg(g: &GraphView, id: &str) -> String {
             r##"<path d="M{x1:.1},{y1:.1} C{x1:.1},{mid:.1} {x2:.1},{mid:.1} {x2:.1},{y2:.1}" fill="none" stroke="{}" stroke-width="{}"{} marker-end="url(#{id}-{})"/>"##,
             if hot { "#e6862b" } else { "#9aa4ae" },
             if hot { "1.6" } else { "1.1" },
-            if hot { r#" stroke-dasharray="5 3""# } else { "" },
+            if hot {
+                r#" stroke-dasharray="5 3""#
+            } else {
+                ""
+            },
             if hot { "arrow-hot" } else { "arrow" }
         );
     }

@@ -146,7 +146,12 @@ pub fn html(view: &CheckView, dots: &[String]) -> String {
             s.push_str("</figure>");
         }
         s.push_str("</div>");
-        s.push_str(&legend_graph());
+        let marked = view.graphs.iter().any(|g| {
+            g.vertices
+                .iter()
+                .any(|v| v.highlight != super::Highlight::None)
+        });
+        s.push_str(&legend_graph(marked));
         s.push_str("</section>");
     }
     if !view.patches.is_empty() {
@@ -169,11 +174,7 @@ pub fn html(view: &CheckView, dots: &[String]) -> String {
             .iter()
             .map(|d| format!("<code>{}</code>", xml(d)))
             .collect();
-        let _ = write!(
-            s,
-            " Graphviz files beside this page: {}.",
-            names.join(", ")
-        );
+        let _ = write!(s, " Graphviz files beside this page: {}.", names.join(", "));
     }
     s.push_str("</footer></body></html>\n");
     s
@@ -239,14 +240,22 @@ fn legend_spacetime() -> String {
     )
 }
 
-fn legend_graph() -> String {
-    "<div class=\"legend\"><span><i class=\"box\" style=\"background:#eaf1fb;border-color:#4a6fa5\"></i>tuple</span>\
-     <span><i class=\"box\" style=\"background:#f4f5f7;border-color:#8a94a0;border-radius:2px\"></i>rule firing</span>\
-     <span><i class=\"box\" style=\"background:#ffe3e3;border-color:#d62728;border-width:3px\"></i>frontier (DiffC)</span>\
+fn legend_graph(marked: bool) -> String {
+    let mut s = String::from(
+        "<div class=\"legend\"><span><i class=\"box\" style=\"background:#eaf1fb;border-color:#4a6fa5\"></i>tuple</span>\
+         <span><i class=\"box\" style=\"background:#f4f5f7;border-color:#8a94a0;border-radius:2px\"></i>rule firing</span>",
+    );
+    if marked {
+        s.push_str(
+            "<span><i class=\"box\" style=\"background:#ffe3e3;border-color:#d62728;border-width:3px\"></i>frontier (DiffC)</span>\
      <span><i class=\"box\" style=\"background:#f3e9fb;border-color:#8e44ad;border-width:2.5px\"></i>skeleton difference (SkelDiffC)</span>\
-     <span><i class=\"box\" style=\"background:#fff4e5;border-color:#e6862b;border-style:dashed\"></i>never happened in the failed run</span>\
-     <span>arrows point from what was derived to what it rests on; times are normalised away</span></div>"
-        .to_string()
+     <span><i class=\"box\" style=\"background:#fff4e5;border-color:#e6862b;border-style:dashed\"></i>never happened in the failed run</span>",
+        );
+    }
+    s.push_str(
+        "<span>arrows point from what was derived to what it rests on; times are normalised away</span></div>",
+    );
+    s
 }
 
 fn patch(s: &mut String, k: usize, p: &PatchView) {
@@ -296,18 +305,18 @@ fn patch(s: &mut String, k: usize, p: &PatchView) {
 pub fn diff_html(diff: &str) -> String {
     let mut s = String::from("<pre class=\"diff\">");
     for line in diff.lines() {
-        let class = if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ")
-        {
-            "file"
-        } else if line.starts_with('+') {
-            "add"
-        } else if line.starts_with('-') {
-            "del"
-        } else if line.starts_with("@@") {
-            "hunk"
-        } else {
-            "ctx"
-        };
+        let class =
+            if line.starts_with("+++") || line.starts_with("---") || line.starts_with("diff ") {
+                "file"
+            } else if line.starts_with('+') {
+                "add"
+            } else if line.starts_with('-') {
+                "del"
+            } else if line.starts_with("@@") {
+                "hunk"
+            } else {
+                "ctx"
+            };
         let _ = write!(s, "<span class=\"{class}\">{}</span>", xml(line));
     }
     s.push_str("</pre>");

@@ -37,7 +37,11 @@ pub fn write_report(dir: &Path, view: &CheckView) -> Result<Vec<PathBuf>, Error>
         source,
     };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let dots: Vec<String> = view.graphs.iter().map(|g| format!("{}.dot", g.slug)).collect();
+    let dots: Vec<String> = view
+        .graphs
+        .iter()
+        .map(|g| format!("{}.dot", g.slug))
+        .collect();
     let page = dir.join("report.html");
     std::fs::write(&page, html(view, &dots)).map_err(|e| io(&page, e))?;
     let mut written = vec![page];

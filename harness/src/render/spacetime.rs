@@ -147,7 +147,9 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
                 m.sent,
                 m.label,
                 m.received
-                    .map_or("arrives after EOT".to_string(), |r| format!("delivered at t={r}"))
+                    .map_or("arrives after EOT".to_string(), |r| format!(
+                        "delivered at t={r}"
+                    ))
             ),
             MessageFate::Omitted => format!(
                 "{} → {} at t={}: {} (LOST: omission)",
@@ -213,7 +215,8 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
                     if group.len() == 1 {
                         label(&mut s, x1, y1, x2, y2, 0.3, &text, "lbl");
                     } else {
-                        let right = group.iter().filter(|o| o.to > o.from).count() * 2 >= group.len();
+                        let right =
+                            group.iter().filter(|o| o.to > o.from).count() * 2 >= group.len();
                         let _ = write!(
                             s,
                             r#"<text x="{:.1}" y="{:.1}" class="lbl" text-anchor="{}">{}</text>"#,

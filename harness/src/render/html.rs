@@ -236,6 +236,7 @@ fn legend_spacetime() -> String {
          <span><i class=\"sw\" style=\"border-color:{OMITTED};border-top-style:dashed\"></i>✕ lost (omission)</span>\
          <span><i class=\"sw\" style=\"border-color:{SILENCED};border-top-style:dotted\"></i>⊘ not sent: sender crashed</span>\
          <span><b style=\"color:{OMITTED}\">✕</b> crash (lane dashed after)</span>\
+         <span><i class=\"sw\" style=\"border-color:#7f8c8d;border-top-style:dotted\"></i>EFF: no losses below</span>\
          <span>time flows downward; hover an arrow for its tuple</span></div>"
     )
 }

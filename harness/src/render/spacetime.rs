@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::escape::{clip, xml};
 use super::model::{LaneMessage, Lanes, MessageFate};
 
-const LANE_W: f64 = 140.0;
+const LANE_W: f64 = 124.0;
 const ROW_H: f64 = 52.0;
 const LEFT: f64 = 54.0;
 const TOP: f64 = 62.0;
@@ -29,7 +29,7 @@ fn y(t: f64) -> f64 {
 pub fn svg(lanes: &Lanes, id: &str) -> String {
     let n = lanes.nodes.len().max(1);
     let eot = lanes.eot.max(1);
-    let width = LEFT + LANE_W * n as f64 + 12.0;
+    let width = LEFT + LANE_W * n as f64 + 56.0;
     let after = y(eot as f64) + ROW_H * 0.75;
     let height = after + 30.0;
     let x = |i: usize| LEFT + LANE_W * (i as f64 + 0.5);
@@ -70,11 +70,10 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
         };
         let _ = write!(
             s,
-            r##"<line x1="{LEFT:.0}" y1="{yy:.1}" x2="{:.0}" y2="{yy:.1}" stroke="#7f8c8d" stroke-dasharray="2 4"/><text x="{:.0}" y="{:.1}" class="eff" text-anchor="end">EFF {} — no losses below</text>"##,
+            r##"<line x1="8" y1="{yy:.1}" x2="{:.0}" y2="{yy:.1}" stroke="#7f8c8d" stroke-dasharray="2 4"><title>EFF {}: no message is lost from here on</title></line><text x="8" y="{:.1}" class="eff">EFF</text>"##,
             width - 8.0,
-            width - 10.0,
-            yy - 4.0,
-            lanes.eff
+            lanes.eff,
+            yy - 3.0
         );
     }
     let _ = write!(

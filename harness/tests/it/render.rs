@@ -644,7 +644,7 @@ fn reports_render_in_headless_chromium() {
             &work.path().join(format!("profile-{name}-shot")),
             &[
                 format!("--screenshot={}", png.display()),
-                "--window-size=1400,2400".into(),
+                "--window-size=1400,3400".into(),
                 format!("file://{}", written[0].display()),
             ],
         );

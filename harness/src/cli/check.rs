@@ -62,8 +62,8 @@ pub(super) struct CheckArgs {
     #[arg(long)]
     save: bool,
     /// Write a self-contained HTML report (and DOT files) to DIR [default: reports/NAME].
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
-    report: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
 }
 
 /// Whether `path` names a spec file.
@@ -209,7 +209,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     }
     if let Some(dir) = &args.report {
         let view = harness::render::adapt::check_view(&target, spec.as_ref(), &outcome, None)?;
-        let dir = super::report_dir(dir, &args.search.reports, &args.stem());
+        let dir = super::report_dir(dir.as_deref(), &args.search.reports, &args.stem());
         super::write_html_report(&dir, &view)?;
     }
     Ok(exit_code(&outcome, expect))

@@ -453,12 +453,8 @@ fn save_counterexamples(
 
 /// Where `--report [DIR]` writes: DIR, or `<reports>/<stem>` when no DIR
 /// was given.
-fn report_dir(given: &Path, reports: &Path, stem: &str) -> PathBuf {
-    if given.as_os_str().is_empty() {
-        reports.join(stem)
-    } else {
-        given.to_path_buf()
-    }
+fn report_dir(given: Option<&Path>, reports: &Path, stem: &str) -> PathBuf {
+    given.map_or_else(|| reports.join(stem), Path::to_path_buf)
 }
 
 /// Writes the HTML report of `view` (and its DOT files) into `dir`.

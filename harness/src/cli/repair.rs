@@ -48,8 +48,8 @@ pub(super) struct RepairArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Write a self-contained HTML report with the candidates' diffs to DIR [default: reports/NAME-repair].
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "")]
-    report: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
 }
 
 /// `ldfi repair`.
@@ -57,7 +57,7 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let (target, spec) = args.program.target()?;
     let report_dir = args.report.as_ref().map(|dir| {
         let stem = format!("{}-repair", args.program.stem());
-        super::report_dir(dir, "reports".as_ref(), &stem)
+        super::report_dir(dir.as_deref(), "reports".as_ref(), &stem)
     });
     let mut options = RepairOptions {
         budget: harness::Budget {

@@ -659,3 +659,27 @@ fn reports_render_in_headless_chromium() {
         eprintln!("screenshot: {}", png.display());
     }
 }
+
+#[test]
+fn report_without_a_directory_goes_under_reports() {
+    let s = Scratch::new("render-default");
+    let protocol = root().join("protocols/simple_broadcast.ded");
+    s.write(
+        "bcast.yaml",
+        &format!(
+            "program: [{}]\nnodes: [a, b, c]\neot: 4\neff: 2\ncrashes: 0\nexpect: violated\n",
+            protocol.display()
+        ),
+    );
+    let ran = ldfi(s.path(), &["check", "bcast.yaml", "--report"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let page = s.path().join("reports/bcast/report.html");
+    assert!(page.exists(), "{}", ran.stderr);
+    let ran = ldfi(s.path(), &["repair", "bcast.yaml", "--report"]);
+    assert!(ran.code < 2, "{}", ran.stderr);
+    assert!(
+        s.path().join("reports/bcast-repair/report.html").exists(),
+        "{}",
+        ran.stderr
+    );
+}

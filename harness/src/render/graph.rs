@@ -17,10 +17,13 @@ const MARGIN: f64 = 14.0;
 const LABEL_MAX: usize = 46;
 
 /// The most vertices a drawing keeps (the DOT file keeps them all).
-pub const MAX_DRAWN: usize = 140;
+pub const MAX_DRAWN: usize = 80;
+
+/// The most vertices on one row of a drawing.
+const MAX_PER_ROW: usize = 7;
 
 /// `g` cut down to at most `limit` vertices for drawing: the marked ones,
-/// then breadth-first from the roots. Returns the cut graph and how many
+/// their ancestors and their premises, then breadth-first from the roots. Returns the cut graph and how many
 /// vertices were left out.
 pub fn drawn(g: &GraphView, limit: usize) -> (GraphView, usize) {
     let n = g.vertices.len();
@@ -37,10 +40,33 @@ pub fn drawn(g: &GraphView, limit: usize) -> (GraphView, usize) {
     }
     let mut has_parent = vec![false; n];
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut parents: Vec<Vec<usize>> = vec![Vec::new(); n];
     for &(a, b) in &g.edges {
         if a < n && b < n {
             has_parent[b] = true;
             children[a].push(b);
+            parents[b].push(a);
+        }
+    }
+    // What leads from the roots to a marked vertex, and what it rests on
+    // directly: the part of the graph the difference is about.
+    let marked: Vec<usize> = (0..n).filter(|&v| keep[v]).collect();
+    let mut stack = marked.clone();
+    while let Some(v) = stack.pop() {
+        for &p in &parents[v] {
+            if !keep[p] && kept < limit {
+                keep[p] = true;
+                kept += 1;
+                stack.push(p);
+            }
+        }
+    }
+    for &v in &marked {
+        for &c in &children[v] {
+            if !keep[c] && kept < limit {
+                keep[c] = true;
+                kept += 1;
+            }
         }
     }
     let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|&v| !has_parent[v]).collect();
@@ -185,6 +211,18 @@ fn layout(g: &GraphView) -> Layout {
             }
         }
     }
+    // Wide layers wrap onto several rows, so that the drawing stays
+    // about as wide as a screen.
+    let rows: Vec<Vec<usize>> = rows
+        .iter()
+        .flat_map(|row| row.chunks(MAX_PER_ROW).map(<[usize]>::to_vec))
+        .collect();
+    for (r, row) in rows.iter().enumerate() {
+        for &v in row {
+            layer[v] = r;
+        }
+    }
+    let layers = rows.len();
     let w: Vec<f64> = g
         .vertices
         .iter()

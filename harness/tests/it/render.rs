@@ -683,3 +683,42 @@ fn report_without_a_directory_goes_under_reports() {
         ran.stderr
     );
 }
+
+#[test]
+fn large_graphs_are_cut_down_around_the_marked_vertices() {
+    // A chain of 200 goals; the frontier is the last but one.
+    let vertices: Vec<render::GraphVertex> = (0..200)
+        .map(|i| render::GraphVertex {
+            id: i.to_string(),
+            label: format!("g({i})"),
+            kind: render::VertexKind::Goal,
+            highlight: if i == 198 {
+                render::Highlight::Frontier
+            } else {
+                render::Highlight::None
+            },
+        })
+        .collect();
+    let edges = (0..199).map(|i| (i, i + 1)).collect();
+    let graph = render::GraphView {
+        title: "chain".into(),
+        slug: "chain".into(),
+        vertices,
+        edges,
+    };
+    let view = render::CheckView {
+        graphs: vec![graph.clone()],
+        ..render::CheckView::default()
+    };
+    let page = render::html(&view, &[]);
+    assert!(page.contains("<g class=\"v goal frontier\"><title>g(198)"));
+    assert!(
+        page.contains("120 more vertices are in <code>chain.dot</code>"),
+        "cut to 80"
+    );
+    assert!(!page.contains(">g(199)</text>"), "the rest is left out");
+    assert_eq!(
+        render::graph_dot(&graph).matches("shape=ellipse").count(),
+        200
+    );
+}

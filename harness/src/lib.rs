@@ -77,6 +77,25 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Reports
+//!
+//! [`render`] turns what a check found into what people and CI open: a
+//! self-contained HTML page (spacetime diagrams of the failed and the good
+//! run, provenance graphs with the Nemo difference marked, repair diffs),
+//! DOT files, JUnit XML, SARIF 2.1.0 and Markdown (`ldfi check --report`,
+//! `ldfi hunt --format sarif`):
+//!
+//! ```no_run
+//! # fn main() -> Result<(), harness::Error> {
+//! use harness::render::{adapt, write_report};
+//! let spec = harness::Spec::load("specs/async_primary_backup.yaml".as_ref())?;
+//! let target = harness::target_of(&spec)?;
+//! let outcome = harness::search(&target, harness::Strategy::Ldfi, &Default::default(), &mut |_| {})?;
+//! let view = adapt::check_view(&target, Some(&spec), &outcome, None)?;
+//! write_report("reports/apb".as_ref(), &view)?; // report.html and DOT files
+//! # Ok(()) }
+//! ```
+//!
 //! # How the search works
 //!
 //! See [`ldfi`]: the failure-free run's lineage says why every good outcome
@@ -91,6 +110,7 @@ pub mod exhaustive;
 pub mod faults;
 pub mod ldfi;
 pub mod random;
+pub mod render;
 pub mod repair;
 pub mod report;
 pub mod search;

@@ -20,7 +20,11 @@ Examples:
 
   # the random baseline, replayable from its seed; every counterexample, saved
   ldfi check p.ded -N a,b,c -t 6 -f 3 -c 1 --strategy random --seed 7 --max-runs 500
-  ldfi check specs/x.yaml --all --save";
+  ldfi check specs/x.yaml --all --save
+
+  # a self-contained HTML report (spacetime diagram, provenance, DOT files)
+  ldfi check specs/async_primary_backup.yaml --report          # reports/async_primary_backup/
+  ldfi check specs/async_primary_backup.yaml --report out/apb";
 
 /// The exit codes of `ldfi check`.
 pub(super) const EXIT: &[(i32, &str)] = &[
@@ -61,6 +65,9 @@ pub(super) struct CheckArgs {
     /// Write each counterexample as YAML to DIR/NAME-counterexample.yaml (DIR: --reports, NAME: the spec or first file).
     #[arg(long)]
     save: bool,
+    /// Write a self-contained HTML report (and DOT files) to DIR [default: reports/NAME].
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
 }
 
 /// Whether `path` names a spec file.
@@ -186,6 +193,11 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         for path in save_counterexamples(&args.search.reports, &args.stem(), &report)? {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
+    }
+    if let Some(dir) = &args.report {
+        let view = harness::render::adapt::check_view(&target, spec.as_ref(), &outcome, None)?;
+        let dir = super::report_dir(dir.as_deref(), &args.search.reports, &args.stem());
+        super::write_html_report(&dir, &view)?;
     }
     Ok(exit_code(&report))
 }

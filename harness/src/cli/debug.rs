@@ -61,6 +61,13 @@ pub(super) struct ProgramArgs {
 }
 
 impl ProgramArgs {
+    /// The name reports are written under: the spec's or first file's stem.
+    pub(super) fn stem(&self) -> String {
+        self.inputs
+            .first()
+            .map_or_else(|| "ldfi".into(), |p| super::stem(p))
+    }
+
     /// The target and, for a spec file, the spec.
     pub(super) fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
         let (mut target, spec) = self.target_unlimited()?;

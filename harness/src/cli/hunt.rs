@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 
 use clap::Args;
+use harness::repair::RepairOptions;
 use harness::report::hunt::{Hunt, HuntEntry};
-use harness::{Report, SearchStrategy, Spec, Verdict};
+use harness::{Report, SearchStrategy, Spec, Verdict, render};
 
 use super::{Failure, SearchArgs, emit, exit, note, save_counterexamples, stem};
 
@@ -17,7 +18,13 @@ Examples:
 
 Progress goes to stderr; the summary table (spec, expected, verdict, runs,
 time, met) to stdout. Counterexamples are saved as
-reports/<spec>-counterexample.yaml.";
+reports/<spec>-counterexample.yaml.
+
+--format junit (one test case per spec, the counterexample and its replay
+line in the failure), sarif (SARIF 2.1.0: results on the .ded lines of the
+frontier rules, verified repairs as fixes) and markdown (a pull-request
+comment: verdict table, first counterexample, best verified repair) are for
+CI; sarif and markdown run `ldfi repair` on every violated spec.";
 
 /// The exit codes of `ldfi hunt`.
 pub(super) const EXIT: &[(i32, &str)] = &[
@@ -39,7 +46,22 @@ pub(super) struct HuntArgs {
     search: SearchArgs,
     /// Output format of the summary.
     #[arg(long, value_enum, default_value = "text")]
-    format: super::Format,
+    format: HuntFormat,
+}
+
+/// Output format of `hunt`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum HuntFormat {
+    /// A table, for people.
+    Text,
+    /// One JSON document on one line, for scripts.
+    Json,
+    /// JUnit XML: one test case per spec.
+    Junit,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// Markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// `ldfi hunt`.
@@ -54,6 +76,8 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
         )));
     }
     let mut hunt = Hunt::new(strategy.seed());
+    let mut hunt_rows: Vec<render::HuntRow> = Vec::new();
+    let repairs_wanted = matches!(args.format, HuntFormat::Sarif | HuntFormat::Markdown);
     let (mut errors, mut unmet) = (0, 0);
     for (i, path) in files.iter().enumerate() {
         if super::interrupted() {
@@ -71,7 +95,21 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 let mut target = harness::target_of(&spec)?;
                 target.limits = args.search.limits.limits();
                 let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
-                Ok(Report::new(&outcome).seed(strategy.seed()).spec(&spec))
+                // The CI formats that show frontiers and patches: nemo's
+                // repairs, verified at the same bounds.
+                let repairs = if repairs_wanted && matches!(outcome.verdict, Verdict::Violated) {
+                    let options = RepairOptions {
+                        budget: budget.clone(),
+                        workdir: args.search.reports.join(format!("{}-repair", stem(path))),
+                    };
+                    Some(harness::repair::repair(&target, &options)?)
+                } else {
+                    None
+                };
+                let report = Report::new(&outcome).seed(strategy.seed()).spec(&spec);
+                let row =
+                    render::adapt::hunt_row(&spec, &outcome, report.met(), None, repairs.as_ref());
+                Ok((report, row))
             })
         })
         .unwrap_or_else(|panic| {
@@ -82,12 +120,16 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 .unwrap_or_else(|| "a panic".into());
             Err(harness::Error::Internal(what))
         });
-        let report = match checked {
+        let (report, row) = match checked {
             Ok(r) => r,
             Err(e) => {
                 errors += 1;
                 note("error\n");
                 let message = e.to_string();
+                hunt_rows.push(render::adapt::hunt_error(
+                    &path.display().to_string(),
+                    &message,
+                ));
                 Failure::from(e).print();
                 hunt.specs.push(HuntEntry::failed(name, message));
                 continue;
@@ -131,16 +173,26 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             unmet += 1;
         }
         hunt.specs.push(HuntEntry::checked(name, report));
+        hunt_rows.push(row);
     }
     let out = match args.format {
-        super::Format::Json => {
+        HuntFormat::Junit => render::junit(&args.dir.display().to_string(), &hunt_rows),
+        HuntFormat::Sarif => {
+            let log = render::sarif(&hunt_rows, env!("CARGO_PKG_VERSION"));
+            let mut text = serde_json::to_string_pretty(&log)
+                .map_err(|e| Failure::msg(format!("cannot serialise the SARIF log: {e}")))?;
+            text.push('\n');
+            text
+        }
+        HuntFormat::Markdown => render::markdown(&hunt_rows),
+        HuntFormat::Json => {
             let mut line = hunt
                 .json()
                 .map_err(|e| Failure::msg(format!("cannot serialise the summary: {e}")))?;
             line.push('\n');
             line
         }
-        super::Format::Text => hunt.text(),
+        HuntFormat::Text => hunt.text(),
     };
     emit(&out);
     Ok(if errors > 0 {

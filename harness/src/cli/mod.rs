@@ -450,6 +450,21 @@ fn save_counterexamples(dir: &Path, stem: &str, report: &Report) -> Result<Vec<P
     Ok(written)
 }
 
+/// Where `--report [DIR]` writes: DIR, or `<reports>/<stem>` when no DIR
+/// was given.
+fn report_dir(given: Option<&Path>, reports: &Path, stem: &str) -> PathBuf {
+    given.map_or_else(|| reports.join(stem), Path::to_path_buf)
+}
+
+/// Writes the HTML report of `view` (and its DOT files) into `dir`.
+fn write_html_report(dir: &Path, view: &harness::render::CheckView) -> Result<(), Failure> {
+    let written = harness::render::write_report(dir, view)?;
+    if let Some(page) = written.first() {
+        note(&format!("wrote report to {}\n", page.display()));
+    }
+    Ok(())
+}
+
 /// `file` as a path relative to the directory `dir` (both taken from the
 /// current directory), or absolute where no relative path exists.
 fn relative_to(file: &Path, dir: &Path) -> PathBuf {

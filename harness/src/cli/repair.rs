@@ -24,6 +24,9 @@ Examples:
   # write each verified repair k as DIR/k/ (complete program files) and DIR/k.patch
   ldfi repair specs/async_primary_backup.yaml --out reports/apb-repairs
 
+  # the same as a self-contained HTML report (reports/async_primary_backup-repair/)
+  ldfi repair specs/async_primary_backup.yaml --report
+
   # apply the best verified repair to the program files in place
   ldfi repair protocols/async_primary_backup.ded -N client,primary,r1,r2 -t 6 -f 4 -c 1 --apply
 ";
@@ -49,20 +52,41 @@ pub(super) struct RepairArgs {
     /// Write each verified repair k (1 = the best) as DIR/k/ and DIR/k.patch.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write a self-contained HTML report with the candidates' diffs to DIR [default: reports/NAME-repair].
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    report: Option<Option<PathBuf>>,
 }
 
 /// `ldfi repair`.
 pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let (target, spec) = args.program.target()?;
-    let options = RepairOptions {
+    let report_dir = args.report.as_ref().map(|dir| {
+        let stem = format!("{}-repair", args.program.stem());
+        super::report_dir(dir.as_deref(), "reports".as_ref(), &stem)
+    });
+    let mut options = RepairOptions {
         budget: harness::Budget {
             interrupt: Some(super::interrupt_flag()),
             ..harness::Budget::default()
         },
         ..RepairOptions::new()
     };
+    // Candidates beside the report, so that its replay lines stay runnable.
+    if let Some(dir) = &report_dir {
+        options.workdir = dir.join("candidates");
+    }
     let r = harness::repair::repair(&target, &options)?;
     let program = target.evaluator().program();
+    if let Some(dir) = &report_dir {
+        let mut view = harness::render::adapt::check_view(
+            &target,
+            spec.as_ref(),
+            &r.outcome,
+            r.diagnosis.as_ref(),
+        )?;
+        harness::render::adapt::add_repairs(&mut view, &r);
+        super::write_html_report(dir, &view)?;
+    }
     if let Some(dir) = &args.out {
         for (k, c) in r.verified.iter().enumerate() {
             let sub = dir.join((k + 1).to_string());

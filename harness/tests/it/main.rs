@@ -5,6 +5,7 @@ mod corpus;
 mod fuzz;
 mod hardening;
 mod ldfi;
+mod render;
 mod repair;
 mod report;
 mod snapshots;

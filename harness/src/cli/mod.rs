@@ -13,6 +13,7 @@ mod bench;
 mod check;
 mod debug;
 mod hunt;
+mod late;
 mod repair;
 mod run;
 mod why;
@@ -118,6 +119,9 @@ enum Command {
     /// Propose repairs and verify each with the search at the same bounds.
     #[command(after_long_help = repair::EXAMPLES)]
     Repair(repair::RepairArgs),
+    /// Explain why an event came when it did: delays attributed to their causes.
+    #[command(after_long_help = late::EXAMPLES)]
+    Late(late::LateArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -521,6 +525,7 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
         Command::Debug(args) => debug::main(&args),
         Command::Repair(args) => repair::main(&args),
+        Command::Late(args) => late::main(&args),
     };
     match result {
         Ok(_) if interrupted() => EXIT_INTERRUPTED,

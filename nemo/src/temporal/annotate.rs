@@ -201,17 +201,20 @@ fn prune(
     a: &Annotation,
     shown: &mut BTreeSet<EventId>,
 ) -> Cause {
-    let mut children: Vec<Cause> = a
-        .children
-        .iter()
-        .map(|c| prune(graph, query, c, shown))
-        .collect();
+    // The vertex's own unweighted causes first, so that they hang off it
+    // rather than off a weighted descendant that shares them.
     let sliced: BTreeSet<EventId> = a.children.iter().map(|c| c.vertex).collect();
-    for &c in graph.causes(a.vertex) {
-        if query.contains(c) && !sliced.contains(&c) && shown.insert(c) {
-            children.push(context(graph, query, c, shown));
-        }
-    }
+    let own: Vec<EventId> = graph
+        .causes(a.vertex)
+        .iter()
+        .copied()
+        .filter(|&c| query.contains(c) && !sliced.contains(&c) && shown.insert(c))
+        .collect();
+    let mut children: Vec<Cause> = own
+        .into_iter()
+        .map(|c| context(graph, query, c, shown))
+        .collect();
+    children.extend(a.children.iter().map(|c| prune(graph, query, c, shown)));
     sort(&mut children);
     let mut cause = leaf(graph, a.vertex, a.via);
     cause.interval = a.interval;

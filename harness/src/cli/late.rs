@@ -387,14 +387,16 @@ fn values_in(src: &Run, dst: &Run, values: &[Value]) -> Option<Vec<Value>> {
         .collect()
 }
 
-/// The first stretch of `rel(values)` in `run`, established at its time.
+/// The first stretch of `rel(values)` in `run` established at or after
+/// `from`.
 fn first_established(
     run: &Run,
     events: &nemo::temporal::RunEvents,
     rel: u32,
     values: &[Value],
+    from: Time,
 ) -> Option<TupleId> {
-    (1..=run.eot())
+    (from.max(1)..=run.eot())
         .filter_map(|t| run.find(rel, values, t))
         .find(|&id| events.established(id))
 }
@@ -422,12 +424,14 @@ struct PostAnswer {
     late: Late,
 }
 
-fn post_answer(run: &Run, values: &[Value]) -> Result<Option<PostAnswer>, Failure> {
+/// Where `post(values)` was first established at or after `from` in `run`,
+/// and why then.
+fn post_answer(run: &Run, values: &[Value], from: Time) -> Result<Option<PostAnswer>, Failure> {
     let Some(rel) = run.program().relation("post") else {
         return Ok(None);
     };
     let events = nemo::temporal::events(run).map_err(|e| Failure::msg(e.to_string()))?;
-    let Some(to) = first_established(run, &events, rel, values) else {
+    let Some(to) = first_established(run, &events, rel, values, from) else {
         return Ok(None);
     };
     let Some(from) = earliest_fact(run, &events, to) else {
@@ -451,21 +455,31 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
         interrupt: Some(super::interrupt_flag()),
         ..Budget::default()
     };
-    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    emit(&explain_post(&target, args.format, &budget)?);
+    Ok(0)
+}
+
+/// What `--post` prints for `target`: the search (LDFI, within `budget`),
+/// then the good run's and the counterexample's temporal provenance of post.
+pub(super) fn explain_post(
+    target: &Target,
+    format: Format,
+    budget: &Budget,
+) -> Result<String, Failure> {
+    let outcome = harness::search(target, Strategy::Ldfi, budget, &mut |_| {})?;
     let Some(cx) = outcome.counterexample() else {
         let msg = format!(
             "no counterexample ({}): post is never missing at EOT, so never late",
             outcome.verdict.name()
         );
-        if args.format == Format::Json {
-            emit(&format!(
+        return Ok(if format == Format::Json {
+            format!(
                 "{}\n",
                 json!({"post": Json::Null, "verdict": outcome.verdict.name()})
-            ));
+            )
         } else {
-            emit(&format!("{msg}\n"));
-        }
-        return Ok(0);
+            format!("{msg}\n")
+        });
     };
     let bad = &cx.run;
     let Some(missing) = bad.violations().and_then(|v| v.into_iter().next()) else {
@@ -479,31 +493,29 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
     let shown = bad.show_atom(post_rel, &missing);
     let good = target.run(&FaultSet::none())?;
     let good_answer = match values_in(bad, &good, &missing) {
-        Some(v) => post_answer(&good, &v)?,
+        Some(v) => post_answer(&good, &v, 1)?,
         None => None,
     };
-    // Where post came in the counterexample: within EOT, or in the run
-    // carried on past EOT under the same faults.
+    // Post is missing at EOT in the counterexample: where a stretch of it
+    // began after EOT in the run carried on under the same faults (a stretch
+    // that ended before EOT came and went).
     let space = &target.space;
-    let mut cfg = RunConfig {
-        eot: space.eot,
+    let horizon = (space.eot * 3 + space.max_delay + 2).min(dedalus::eval::MAX_EOT);
+    let cfg = RunConfig {
+        eot: horizon,
         eff: space.eff,
         max_delay: space.max_delay,
         faults: cx.faults.schedule(&space.nodes),
         limits: target.limits,
     };
-    let mut bad_answer = post_answer(bad, &missing)?.map(|a| (a, None));
-    let mut extended = None;
-    if bad_answer.is_none() {
-        let horizon = (space.eot * 3 + space.max_delay + 2).min(dedalus::eval::MAX_EOT);
-        cfg.eot = horizon;
-        let longer = target.evaluator().run(&cfg)?;
-        extended = Some(horizon);
-        if let Some(v) = values_in(bad, &longer, &missing)
-            && let Some(a) = post_answer(&longer, &v)?
-        {
-            bad_answer = Some((a, Some(longer)));
-        }
+    let came_and_went = (1..=space.eot).find(|&t| bad.find(post_rel, &missing, t).is_some());
+    let longer = target.evaluator().run(&cfg)?;
+    let extended = Some(horizon);
+    let mut bad_answer = None;
+    if let Some(v) = values_in(bad, &longer, &missing)
+        && let Some(a) = post_answer(&longer, &v, space.eot + 1)?
+    {
+        bad_answer = Some((a, Some(longer)));
     }
     let counterfactual = match &bad_answer {
         Some((a, longer)) => {
@@ -517,9 +529,9 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
                 (a.from, a.to),
             )?
         }
-        None => never_counterfactuals(&target, &cx.faults, bad, &missing)?,
+        None => never_counterfactuals(target, &cx.faults, bad, &missing)?,
     };
-    if args.format == Format::Json {
+    if format == Format::Json {
         let answer = |run: &Run, a: &PostAnswer| query_json(run, &a.late, a.from, a.to);
         let doc = json!({
             "post": shown,
@@ -527,6 +539,7 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
             "good": good_answer.as_ref().map(|a| answer(&good, a)),
             "counterexample": bad_answer.as_ref().map(|(a, longer)| answer(longer.as_ref().unwrap_or(bad), a)),
             "extended_to": extended,
+            "came_and_went": came_and_went,
             "faults": counterfactual.iter().map(|c| json!({
                 "fault": c.fault,
                 "weight": bad_answer.as_ref().map(|_| c.weight),
@@ -535,8 +548,7 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
             })).collect::<Vec<_>>(),
             "replay": cx.replay,
         });
-        emit(&format!("{doc}\n"));
-        return Ok(0);
+        return Ok(format!("{doc}\n"));
     }
     let mut out = String::new();
     let _ = writeln!(
@@ -558,6 +570,13 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
         None => {
             let _ = writeln!(out, "  failure-free run: {shown} never holds either");
         }
+    }
+    if let Some(t) = came_and_went {
+        let _ = writeln!(
+            out,
+            "  counterexample:   {shown} held at t={t} but was gone by EOT {}",
+            space.eot
+        );
     }
     match (&bad_answer, extended) {
         (Some((a, longer)), _) => {
@@ -610,8 +629,7 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
         }
     }
     let _ = writeln!(out, "\nreplay: {}", cx.replay);
-    emit(&out);
-    Ok(0)
+    Ok(out)
 }
 
 /// When `post` never comes in the counterexample: for each of its faults,
@@ -628,7 +646,7 @@ fn never_counterfactuals(
         let rest: FaultSet = faults.iter().filter(|g| *g != f).copied().collect();
         let run = target.run(&rest)?;
         let delay = match values_in(bad, &run, missing) {
-            Some(v) => post_answer(&run, &v)?.map(|a| a.late.delay()),
+            Some(v) => post_answer(&run, &v, 1)?.map(|a| a.late.delay()),
             None => None,
         };
         let one: FaultSet = std::iter::once(*f).collect();
@@ -640,4 +658,46 @@ fn never_counterfactuals(
         });
     }
     Ok(out)
+}
+
+/// The `ldfi bench` table of `late --post` over `specs` (in `dir`): what it
+/// found and how long it took, search included (the best of 3 runs, or of
+/// 1 when `quick`).
+pub(super) fn bench_markdown(
+    dir: &std::path::Path,
+    specs: &[&str],
+    quick: bool,
+) -> Result<String, Failure> {
+    let mut md = String::from(
+        "## ldfi late --post (search included; best of runs)\n\n\
+         | spec | post: failure-free -> counterexample (steps) | time (ms) |\n\
+         | --- | --- | ---: |\n",
+    );
+    for name in specs {
+        let spec = Spec::load(&dir.join(name))?;
+        let target = harness::target_of(&spec)?;
+        let mut best = std::time::Duration::MAX;
+        let mut answer = String::new();
+        for _ in 0..if quick { 1 } else { 3 } {
+            let start = std::time::Instant::now();
+            answer = explain_post(&target, Format::Json, &Budget::default())?;
+            best = best.min(start.elapsed());
+        }
+        let doc: Json =
+            serde_json::from_str(&answer).map_err(|e| Failure::msg(format!("{name}: {e}")))?;
+        let found = if doc["post"].is_null() {
+            "no counterexample".to_string()
+        } else {
+            let good = doc["good"]["delay"].to_string();
+            match doc["counterexample"]["delay"].as_i64() {
+                Some(d) => format!("{good} -> {d}"),
+                None => format!("{good} -> never (carried on to t={})", doc["extended_to"]),
+            }
+        };
+        md.push_str(&format!(
+            "| {name} | {found} | {:.1} |\n",
+            best.as_secs_f64() * 1000.0
+        ));
+    }
+    Ok(md)
 }

@@ -342,7 +342,7 @@ fn node_of(run: &Run, values: &[Value]) -> Option<String> {
         Value::Str(s) => run.interner().resolve(s).to_string(),
         Value::Int(_) => return None,
     };
-    run.nodes().iter().any(|n| *n == name).then_some(name)
+    run.nodes().contains(&name).then_some(name)
 }
 
 /// The timestep at which tuple `rel(values)` next becomes established at or

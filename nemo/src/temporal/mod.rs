@@ -2,17 +2,17 @@
 //! method, "Zeno: diagnosing performance problems with temporal
 //! provenance", §4–5 and its appendix).
 //!
-//! - [`graph`]: a general event graph — `INS`, `DRV`, `SND`, `RCV` and
+//! - [`mod@graph`]: a general event graph — `INS`, `DRV`, `SND`, `RCV` and
 //!   `LOSS` vertices with processing intervals, causal edges, local and
 //!   remote sequencing edges and the off-path causes — testable apart from
 //!   Dedalus;
-//! - [`query`]: `T-QUERY(e1, e2)`, the classical provenance of `e2`
+//! - [`mod@query`]: `T-QUERY(e1, e2)`, the classical provenance of `e2`
 //!   augmented with the sequencing paths and their provenance;
-//! - [`annotate`]: ANNOTATE of Figure 6, then pruning of zero-delay
+//! - [`mod@annotate`]: ANNOTATE of Figure 6, then pruning of zero-delay
 //!   subgraphs and aggregation of similar ones (§5);
-//! - [`dedalus`]: the event graph of a Dedalus run, and how timesteps map
+//! - [`mod@dedalus`]: the event graph of a Dedalus run, and how timesteps map
 //!   to processing intervals;
-//! - [`counterfactual`]: each injected fault removed, the run re-evaluated,
+//! - [`mod@counterfactual`]: each injected fault removed, the run re-evaluated,
 //!   and the actual change of the queried delay beside the fault's weight.
 //!
 //! [`late`] answers one query over a run end to end.

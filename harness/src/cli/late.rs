@@ -89,8 +89,25 @@ pub(super) struct LateArgs {
     limits: LimitArgs,
 }
 
+/// Stack of the thread that answers: the annotation recurses along causal
+/// chains, which are as long as the run (an `@next` counter over EOT
+/// 100,000 steps is one chain). Only the pages used are ever committed.
+const STACK: usize = 4 << 30;
+
 /// `ldfi late`.
 pub(super) fn main(args: &LateArgs) -> Result<i32, Failure> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("ldfi late".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, || answer(args))
+            .map_err(|e| Failure::msg(format!("cannot start the answering thread: {e}")))?
+            .join()
+            .unwrap_or_else(|_| Err(Failure::msg("the answer failed (see the message above)")))
+    })
+}
+
+fn answer(args: &LateArgs) -> Result<i32, Failure> {
     match (&args.from, &args.to, args.post) {
         (Some(from), Some(to), false) => between(args, from, to),
         (None, None, true) => post(args),
@@ -300,23 +317,28 @@ fn between(args: &LateArgs, from: &str, to: &str) -> Result<i32, Failure> {
 
 /// `{"from", "to", "delay", "tree"}`.
 fn query_json(run: &Run, l: &Late, from: TupleId, to: TupleId) -> Json {
-    json!({
-        "from": run.show_tuple(from),
-        "to": run.show_tuple(to),
-        "delay": l.delay(),
-        "tree": cause_json(&l.tree),
-    })
+    let mut doc = serde_json::Map::new();
+    doc.insert("from".into(), Json::String(run.show_tuple(from)));
+    doc.insert("to".into(), Json::String(run.show_tuple(to)));
+    doc.insert("delay".into(), Json::from(l.delay()));
+    doc.insert("tree".into(), cause_json(&l.tree));
+    Json::Object(doc)
 }
 
+/// A vertex of the tree, its children moved in (`json!` would serialise
+/// each subtree again at every level: quadratic on a long chain).
 fn cause_json(c: &Cause) -> Json {
-    json!({
-        "vertex": c.vertex(),
-        "kind": c.kind.name(),
-        "node": c.node,
-        "interval": [c.interval.0, c.interval.1],
-        "weight": c.weight,
-        "children": c.children.iter().map(cause_json).collect::<Vec<_>>(),
-    })
+    let mut v = serde_json::Map::new();
+    v.insert("vertex".into(), Json::String(c.vertex()));
+    v.insert("kind".into(), Json::String(c.kind.name().into()));
+    v.insert("node".into(), Json::String(c.node.clone()));
+    v.insert("interval".into(), json!([c.interval.0, c.interval.1]));
+    v.insert("weight".into(), Json::from(c.weight));
+    v.insert(
+        "children".into(),
+        Json::Array(c.children.iter().map(cause_json).collect()),
+    );
+    Json::Object(v)
 }
 
 fn steps(n: i64) -> String {
@@ -336,11 +358,18 @@ fn tree_text(root: &Cause) -> String {
             },
             _ => "",
         };
+        // Deep chains (a long @next counter) indent no further than this,
+        // and say their depth instead.
+        const DEEPEST: usize = 40;
+        let indent = if depth > DEEPEST {
+            format!("{}[depth {depth}] ", "  ".repeat(DEEPEST))
+        } else {
+            "  ".repeat(depth)
+        };
         let _ = writeln!(
             out,
-            "{:>4}  {}{} {} on {} [{}, {}]{via}",
+            "{:>4}  {indent}{} {} on {} [{}, {}]{via}",
             c.weight,
-            "  ".repeat(depth),
             c.kind.name(),
             c.vertex(),
             c.node,

@@ -4,7 +4,8 @@
 //!
 //! A fault's weight is the delay its events contributed themselves (their
 //! own slices, not those they handed on): the `LOSS` of each message it
-//! dropped, the `RCV` of each message it held back. The annotation says how
+//! dropped, the `RCV` of each message it held back (and that message's
+//! stretched `SND` while a later copy was sent). The annotation says how
 //! much of the delay passed *in* those events; the replay says how much
 //! the delay would shrink (or grow) without the fault, which also counts
 //! what the fault set in motion (a timer that had to expire, a retry).
@@ -113,7 +114,7 @@ fn hits(run: &Run, f: &FaultSchedule, w: Which, m: &Message) -> bool {
 }
 
 /// The sum of the own slices (weight less what was handed on) of the
-/// annotation entries that are the receive or loss of a message `hit`.
+/// annotation entries that are the receive, loss or hold of a message `hit`.
 fn own_weight(
     run: &Run,
     events: &RunEvents,
@@ -122,11 +123,13 @@ fn own_weight(
 ) -> Instant {
     let mut targets = std::collections::BTreeSet::new();
     for (id, m) in run.messages().iter().enumerate() {
-        if hit(m)
-            && let Some((_, Some(after))) = events.message(id as u32)
-        {
+        if !hit(m) {
+            continue;
+        }
+        if let Some((_, Some(after))) = events.message(id as u32) {
             targets.insert(after);
         }
+        targets.extend(events.held(id as u32).iter().copied());
     }
     annotation
         .entries()

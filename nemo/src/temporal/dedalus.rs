@@ -34,8 +34,10 @@
 //! - **retry after loss**: a send whose previous copy (same relation,
 //!   tuple, sender and destination) was lost follows that `LOSS`;
 //! - **held by delay**: a send whose previous copy was delayed past it
-//!   follows that copy's send (the hold itself is the `RCV` interval of the
-//!   delayed copy, which spans every timestep in flight);
+//!   follows a `SND` vertex of that copy stretched over its hold so far
+//!   (`[sent, this send]`), which rests on the copy's send; when the delayed
+//!   copy is the one that arrives, its hold is its own `RCV` interval,
+//!   which spans every timestep in flight;
 //! - **waited for `notin`**: a firing that found `notin p(..)` true where a
 //!   matching `p` tuple held at the timestep before follows a `DRV` vertex
 //!   `p(..) held until t-1`, which rests on the event that established `p`
@@ -61,9 +63,17 @@ pub struct RunEvents {
     established: Vec<bool>,
     /// `messages[id]`: the send, and the receive or loss, of message `id`.
     messages: HashMap<MessageId, (EventId, Option<EventId>)>,
+    /// `held[id]`: the stretched sends of message `id` held back by a delay.
+    held: HashMap<MessageId, Vec<EventId>>,
 }
 
 impl RunEvents {
+    /// The events standing for message `id` held back by a delay while a
+    /// later copy was sent (see the module docs), in order of creation.
+    pub fn held(&self, id: MessageId) -> &[EventId] {
+        self.held.get(&id).map_or(&[], Vec::as_slice)
+    }
+
     /// The event that established tuple `id` (for a tuple that already held
     /// at the timestep before, the start of its stretch).
     pub fn event_of(&self, id: TupleId) -> EventId {
@@ -91,6 +101,7 @@ pub fn events(run: &Run) -> Result<RunEvents, GraphError> {
         tuples: vec![None; run.tuple_count()],
         established: vec![false; run.tuple_count()],
         messages: HashMap::new(),
+        held: HashMap::new(),
         copies: HashMap::new(),
     };
     let prov = run.provenance();
@@ -115,6 +126,7 @@ pub fn events(run: &Run) -> Result<RunEvents, GraphError> {
             .collect(),
         established: b.established,
         messages: b.messages,
+        held: b.held,
     })
 }
 
@@ -126,6 +138,7 @@ struct Builder<'r> {
     tuples: Vec<Option<EventId>>,
     established: Vec<bool>,
     messages: HashMap<MessageId, (EventId, Option<EventId>)>,
+    held: HashMap<MessageId, Vec<EventId>>,
     /// Every copy of a message, in order of sending.
     copies: HashMap<CopyKey, Vec<MessageId>>,
 }
@@ -324,7 +337,30 @@ impl Builder<'_> {
         let (psnd, after) = self.message(prev)?;
         let (pred, why) = match (lost, after) {
             (true, Some(loss)) => (loss, Sequencing::Retry),
-            _ => (psnd, Sequencing::Delay),
+            _ => {
+                // The earlier copy still in flight when this one was sent:
+                // its send, stretched over the hold so far.
+                let (from, to) = (run.node_name(earlier.from), run.node_name(earlier.to));
+                let by = match earlier.fate {
+                    Fate::Delayed(d) => d,
+                    _ => 0,
+                };
+                let held = self.graph.add(Event {
+                    kind: Kind::Snd,
+                    node: from.to_string(),
+                    relation: run.program().relations[earlier.rel as usize].name.clone(),
+                    label: format!(
+                        "{} {from}->{to} sent@{} held back by a delay of {by}, in flight at t={}",
+                        run.show_atom(earlier.rel, prov.message_values(&earlier)),
+                        earlier.sent,
+                        msg.sent
+                    ),
+                    interval: (Instant::from(earlier.sent), Instant::from(msg.sent)),
+                })?;
+                self.graph.cause(held, psnd)?;
+                self.held.entry(prev).or_default().push(held);
+                (held, Sequencing::Delay)
+            }
         };
         if self.graph.event(pred).end() <= self.graph.event(snd).start()
             && self.graph.local_predecessor(snd).is_none()

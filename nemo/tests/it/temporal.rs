@@ -534,3 +534,44 @@ fn a_wait_for_notin_goes_to_the_blocking_tuple() {
     let err = late(&run, from, persisted).expect_err("not established at 3");
     assert!(err.to_string().contains("since t=1"), "{err}");
 }
+
+/// A request held back by a delay is re-sent meanwhile: the retry follows
+/// the held copy (a held-by-delay edge), which takes the wait.
+#[test]
+fn a_retry_while_a_copy_is_held_back_follows_the_hold() {
+    let (eval, cfg) = retry_run(FaultSchedule {
+        delays: vec![Delay {
+            from: "c".into(),
+            to: "s".into(),
+            time: 1,
+            by: 3,
+        }],
+        ..FaultSchedule::none()
+    });
+    let run = eval.run(&cfg).expect("runs");
+    let from = tuple(&run, "pending", 1);
+    let to = tuple(&run, "acked", 4);
+    let l = late(&run, from, to).expect("explained");
+    assert_eq!(l.delay(), 3);
+    let held = l
+        .annotation
+        .entries()
+        .into_iter()
+        .find(|a| a.via == Via::Sequencing(Sequencing::Delay))
+        .map(|a| (l.events.graph.event(a.vertex).label.clone(), a.weight));
+    assert_eq!(
+        held,
+        Some((
+            "req(\"s\", \"c\", 1) c->s sent@1 held back by a delay of 3, in flight at t=2"
+                .to_string(),
+            1
+        ))
+    );
+    let cf =
+        counterfactuals(&eval, &cfg, &run, &l.events, &l.annotation, (from, to)).expect("replays");
+    assert_eq!(
+        cf[0].change,
+        Some(-1),
+        "without the delay the first copy arrives"
+    );
+}

@@ -12,6 +12,7 @@ mod check;
 mod debug;
 mod exit;
 mod hunt;
+mod late;
 mod repair;
 mod run;
 
@@ -114,6 +115,9 @@ enum Command {
     /// Propose repairs and verify each with the search at the same bounds.
     #[command(after_long_help = exit::help(repair::EXAMPLES, repair::EXIT))]
     Repair(repair::RepairArgs),
+    /// Explain why an event came when it did: delays attributed to their causes.
+    #[command(after_long_help = late::EXAMPLES)]
+    Late(late::LateArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -535,6 +539,7 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
         Command::Debug(args) => debug::main(&args),
         Command::Repair(args) => repair::main(&args),
+        Command::Late(args) => late::main(&args),
     };
     match result {
         Ok(_) if interrupted() => exit::INTERRUPTED,

@@ -107,7 +107,7 @@ fn number(s: &str, what: &str, form: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} must be a non-negative integer in {form}, got `{s}`"))
 }
 
-fn parse_omission(s: &str) -> Result<Omission, String> {
+pub(super) fn parse_omission(s: &str) -> Result<Omission, String> {
     const FORM: &str = "FROM,TO,T";
     let p = fields(s, FORM, "a,b,1")?;
     Ok(Omission {
@@ -117,7 +117,7 @@ fn parse_omission(s: &str) -> Result<Omission, String> {
     })
 }
 
-fn parse_crash(s: &str) -> Result<Crash, String> {
+pub(super) fn parse_crash(s: &str) -> Result<Crash, String> {
     const FORM: &str = "NODE,T";
     let p = fields(s, FORM, "a,2")?;
     Ok(Crash {
@@ -126,7 +126,7 @@ fn parse_crash(s: &str) -> Result<Crash, String> {
     })
 }
 
-fn parse_delay(s: &str) -> Result<Delay, String> {
+pub(super) fn parse_delay(s: &str) -> Result<Delay, String> {
     const FORM: &str = "FROM,TO,T,D";
     let p = fields(s, FORM, "a,b,1,2")?;
     Ok(Delay {
@@ -168,14 +168,14 @@ impl RunArgs {
     }
 }
 
-/// A `--why` failure, said with its flag.
-fn why_failure(e: GoalError) -> Failure {
+/// A tuple lookup's failure, said with the flag that named the tuple.
+pub(super) fn goal_failure(flag: &str, e: GoalError) -> Failure {
     match &e {
         GoalError::NotATuple {
             rendered: Some(r), ..
-        } => Failure::Rendered(format!("error: --why {e}\n{r}")),
-        GoalError::NotATuple { .. } => Failure::msg(format!("--why {e}")),
-        _ => Failure::msg(format!("--why: {e}")),
+        } => Failure::Rendered(format!("error: {flag} {e}\n{r}")),
+        GoalError::NotATuple { .. } => Failure::msg(format!("{flag} {e}")),
+        _ => Failure::msg(format!("{flag}: {e}")),
     }
 }
 
@@ -298,7 +298,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
             out.push_str(&report::run::table(&run, rel, at));
         }
         if let Some(goal) = &args.why {
-            let id = report::why::goal(&run, goal, at).map_err(why_failure)?;
+            let id = report::why::goal(&run, goal, at).map_err(|e| goal_failure("--why", e))?;
             if args.relation.is_some() {
                 out.push('\n');
             }

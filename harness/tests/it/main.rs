@@ -4,6 +4,7 @@ mod cli;
 mod corpus;
 mod fuzz;
 mod hardening;
+mod late;
 mod ldfi;
 mod render;
 mod repair;

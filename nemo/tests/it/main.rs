@@ -5,3 +5,4 @@ mod fixtures;
 mod graph;
 mod queries;
 mod repair;
+mod temporal;

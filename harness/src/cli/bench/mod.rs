@@ -32,7 +32,7 @@ pub(super) struct BenchArgs {
     /// Fewer repetitions and random seeds (a smoke test of the tables).
     #[arg(long)]
     quick: bool,
-    /// Only one table: eval, corpus or scaling.
+    /// Only one table: eval, corpus, scaling or late.
     #[arg(long, value_name = "TABLE")]
     only: Option<String>,
     /// Where to write the Markdown report.
@@ -65,10 +65,10 @@ const CORPUS: &[&str] = &[
 pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     let want = |t: &str| args.only.as_deref().is_none_or(|o| o == t);
     if let Some(o) = &args.only
-        && !["eval", "corpus", "scaling"].contains(&o.as_str())
+        && !["eval", "corpus", "scaling", "late"].contains(&o.as_str())
     {
         return Err(Failure::msg(format!(
-            "--only takes eval, corpus or scaling, not `{o}`"
+            "--only takes eval, corpus, scaling or late, not `{o}`"
         )));
     }
     if !args.root.join("protocols").is_dir() || !args.root.join("specs").is_dir() {
@@ -153,6 +153,12 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
             "## Paxos synod as EOT grows (2 proposers, 3 acceptors, EFF = EOT − 1, 1 crash)\n\n",
         );
         md.push_str(&tables::growth_markdown(&rows));
+        md.push('\n');
+    }
+    if want("late") {
+        note("bench: ldfi late --post over the corpus ...\n");
+        let table = super::late::bench_markdown(&args.root.join("specs"), CORPUS, args.quick)?;
+        md.push_str(&table);
         md.push('\n');
     }
     emit(&md);

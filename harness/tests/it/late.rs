@@ -1,0 +1,306 @@
+//! `ldfi late`: temporal provenance on the command line — the delay between
+//! two events of one run, and why `post` came late in a counterexample.
+
+use serde_json::Value as Json;
+
+use crate::cli::{Scratch, ldfi};
+
+fn repo() -> std::path::PathBuf {
+    std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+}
+
+/// The retrying broadcast of the corpus with `a -> b` lost at t=1.
+const RETRY: [&str; 14] = [
+    "late",
+    "protocols/retry_broadcast.ded",
+    "--nodes",
+    "a,b,c",
+    "--eot",
+    "5",
+    "--eff",
+    "3",
+    "--omit",
+    "a,b,1",
+    "--from",
+    "bcast(\"a\", \"data\")@1",
+    "--to",
+    "log(\"b\", \"data\")@3",
+];
+
+/// Every vertex: a known kind, a weight within its parent's, an interval.
+fn check_tree(v: &Json, parent: i64) {
+    let kind = v["kind"].as_str().expect("kind");
+    assert!(
+        ["INS", "DRV", "SND", "RCV", "LOSS"].contains(&kind),
+        "{kind}"
+    );
+    let w = v["weight"].as_i64().expect("weight");
+    assert!((0..=parent).contains(&w), "weight {w} under {parent}");
+    let iv = v["interval"].as_array().expect("interval");
+    assert_eq!(iv.len(), 2);
+    assert!(iv[0].as_i64() <= iv[1].as_i64());
+    assert!(v["vertex"].is_string() && v["node"].is_string());
+    for c in v["children"].as_array().expect("children") {
+        check_tree(c, w);
+    }
+}
+
+fn find<'j>(v: &'j Json, kind: &str) -> Option<&'j Json> {
+    if v["kind"] == kind {
+        return Some(v);
+    }
+    v["children"].as_array()?.iter().find_map(|c| find(c, kind))
+}
+
+#[test]
+fn late_explains_a_retry_after_a_loss_with_its_counterfactual() {
+    let ran = ldfi(&repo(), &RETRY);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let out = &ran.stdout;
+    assert!(
+        out.starts_with("late: log(\"b\", \"data\")@3 came 2 steps after bcast(\"a\", \"data\")@1"),
+        "{out}"
+    );
+    // Weights first on each line, the loss carried by the retry edge.
+    assert!(
+        out.lines().any(|l| l.trim_start().starts_with("1 ")
+            && l.contains("LOSS")
+            && l.contains("retry after loss")),
+        "{out}"
+    );
+    assert!(
+        out.contains("--omit a,b,1  annotated weight 1  replayed: the delay would be 1 (-1)"),
+        "{out}"
+    );
+    let replay = out
+        .lines()
+        .find_map(|l| l.strip_prefix("replay: "))
+        .expect("a replay line");
+    assert_eq!(
+        replay,
+        "ldfi run protocols/retry_broadcast.ded --nodes a,b,c --eot 5 --eff 3 --omit a,b,1"
+    );
+    // The replay line reproduces the run: b first logs at t=3.
+    let args: Vec<&str> = replay.split(' ').skip(1).collect();
+    let mut first = args.clone();
+    first.extend(["--relation", "log", "--at", "2"]);
+    let at2 = ldfi(&repo(), &first);
+    assert!(!at2.stdout.contains("\"b\""), "{}", at2.stdout);
+    let mut third = args;
+    third.extend(["--relation", "log", "--at", "3"]);
+    assert!(ldfi(&repo(), &third).stdout.contains("\"b\""));
+}
+
+#[test]
+fn late_json_is_the_documented_tree_and_byte_identical() {
+    let mut args = RETRY.to_vec();
+    args.extend(["--format", "json"]);
+    let ran = ldfi(&repo(), &args);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let doc = ran.json();
+    let keys: Vec<&str> = doc
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["delay", "from", "to", "tree"]);
+    assert_eq!(doc["from"], "bcast(\"a\", \"data\")@1");
+    assert_eq!(doc["to"], "log(\"b\", \"data\")@3");
+    assert_eq!(doc["delay"], 2);
+    let tree = &doc["tree"];
+    assert_eq!(
+        tree["weight"], doc["delay"],
+        "the root weighs the whole delay"
+    );
+    assert_eq!(tree["kind"], "RCV");
+    assert_eq!(tree["interval"], serde_json::json!([1, 3]));
+    check_tree(tree, 2);
+    let loss = find(tree, "LOSS").expect("the loss is a cause");
+    assert_eq!(loss["weight"], 1);
+    assert_eq!(loss["node"], "a");
+    assert_eq!(ldfi(&repo(), &args).stdout, ran.stdout);
+}
+
+#[test]
+fn late_from_a_spec_takes_its_program_and_bounds() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "late",
+            "specs/retry_broadcast.yaml",
+            "--omit",
+            "a,b,1",
+            "--from",
+            "bcast(\"a\", \"data\")@1",
+            "--to",
+            "log(\"b\", \"data\")@3",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert_eq!(ran.json()["delay"], 2);
+}
+
+#[test]
+fn late_rejects_bad_questions_with_exit_2() {
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["--from", "nope(\"a\")@1", "--to", "log(\"b\", \"data\")@3"],
+            "--from: unknown relation `nope`",
+        ),
+        (
+            &[
+                "--from",
+                "bcast(\"a\", \"data\")@1",
+                "--to",
+                "log(\"b\", \"data\")@2",
+            ],
+            "--to: log(\"b\", \"data\")@2 does not hold in this run",
+        ),
+        (
+            &[
+                "--from",
+                "bcast(\"a\", \"data\")@1",
+                "--to",
+                "log(\"b\", \"data\")@4",
+            ],
+            "--to: log(\"b\", \"data\")@4 was not derived at t=4: it has held without \
+             interruption since t=3 (ask about log(\"b\", \"data\")@3)",
+        ),
+        (
+            &[
+                "--from",
+                "log(\"b\", \"data\")@3",
+                "--to",
+                "bcast(\"a\", \"data\")@1",
+            ],
+            "is after --to",
+        ),
+        (
+            &[
+                "--from",
+                "node(\"b\", \"c\")@1",
+                "--to",
+                "log(\"b\", \"data\")@3",
+            ],
+            "no causal path joins them",
+        ),
+        (&[], "give --from"),
+    ];
+    for (extra, want) in cases {
+        let mut args = RETRY[..10].to_vec();
+        args.extend(extra);
+        let ran = ldfi(&repo(), &args);
+        assert_eq!(ran.code, 2, "{args:?}: {}", ran.stdout);
+        assert!(ran.stderr.contains(want), "{args:?}:\n{}", ran.stderr);
+        assert!(ran.stdout.is_empty());
+    }
+    let ran = ldfi(
+        &repo(),
+        &[
+            "late",
+            "protocols/simple_broadcast.ded",
+            "-N",
+            "a,b",
+            "-t",
+            "3",
+            "--post",
+        ],
+    );
+    assert_eq!(ran.code, 2);
+    assert!(
+        ran.stderr.contains("--post needs a spec file"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn late_post_says_when_post_never_comes() {
+    let ran = ldfi(&repo(), &["late", "specs/simple_broadcast.yaml", "--post"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let out = &ran.stdout;
+    assert!(
+        out.contains("is missing at EOT 4 in the counterexample"),
+        "{out}"
+    );
+    assert!(out.contains("failure-free run: post("), "{out}");
+    assert!(
+        out.contains("never comes (the run carried on to t="),
+        "{out}"
+    );
+    assert!(out.contains("replay: ldfi run"), "{out}");
+    let json = ldfi(
+        &repo(),
+        &[
+            "late",
+            "specs/simple_broadcast.yaml",
+            "--post",
+            "--format",
+            "json",
+        ],
+    )
+    .json();
+    assert!(json["counterexample"].is_null());
+    assert_eq!(json["good"]["delay"], json["good"]["tree"]["weight"]);
+    assert!(json["extended_to"].as_i64().is_some_and(|t| t > 4));
+    for f in json["faults"].as_array().expect("faults") {
+        assert!(f["weight"].is_null() && f["change"].is_null());
+    }
+}
+
+/// A request retried every step; two faults before EFF push the
+/// acknowledgement past EOT, and the run carried on finds it.
+const REQUEST: &str = r#"
+req(S, C, X)@async :- pending(C, S, X), notin got(C, X);
+pending(C, S, X)@next :- pending(C, S, X);
+ack(C, X)@async :- req(S, C, X);
+got(C, X) :- ack(C, X);
+got(C, X)@next :- got(C, X);
+pending("c", "s", 1)@1;
+pre(X) :- pending(C, S, X);
+post(X) :- got(C, X);
+"#;
+
+#[test]
+fn late_post_explains_a_post_that_came_after_eot() {
+    let s = Scratch::new("late-post");
+    s.write("request.ded", REQUEST);
+    s.write(
+        "request.yaml",
+        "program: [request.ded]\nnodes: [c, s]\neot: 4\neff: 3\ncrashes: 0\nexpect: violated\n",
+    );
+    let ran = ldfi(
+        s.path(),
+        &["late", "request.yaml", "--post", "--format", "json"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let doc = ran.json();
+    assert_eq!(doc["good"]["delay"], 2);
+    let cx = &doc["counterexample"];
+    assert_eq!(cx["from"], "pending(\"c\", \"s\", 1)@1");
+    let to = cx["to"].as_str().expect("post came");
+    let at: i64 = to
+        .rsplit('@')
+        .next()
+        .and_then(|t| t.parse().ok())
+        .expect("a time");
+    assert!(at > 4, "after EOT: {to}");
+    assert_eq!(cx["delay"], at - 1);
+    assert_eq!(cx["tree"]["weight"], cx["delay"]);
+    check_tree(&cx["tree"], at - 1);
+    let faults = doc["faults"].as_array().expect("faults");
+    assert!(!faults.is_empty());
+    for f in faults {
+        assert!(f["change"].as_i64().is_some_and(|c| c < 0), "{f}");
+        assert!(f["weight"].as_i64().is_some_and(|w| w >= 0), "{f}");
+    }
+    let text = ldfi(s.path(), &["late", "request.yaml", "--post"]).stdout;
+    assert!(
+        text.contains("(after EOT: the run carried on to t="),
+        "{text}"
+    );
+    assert!(text.contains("counterexample, why"), "{text}");
+}

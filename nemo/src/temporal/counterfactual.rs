@@ -1,0 +1,183 @@
+//! The counterfactual check of a delay's annotation: remove each injected
+//! fault, re-run, and set the actual change in the queried delay beside the
+//! weight the annotation gave the fault.
+//!
+//! A fault's weight is the delay its events contributed themselves (their
+//! own slices, not those they handed on): the `LOSS` of each message it
+//! dropped, the `RCV` of each message it held back (and that message's
+//! stretched `SND` while a later copy was sent). The annotation says how
+//! much of the delay passed *in* those events; the replay says how much
+//! the delay would shrink (or grow) without the fault, which also counts
+//! what the fault set in motion (a timer that had to expire, a retry).
+
+use dedalus::eval::{EvalError, Evaluator, FaultSchedule, Run, RunConfig};
+use dedalus::provenance::{Fate, Message, Time, TupleId};
+use dedalus::value::Value;
+
+use super::annotate::Annotation;
+use super::dedalus::{RunEvents, events};
+use super::graph::Instant;
+use super::query::t_query;
+
+/// One fault of the run, its annotated weight and its replay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Counterfactual {
+    /// The fault as a command-line flag: `--omit a,b,1`, `--crash a,2`,
+    /// `--delay a,b,1,2`.
+    pub fault: String,
+    /// The delay the annotation attributes to the fault's own events.
+    pub weight: Instant,
+    /// The queried delay in the run without the fault; `None` when `to`
+    /// never followed `from` there.
+    pub delay: Option<Instant>,
+    /// `delay - ` the delay with the fault.
+    pub change: Option<Instant>,
+}
+
+/// One fault of a schedule, by kind.
+#[derive(Clone, Copy, Debug)]
+enum Which {
+    Omission(usize),
+    Crash(usize),
+    Delay(usize),
+}
+
+/// For each fault of `cfg`: its weight in `annotation` (over `run`'s
+/// `events`), and the queried delay from `from` to `to` (tuples of `run`)
+/// once the run is re-evaluated without it.
+pub fn counterfactuals(
+    eval: &Evaluator,
+    cfg: &RunConfig,
+    run: &Run,
+    events_of_run: &RunEvents,
+    annotation: &Annotation,
+    (from, to): (TupleId, TupleId),
+) -> Result<Vec<Counterfactual>, EvalError> {
+    let f = &cfg.faults;
+    let which = (0..f.omissions.len())
+        .map(Which::Omission)
+        .chain((0..f.crashes.len()).map(Which::Crash))
+        .chain((0..f.delays.len()).map(Which::Delay));
+    let delay = annotation.weight;
+    let mut out = Vec::new();
+    for w in which {
+        let mut without = cfg.clone();
+        let fault = remove(&mut without.faults, w);
+        let weight = own_weight(run, events_of_run, annotation, |m| hits(run, f, w, m));
+        let replay = eval.run(&without)?;
+        let after = replayed_delay(run, &replay, from, to);
+        out.push(Counterfactual {
+            fault,
+            weight,
+            delay: after,
+            change: after.map(|d| d - delay),
+        });
+    }
+    Ok(out)
+}
+
+/// Removes fault `w` from `faults`; the fault as a flag.
+fn remove(faults: &mut FaultSchedule, w: Which) -> String {
+    match w {
+        Which::Omission(i) => {
+            let o = faults.omissions.remove(i);
+            format!("--omit {},{},{}", o.from, o.to, o.time)
+        }
+        Which::Crash(i) => {
+            let c = faults.crashes.remove(i);
+            format!("--crash {},{}", c.node, c.time)
+        }
+        Which::Delay(i) => {
+            let d = faults.delays.remove(i);
+            format!("--delay {},{},{},{}", d.from, d.to, d.time, d.by)
+        }
+    }
+}
+
+/// Whether fault `w` of `f` is what happened to message `m`.
+fn hits(run: &Run, f: &FaultSchedule, w: Which, m: &Message) -> bool {
+    let (from, to) = (run.node_name(m.from), run.node_name(m.to));
+    match w {
+        Which::Omission(i) => {
+            let o = &f.omissions[i];
+            m.fate == Fate::Omitted && o.from == from && o.to == to && o.time == m.sent
+        }
+        Which::Crash(i) => {
+            let c = &f.crashes[i];
+            matches!(m.fate, Fate::Crashed(_)) && c.node == from && c.time <= m.sent
+        }
+        Which::Delay(i) => {
+            let d = &f.delays[i];
+            matches!(m.fate, Fate::Delayed(_)) && d.from == from && d.to == to && d.time == m.sent
+        }
+    }
+}
+
+/// The sum of the own slices (weight less what was handed on) of the
+/// annotation entries that are the receive, loss or hold of a message `hit`.
+fn own_weight(
+    run: &Run,
+    events: &RunEvents,
+    annotation: &Annotation,
+    hit: impl Fn(&Message) -> bool,
+) -> Instant {
+    let mut targets = std::collections::BTreeSet::new();
+    for (id, m) in run.messages().iter().enumerate() {
+        if !hit(m) {
+            continue;
+        }
+        if let Some((_, Some(after))) = events.message(id as u32) {
+            targets.insert(after);
+        }
+        targets.extend(events.held(id as u32).iter().copied());
+    }
+    annotation
+        .entries()
+        .into_iter()
+        .filter(|a| targets.contains(&a.vertex))
+        .map(|a| a.weight - a.children.iter().map(|c| c.weight).sum::<Instant>())
+        .sum()
+}
+
+/// The delay from `from` to `to` in `replay`: the stretch of `from` that
+/// begins nearest its time in the original run, and the first stretch of
+/// `to` that begins at or after it.
+fn replayed_delay(run: &Run, replay: &Run, from: TupleId, to: TupleId) -> Option<Instant> {
+    let ev = events(replay).ok()?;
+    let (f, t) = (run.tuple(from), run.tuple(to));
+    let fv = same_values(run, replay, f.values)?;
+    let tv = same_values(run, replay, t.values)?;
+    let starts = |values: &[Value], rel| -> Vec<TupleId> {
+        (1..=replay.eot())
+            .filter_map(|time| replay.find(rel, values, time))
+            .filter(|&id| ev.established(id))
+            .collect()
+    };
+    let from2 = starts(&fv, f.rel).into_iter().min_by_key(|&id| {
+        (
+            replay.tuple(id).time.abs_diff(f.time),
+            replay.tuple(id).time,
+        )
+    })?;
+    let at: Time = replay.tuple(from2).time;
+    let to2 = starts(&tv, t.rel)
+        .into_iter()
+        .find(|&id| replay.tuple(id).time >= at)?;
+    let q = t_query(&ev.graph, ev.event_of(from2), ev.event_of(to2)).ok()?;
+    Some(q.delay())
+}
+
+/// `values` of `run` as values of `replay` (the same program, so the same
+/// strings; interned anew).
+fn same_values(run: &Run, replay: &Run, values: &[Value]) -> Option<Vec<Value>> {
+    values
+        .iter()
+        .map(|&v| match v {
+            Value::Int(_) => Some(v),
+            Value::Str(s) => replay
+                .interner()
+                .get(run.interner().resolve(s))
+                .map(Value::Str),
+        })
+        .collect()
+}

@@ -349,11 +349,11 @@ pub fn write_program(
     };
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let sources: Vec<(PathBuf, String)> = program
-        .sources
+        .sources()
         .files()
         .map(|(id, path)| {
             let text = patch.files.iter().find(|f| f.path == path).map_or_else(
-                || program.sources.text(id).to_string(),
+                || program.sources().text(id).to_string(),
                 |f| f.patched.clone(),
             );
             (canon(path), text)

@@ -42,7 +42,7 @@ pub fn counterexample_json(cx: &Counterexample, space: &FaultSpace) -> Json {
                 Fate::Delayed(d) => ("delayed", Some(d)),
             };
             json!({
-                "relation": run.program().relations[m.rel as usize].name,
+                "relation": run.program().relations()[m.rel as usize].name,
                 "tuple": prov
                     .message_values(m)
                     .iter()

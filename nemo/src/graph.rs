@@ -22,7 +22,7 @@ use std::fmt;
 use dedalus::RuleId;
 use dedalus::eval::Run;
 use dedalus::provenance::{Origin, Time, TupleId};
-use dedalus::syntax::ast::{Arg, HeadTime, Literal, Rule};
+use dedalus::syntax::ast::{Arg, HeadTime, Literal, Rule, eq_ignoring_spans};
 use dedalus::value::Value;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -91,7 +91,7 @@ pub fn is_persistence(rule: &Rule) -> bool {
         (HeadTime::Next, [Literal::Atom(a)]) => {
             !a.negated
                 && a.time.is_none()
-                && a.atom == rule.head
+                && eq_ignoring_spans(&a.atom, &rule.head)
                 && rule.head.args.iter().all(|x| matches!(x, Arg::Expr(_)))
         }
         _ => false,
@@ -603,7 +603,7 @@ fn goal_vertex(run: &Run, t: TupleId) -> Vertex {
         _ => None,
     });
     Vertex::Goal(Goal {
-        rel: run.program().relations[tup.rel as usize].name.clone(),
+        rel: run.program().relations()[tup.rel as usize].name.clone(),
         args: Const::row(run, tup.values),
         node,
         time: Some(tup.time),
@@ -614,7 +614,7 @@ fn goal_vertex(run: &Run, t: TupleId) -> Vertex {
 fn firing_vertex(run: &Run, f: u32) -> Vertex {
     let prov = run.provenance();
     let firing = prov.firing(f);
-    let rule = &run.program().rules[firing.rule as usize];
+    let rule = &run.program().rules()[firing.rule as usize];
     let names = run.rule_vars(firing.rule);
     let binding = names
         .iter()

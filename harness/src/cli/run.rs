@@ -259,7 +259,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
         return Err(Failure::msg(format!(
             "unknown relation `{name}`; the program's relations are: {}",
             program
-                .relations
+                .relations()
                 .iter()
                 .map(|r| r.name.as_str())
                 .collect::<Vec<_>>()
@@ -399,7 +399,7 @@ fn known_relation(run: &Run, name: &str) -> Result<dedalus::RelId, Failure> {
 
 pub(super) fn relation_names(run: &Run) -> String {
     run.program()
-        .relations
+        .relations()
         .iter()
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
@@ -416,7 +416,7 @@ fn tables(run: &Run, t: Time) -> String {
     };
     let _ = writeln!(out, "tables at {at}:");
     let mut any = false;
-    for rel in 0..run.program().relations.len() as dedalus::RelId {
+    for rel in 0..run.program().relations().len() as dedalus::RelId {
         if run.rows(rel, t).next().is_none() {
             continue;
         }
@@ -431,7 +431,7 @@ fn tables(run: &Run, t: Time) -> String {
 
 /// `name (k rows)` and the rows in aligned columns.
 fn table(run: &Run, rel: dedalus::RelId, t: Time) -> String {
-    let name = &run.program().relations[rel as usize].name;
+    let name = &run.program().relations()[rel as usize].name;
     let rows: Vec<Vec<String>> = run
         .relation_at(name, t)
         .iter()

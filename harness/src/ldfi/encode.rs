@@ -22,6 +22,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
+use dedalus::analysis::Reachability;
 use dedalus::eval::Cancel;
 use dedalus::provenance::{NodeId, Time};
 use dedalus::value::Value;
@@ -33,105 +34,14 @@ use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::solver::{FaultVars as Vars, NoAnswer};
 
-/// Which relations each relation is reachable from (through any rule).
-pub(crate) fn reachability(program: &Program) -> Vec<Vec<bool>> {
-    let n = program.relations.len();
-    let mut reach = vec![vec![false; n]; n];
-    for (i, row) in reach.iter_mut().enumerate() {
-        row[i] = true;
-    }
-    for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else {
-            continue;
-        };
-        for lit in &rule.body {
-            if let dedalus::syntax::ast::Literal::Atom(a) = lit
-                && let Some(b) = program.relation(&a.atom.name.name)
-            {
-                reach[h as usize][b as usize] = true;
-            }
-        }
-    }
-    // Transitive closure (relations are few).
-    for k in 0..n {
-        let via = reach[k].clone();
-        for row in reach.iter_mut() {
-            if row[k] {
-                for (j, &r) in via.iter().enumerate() {
-                    row[j] |= r;
-                }
-            }
-        }
-    }
-    reach
-}
-
-/// Relations checked with `notin` by rules from whose heads `target` is
-/// reachable (the runtime `crash` relation excluded: faults only add to it).
-pub(crate) fn blockers(
-    program: &Program,
-    reach: &[Vec<bool>],
-    target: dedalus::RelId,
-) -> Vec<dedalus::RelId> {
-    let mut out = std::collections::BTreeSet::new();
-    for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else {
-            continue;
-        };
-        if !reach[target as usize][h as usize] {
-            continue;
-        }
-        for lit in &rule.body {
-            if let dedalus::syntax::ast::Literal::Atom(a) = lit
-                && a.negated
-                && a.atom.name.name != dedalus::program::CRASH
-                && let Some(q) = program.relation(&a.atom.name.name)
-            {
-                out.insert(q);
-            }
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// Whether some rule divides (`/` or `%`) by a non-constant: such a rule
-/// may stop a run with a runtime error under a binding no run has shown,
-/// which lineage cannot rule out (see `sweep` in the parent module).
-pub(crate) fn divides_by_variables(program: &Program) -> bool {
-    use dedalus::syntax::ast::{Arg, BinOp, Expr, Literal};
-    fn constant(e: &Expr) -> bool {
-        match e {
-            Expr::Int(..) | Expr::Str(..) => true,
-            Expr::Var(_) | Expr::Wildcard(_) => false,
-            Expr::Bin(l, _, r, _) => constant(l) && constant(r),
-        }
-    }
-    fn divides(e: &Expr) -> bool {
-        match e {
-            Expr::Bin(l, op, r, _) => {
-                (matches!(op, BinOp::Div | BinOp::Rem) && !constant(r)) || divides(l) || divides(r)
-            }
-            _ => false,
-        }
-    }
-    let args = |args: &[Arg]| args.iter().any(|a| matches!(a, Arg::Expr(e) if divides(e)));
-    program.rules.iter().any(|rule| {
-        args(&rule.head.args)
-            || rule.body.iter().any(|lit| match lit {
-                Literal::Atom(a) => args(&a.atom.args),
-                Literal::Cmp(c) => divides(&c.left) || divides(&c.right),
-            })
-    })
-}
-
 /// What a formula is built from besides the lineage: the program, its
 /// bounds and the static analyses of it.
 pub(crate) struct Setting<'a> {
     pub space: &'a FaultSpace,
     pub program: &'a Program,
     pub interner: &'a dedalus::value::Interner,
-    /// `reach[p][q]`: relation `p` is reachable from `q`.
-    pub reach: &'a [Vec<bool>],
+    /// Which relations lead to which.
+    pub reach: &'a Reachability,
     /// Each node's name as a value.
     pub nodes: &'a [Value],
     /// Relations for which one-rule why-not provenance is exact.
@@ -146,7 +56,7 @@ pub(crate) struct Encoder<'a> {
     space: &'a FaultSpace,
     program: &'a Program,
     interner: &'a dedalus::value::Interner,
-    reach: &'a [Vec<bool>],
+    reach: &'a Reachability,
     nodes: &'a [Value],
     exact: &'a [bool],
     crash_rel: Option<dedalus::RelId>,

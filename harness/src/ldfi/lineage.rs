@@ -8,6 +8,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+use dedalus::analysis::Reachability;
 use dedalus::eval::Run;
 use dedalus::provenance::{Conclusion, NodeId, Origin, Time};
 use dedalus::value::Value;
@@ -112,15 +113,13 @@ impl Lineage {
     pub fn suspects<'s>(
         &'s self,
         atom: &'s AbsentAtom,
-        reach: &'s [Vec<bool>],
+        reach: &'s Reachability,
     ) -> impl Iterator<Item = (u32, &'s GMessage)> + 's {
         self.messages
             .iter()
             .enumerate()
             .filter_map(move |(m, msg)| {
-                (msg.from != msg.to
-                    && msg.sent < atom.time
-                    && reach[atom.rel as usize][msg.rel as usize])
+                (msg.from != msg.to && msg.sent < atom.time && reach.reaches(msg.rel, atom.rel))
                     .then_some((m as u32, msg))
             })
     }
@@ -321,7 +320,7 @@ impl Refutations {
     pub fn learn(
         &mut self,
         g: &Lineage,
-        reach: &[Vec<bool>],
+        reach: &Reachability,
         run: &Run,
         faults: &crate::faults::FaultSet,
     ) {

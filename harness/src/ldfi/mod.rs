@@ -31,6 +31,7 @@ mod whynot;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use dedalus::analysis::{self, Reachability};
 use dedalus::value::Value;
 use rayon::prelude::*;
 use z3::ast::Bool;
@@ -43,7 +44,7 @@ use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
 use crate::solver::{NoAnswer, interruptible};
-use encode::{Encoder, minimal_sets, reachability};
+use encode::{Encoder, minimal_sets};
 use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
@@ -52,7 +53,7 @@ const BATCH: usize = 8;
 /// What stays the same during one search.
 struct Context<'a> {
     target: &'a Target,
-    reach: Vec<Vec<bool>>,
+    reach: Reachability,
     nodes: Vec<Value>,
     pre: dedalus::RelId,
     post: dedalus::RelId,
@@ -142,10 +143,8 @@ fn lineage_search(
         }
     }
     let program = target.evaluator().program();
-    let reach = reachability(program);
-    let pre = program
-        .relation("pre")
-        .expect("targets have a specification");
+    let reach = Reachability::of(program);
+    let spec = program.spec().map_err(|_| Error::NoSpecification)?;
     let cx = Context {
         target,
         nodes: target
@@ -162,15 +161,13 @@ fn lineage_search(
                 )
             })
             .collect(),
-        pre,
-        post: program
-            .relation("post")
-            .expect("targets have a specification"),
-        blockers: encode::blockers(program, &reach, pre),
-        exact: whynot::exact_relations(program, &reach, target.space.max_delay),
+        pre: spec.pre,
+        post: spec.post,
+        blockers: analysis::blockers(program, &reach, spec.pre),
+        exact: analysis::exact_whynot(program, &reach, target.space.max_delay > 0),
         reach,
         cancel,
-        fallible: encode::divides_by_variables(program),
+        fallible: analysis::divides_by_variables(program),
     };
 
     let mut refutations = Refutations::default();

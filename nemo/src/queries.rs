@@ -158,7 +158,10 @@ pub fn debug(failed: &Run, good: &[&Run]) -> Option<Debugging> {
         .unwrap_or_default()
         .iter()
         .filter_map(|row| {
-            let args: Vec<Const> = row.iter().map(|&v| Const::of(failed, v)).collect();
+            let args: Vec<Const> = row
+                .iter()
+                .map(|&v| Const::of(failed.interner(), v))
+                .collect();
             let pre_from = pre_triggers.iter().find(|t| t.args == args)?.time;
             let post_at = post_triggers
                 .iter()
@@ -264,7 +267,11 @@ pub fn triggers(run: &Run, rel: &str) -> Vec<Trigger> {
                 }
             }
             let via = locations(run, &via);
-            let args: Vec<Const> = tup.values.iter().map(|&v| Const::of(run, v)).collect();
+            let args: Vec<Const> = tup
+                .values
+                .iter()
+                .map(|&v| Const::of(run.interner(), v))
+                .collect();
             let node = match args.first() {
                 Some(Const::Str(s)) if run.nodes().contains(s) => Some(s.clone()),
                 _ => None,

@@ -29,7 +29,7 @@ use dedalus::value::Value;
 use z3::ast::Bool;
 use z3::{SatResult, Solver};
 
-use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
+use super::lineage::{AbsentAtom, Cause, KeyId, Lineage, Refutations, suspects};
 use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::solver::{FaultVars as Vars, NoAnswer};
@@ -105,7 +105,7 @@ impl<'a> Encoder<'a> {
 
     /// Every fault that stops message `m` arriving `delay` steps late.
     fn stopped(&mut self, m: u32, delay: u32) -> Bool {
-        let msg = &self.g.messages[m as usize];
+        let msg = &self.g.messages()[m as usize];
         let (from, to, sent) = (msg.from, msg.to, msg.sent);
         if from == to {
             return Bool::from_bool(false);
@@ -212,22 +212,22 @@ impl<'a> Encoder<'a> {
     /// [`Encoder::dep`].
     fn attempt(&mut self, k: KeyId, optimistic: bool) -> Bool {
         let mut alts = Vec::new();
-        for o in self.g.origins[k as usize].clone() {
+        for o in self.g.causes(k).to_vec() {
             match o {
-                GOrigin::Base => {
+                Cause::Base => {
                     alts.clear();
                     alts.push(Bool::from_bool(true));
                     break;
                 }
-                GOrigin::Crash { node, at } => {
+                Cause::Crash { node, at } => {
                     if self.space.crashes > 0 && at >= 1 && at <= self.space.eot {
                         alts.push(self.vars.get(Fault::Crash { node, time: at }));
                     }
                 }
-                GOrigin::Firing(f) => alts.push(self.fires(f, optimistic)),
-                GOrigin::Message { msg, delay } => {
+                Cause::Firing(f) => alts.push(self.fires(f, optimistic)),
+                Cause::Message { msg, delay } => {
                     let stopped = self.stopped(msg, delay);
-                    let senders = self.g.messages[msg as usize].senders.clone();
+                    let senders = self.g.messages()[msg as usize].senders.clone();
                     let sent: Vec<Bool> =
                         senders.iter().map(|&f| self.fires(f, optimistic)).collect();
                     alts.push(Bool::and(&[stopped.not(), Bool::or(&sent)]));
@@ -238,7 +238,7 @@ impl<'a> Encoder<'a> {
     }
 
     fn fires(&mut self, f: u32, optimistic: bool) -> Bool {
-        let firing = self.g.firings[f as usize].clone();
+        let firing = self.g.firings()[f as usize].clone();
         let mut all = Vec::new();
         for &p in &firing.premises {
             all.push(self.dep(p, optimistic));
@@ -281,9 +281,7 @@ impl<'a> Encoder<'a> {
             // §9 example's `missing_log` at c appears when b loses a message).
             // Runs refute suspects (see `Refutations`).
             self.watched.push(a.clone());
-            let candidates: Vec<u32> = self
-                .g
-                .suspects(a, self.reach)
+            let candidates: Vec<u32> = suspects(self.g, a, self.reach)
                 .map(|(m, _)| m)
                 .filter(|&m| !self.refutations.refuted(a, m))
                 .collect();

@@ -106,7 +106,7 @@ fn lineage_search(
     let cancel = s.cancel();
     let none = FaultSet::none();
     let run = target.run_until(&none, &cancel);
-    let mut lineage = Lineage::default();
+    let mut lineage = Lineage::for_evaluator(target.evaluator());
     if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
         return s.finish(progress);
     }
@@ -254,7 +254,7 @@ fn sweep(
         {
             continue;
         }
-        for (_, msg) in lineage.suspects(atom, &cx.reach) {
+        for (_, msg) in lineage::suspects(lineage, atom, &cx.reach) {
             if msg.sent < space.eff {
                 suspects.insert(crate::faults::Fault::Omission {
                     from: msg.from,
@@ -272,7 +272,7 @@ fn sweep(
     if cx.fallible {
         // A division by a variable may fail under any disturbance: lineage
         // explains what was derived, not what a fault makes a rule compute.
-        for msg in &lineage.messages {
+        for msg in lineage.messages() {
             if msg.from == msg.to {
                 continue;
             }
@@ -335,7 +335,7 @@ fn propose(
             .keys_of(cx.pre, eot)
             .iter()
             .filter_map(|&p| {
-                let q = lineage.key(cx.post, eot, &lineage.key_data[p as usize].2)?;
+                let q = lineage.key(cx.post, eot, lineage.tuple(p).2)?;
                 Some((enc.holds(p, true), enc.holds(q, false).not()))
             })
             .collect();

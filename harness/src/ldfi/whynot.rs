@@ -156,7 +156,7 @@ impl<'a> Join<'a> {
                 let rel = self.rel(i)?;
                 for &k in self.g.keys_of(rel, time) {
                     let saved = scope.vars.clone();
-                    let vals = &self.g.key_data[k as usize].2;
+                    let vals = self.g.tuple(k).2;
                     if b.atom
                         .args
                         .iter()

@@ -100,7 +100,7 @@ pub mod verdict;
 pub use api::{Report, Strategy, check, search, spec_files, target_of};
 pub use error::Error;
 pub use faults::{Fault, FaultSet, FaultSpace};
-pub use search::{Budget, Progress};
+pub use search::{Budget, Observation, Observer, Progress, RunVerdict, SearchObserver};
 pub use spec::{Expect, Spec};
 pub use target::{Judgement, Target};
 pub use verdict::{Counterexample, Outcome, Proof, Verdict};

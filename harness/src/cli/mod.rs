@@ -238,6 +238,7 @@ impl SearchArgs {
             timeout: self.timeout,
             all: self.all,
             interrupt: Some(interrupt_flag()),
+            observer: None,
         }
     }
 }

@@ -462,3 +462,94 @@ pub(crate) fn enumerate(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use dedalus::analysis::{self, Reachability};
+    use dedalus::eval::Cancel;
+    use dedalus::value::Value;
+
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::target::Target;
+
+    /// The minimal fault sets that falsify `done("b", 1)@eot` by what the
+    /// failure-free run showed, found by the encoding and z3.
+    fn breaking_done(t: &Target) -> Vec<FaultSet> {
+        let program = t.evaluator().program();
+        let interner = t.evaluator().interner();
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let reach = Reachability::of(program);
+        let exact = analysis::exact_whynot(program, &reach, false);
+        let nodes: Vec<Value> = ["a", "b"]
+            .map(|n| Value::Str(interner.get(n).unwrap()))
+            .to_vec();
+        let cancel = Cancel::never();
+        let setting = Setting {
+            space: &t.space,
+            program,
+            interner,
+            reach: &reach,
+            nodes: &nodes,
+            exact: &exact,
+            cancel: &cancel,
+        };
+        let refutations = Refutations::default();
+        let done = g
+            .key(
+                program.relation("done").unwrap(),
+                t.space.eot,
+                &[nodes[1], Value::Int(1)],
+            )
+            .expect("the failure-free run derives it");
+        z3::with_z3_config(&z3::Config::new(), || {
+            let mut enc = Encoder::new(&g, &setting, &refutations);
+            let goal = enc.holds(done, false).not();
+            minimal_sets(&mut enc, &goal, &BTreeSet::new(), 10).unwrap()
+        })
+    }
+
+    fn sorted(mut sets: Vec<FaultSet>) -> Vec<FaultSet> {
+        sets.sort();
+        sets
+    }
+
+    #[test]
+    fn losing_the_one_message_is_the_only_minimal_way_to_break_the_goal() {
+        let t = target(SEND, 3, 2, 0);
+        let omit: FaultSet = [Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        }]
+        .into_iter()
+        .collect();
+        assert_eq!(breaking_done(&t), [omit.clone()]);
+        // And the run agrees: under it, the goal is gone.
+        let run = t.run(&omit).unwrap();
+        let done = run.program().relation("done").unwrap();
+        assert_eq!(run.rows(done, 3).count(), 0);
+    }
+
+    #[test]
+    fn crashes_and_eff_bound_the_ways() {
+        // With a crash allowed, crashing `a` at 1 (before it sends) breaks
+        // it too; every set found is minimal and breaks it when run.
+        let t = target(SEND, 3, 2, 1);
+        let sets = sorted(breaking_done(&t));
+        let crash: FaultSet = [Fault::Crash { node: 0, time: 1 }].into_iter().collect();
+        assert_eq!(sets.len(), 2, "{sets:?}");
+        assert!(sets.contains(&crash));
+        for set in &sets {
+            let run = t.run(set).unwrap();
+            let done = run.program().relation("done").unwrap();
+            assert_eq!(run.rows(done, 3).count(), 0, "{set:?}");
+        }
+        // At EFF 1 nothing may be omitted at time 1, and without crashes
+        // the goal cannot fall.
+        assert!(breaking_done(&target(SEND, 3, 1, 0)).is_empty());
+    }
+}

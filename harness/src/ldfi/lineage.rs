@@ -80,3 +80,109 @@ pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &MergedMessage) ->
         Fault::Crash { node, time } => node == msg.from && time <= msg.sent,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::faults::{Fault, FaultSet};
+    use dedalus::value::Value;
+
+    fn set(faults: &[Fault]) -> FaultSet {
+        faults.iter().copied().collect()
+    }
+
+    #[test]
+    fn disturbs_knows_which_fault_stops_which_message() {
+        let msg = MergedMessage {
+            rel: 0,
+            from: 0,
+            to: 1,
+            sent: 2,
+            senders: Vec::new(),
+        };
+        let omit = |from, to, time| Fault::Omission { from, to, time };
+        let crash = |node, time| Fault::Crash { node, time };
+        assert!(disturbs(&set(&[omit(0, 1, 2)]), &msg));
+        assert!(!disturbs(&set(&[omit(0, 1, 1)]), &msg), "another send time");
+        assert!(
+            !disturbs(&set(&[omit(1, 0, 2)]), &msg),
+            "the other direction"
+        );
+        assert!(
+            disturbs(&set(&[crash(0, 1)]), &msg),
+            "crashed before sending"
+        );
+        assert!(disturbs(&set(&[crash(0, 2)]), &msg), "crashed when sending");
+        assert!(!disturbs(&set(&[crash(0, 3)]), &msg), "crashed after");
+        assert!(
+            !disturbs(&set(&[crash(1, 1)]), &msg),
+            "the receiver crashed"
+        );
+        let delay = Fault::Delay {
+            from: 0,
+            to: 1,
+            time: 2,
+            by: 1,
+        };
+        assert!(disturbs(&set(&[delay]), &msg));
+        assert!(!disturbs(&FaultSet::none(), &msg));
+    }
+
+    #[test]
+    fn suspects_are_earlier_messages_of_relations_leading_to_the_atom() {
+        let t = target(SEND, 3, 2, 0);
+        let program = t.evaluator().program();
+        let reach = Reachability::of(program);
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let rel = |n: &str| program.relation(n).unwrap();
+        let b = Value::Str(t.evaluator().interner().get("b").unwrap());
+        let atom = |name: &str, time| AbsentAtom {
+            rel: rel(name),
+            time,
+            pattern: vec![Some(b), Some(Value::Int(1))].into(),
+        };
+        // `log` at b is reachable from the message `log` a sent at 1.
+        let log3 = atom("log", 3);
+        let found: Vec<u32> = suspects(&g, &log3, &reach).map(|(m, _)| m).collect();
+        assert_eq!(found, [0]);
+        assert_eq!(g.messages()[0].rel, rel("log"));
+        // Not before it was sent; not for a relation it cannot lead to.
+        assert_eq!(suspects(&g, &atom("log", 1), &reach).count(), 0);
+        assert_eq!(suspects(&g, &atom("want", 3), &reach).count(), 0);
+    }
+
+    #[test]
+    fn a_run_that_disturbs_a_suspect_without_the_atom_appearing_refutes_it() {
+        // `late` would appear if b's log arrived late; it never does here.
+        let src = format!("{SEND}\n late(N, X) :- done(N, X), notin want(N, X);");
+        let t = target(&src, 3, 2, 0);
+        let program = t.evaluator().program();
+        let reach = Reachability::of(program);
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let b = Value::Str(t.evaluator().interner().get("b").unwrap());
+        let late = AbsentAtom {
+            rel: program.relation("late").unwrap(),
+            time: 3,
+            pattern: vec![Some(b), None].into(),
+        };
+        let mut r = Refutations::default();
+        r.watched.insert(late.clone());
+        assert!(!r.refuted(&late, 0));
+        // A run that leaves the message alone refutes nothing.
+        let free = t.run(&FaultSet::none()).unwrap();
+        r.learn(&g, &reach, &free, &FaultSet::none());
+        assert!(!r.refuted(&late, 0));
+        let lost = set(&[Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        }]);
+        let run = t.run(&lost).unwrap();
+        g.learn(&run);
+        r.learn(&g, &reach, &run, &lost);
+        assert!(r.refuted(&late, 0));
+    }
+}

@@ -234,3 +234,67 @@ impl<'a> Join<'a> {
         Some(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::faults::FaultSet;
+
+    #[test]
+    fn the_instances_of_an_absent_atom_are_its_rules_over_known_tuples() {
+        let t = target(SEND, 3, 2, 0);
+        let program = t.evaluator().program();
+        let interner = t.evaluator().interner();
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let (b, a) = (
+            Value::Str(interner.get("b").unwrap()),
+            Value::Str(interner.get("a").unwrap()),
+        );
+        let nodes = [a, b];
+        let rel = |n: &str| program.relation(n).unwrap();
+        let gap = |node: Value, time| AbsentAtom {
+            rel: rel("gap"),
+            time,
+            pattern: vec![Some(node), Some(Value::Int(1))].into(),
+        };
+        // gap("b", 1)@3 would hold if want("b", 1)@3 held without log("b", 1)@3.
+        let found = instances(program, interner, &g, &nodes, &gap(b, 3)).unwrap();
+        assert_eq!(found.len(), 1);
+        let want = g.key(rel("want"), 3, &[b, Value::Int(1)]).unwrap();
+        assert_eq!(found[0].premises, [want]);
+        assert_eq!(
+            found[0].absent,
+            [AbsentAtom {
+                rel: rel("log"),
+                time: 3,
+                pattern: vec![Some(b), Some(Value::Int(1))].into(),
+            }]
+        );
+        // No known `want` at a: no way for gap("a", 1) to appear.
+        assert!(
+            instances(program, interner, &g, &nodes, &gap(a, 3))
+                .unwrap()
+                .is_empty()
+        );
+        // A rule located at a value that is not a node never fires.
+        assert!(
+            instances(program, interner, &g, &[a], &gap(b, 3))
+                .unwrap()
+                .is_empty()
+        );
+        // A wildcard pattern matches every known binding.
+        let any = AbsentAtom {
+            rel: rel("gap"),
+            time: 2,
+            pattern: vec![None, None].into(),
+        };
+        assert_eq!(
+            instances(program, interner, &g, &nodes, &any)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+}

@@ -28,40 +28,6 @@ mod encode;
 mod lineage;
 mod whynot;
 
-#[cfg(test)]
-mod testing {
-    //! Small targets for the unit tests of the lineage encoding.
-
-    use crate::faults::FaultSpace;
-    use crate::target::Target;
-
-    /// Node `b` is to log what `a` sends it at time 1; `gap` holds while it
-    /// has not (an exact why-not relation), `done` once it has.
-    pub const SEND: &str = r#"
-        want(N, X)@next :- want(N, X);
-        log(M, X)@async :- send(N, M, X);
-        log(N, X)@next :- log(N, X);
-        gap(N, X) :- want(N, X), notin log(N, X);
-        done(N, X) :- want(N, X), log(N, X);
-        pre(X) :- want(N, X);
-        post(X) :- done(N, X);
-        send("a", "b", 1)@1; want("b", 1)@1;
-    "#;
-
-    /// A target of `src` over nodes `a`, `b` (ids 0, 1).
-    pub fn target(src: &str, eot: u32, eff: u32, crashes: u32) -> Target {
-        let program = dedalus::load_str("t.ded", src).unwrap_or_else(|e| panic!("{e}"));
-        let space = FaultSpace {
-            nodes: vec!["a".into(), "b".into()],
-            eot,
-            eff,
-            crashes,
-            max_delay: 0,
-        };
-        Target::new(vec!["t.ded".into()], &program, space).unwrap_or_else(|e| panic!("{e}"))
-    }
-}
-
 use std::collections::BTreeSet;
 use std::time::Instant;
 
@@ -446,4 +412,38 @@ pub fn minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod testing {
+    //! Small targets for the unit tests of the lineage encoding.
+
+    use crate::faults::FaultSpace;
+    use crate::target::Target;
+
+    /// Node `b` is to log what `a` sends it at time 1; `gap` holds while it
+    /// has not (an exact why-not relation), `done` once it has.
+    pub const SEND: &str = r#"
+        want(N, X)@next :- want(N, X);
+        log(M, X)@async :- send(N, M, X);
+        log(N, X)@next :- log(N, X);
+        gap(N, X) :- want(N, X), notin log(N, X);
+        done(N, X) :- want(N, X), log(N, X);
+        pre(X) :- want(N, X);
+        post(X) :- done(N, X);
+        send("a", "b", 1)@1; want("b", 1)@1;
+    "#;
+
+    /// A target of `src` over nodes `a`, `b` (ids 0, 1).
+    pub fn target(src: &str, eot: u32, eff: u32, crashes: u32) -> Target {
+        let program = dedalus::load_str("t.ded", src).unwrap_or_else(|e| panic!("{e}"));
+        let space = FaultSpace {
+            nodes: vec!["a".into(), "b".into()],
+            eot,
+            eff,
+            crashes,
+            max_delay: 0,
+        };
+        Target::new(vec!["t.ded".into()], &program, space).unwrap_or_else(|e| panic!("{e}"))
+    }
 }

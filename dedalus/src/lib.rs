@@ -57,6 +57,7 @@
 //!   passes its budget ([`eval::Limits`]: tuples and estimated bytes, per
 //!   timestep and per run, aggregate groups and firings included).
 
+pub mod analysis;
 pub mod check;
 pub mod diagnostic;
 pub mod eval;
@@ -68,5 +69,5 @@ pub mod value;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use load::{load_files, load_str};
-pub use program::{Program, RelId, Relation, RuleId};
+pub use program::{Program, RelId, Relation, RuleId, Spec, SpecError};
 pub use syntax::SourceMap;

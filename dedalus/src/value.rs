@@ -49,6 +49,16 @@ impl Interner {
         self.ids.get(s).copied()
     }
 
+    /// Number of strings interned (symbols are `Sym(0..len())`).
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Whether no string was interned.
+    pub fn is_empty(&self) -> bool {
+        self.strings.is_empty()
+    }
+
     /// The text of `sym`.
     pub fn resolve(&self, sym: Sym) -> &str {
         &self.strings[sym.0 as usize]

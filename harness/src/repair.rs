@@ -3,7 +3,8 @@
 //! [`good_runs`] is the seam that hands nemo the runs it compares a
 //! counterexample with: the failure-free run and the runs with each single
 //! fault of the counterexample removed, those that are correct and not
-//! vacuous. [`diagnose`] runs nemo's queries on them; [`repair`] takes
+//! vacuous; [`repair`] keeps the search's own correct runs ([`KeptRuns`])
+//! so that it does not run them again. [`diagnose`] runs nemo's queries on them; [`repair`] takes
 //! nemo's candidates and checks each one at the target's bounds:
 //!
 //! 1. in scope — no edit of `pre`/`post`, no protocol rule reading them
@@ -18,7 +19,9 @@
 //! Only candidates that pass all four are presented as repairs, smallest
 //! patch first; every other one is listed with why it was rejected.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dedalus::eval::Run;
@@ -28,7 +31,7 @@ use serde::Serialize;
 use crate::Error;
 use crate::api::search;
 use crate::faults::FaultSet;
-use crate::search::Budget;
+use crate::search::{Budget, Observation, Observer, RunVerdict, SearchObserver};
 use crate::strategy::Strategy;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Verdict};
@@ -42,9 +45,68 @@ pub struct GoodRun {
     pub run: Run,
 }
 
+/// The correct runs of a search with few faults, kept as the search makes
+/// them (a [`SearchObserver`]), so that [`good_runs_kept`] need not run
+/// them again.
+#[derive(Debug, Default)]
+pub struct KeptRuns {
+    runs: BTreeMap<FaultSet, Run>,
+}
+
+impl KeptRuns {
+    /// Runs with more faults than this are not kept: a good run is the
+    /// counterexample (minimal, so small) with one fault removed.
+    pub const MAX_FAULTS: usize = 2;
+    /// At most this many runs are kept (the first ones the search made).
+    pub const MAX_RUNS: usize = 256;
+
+    /// The kept run with exactly `faults`, if any.
+    pub fn get(&self, faults: &FaultSet) -> Option<&Run> {
+        self.runs.get(faults)
+    }
+
+    /// Takes the kept run with exactly `faults` out, if any.
+    pub fn take(&mut self, faults: &FaultSet) -> Option<Run> {
+        self.runs.remove(faults)
+    }
+
+    /// Number of runs kept.
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Whether no run was kept.
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+}
+
+impl SearchObserver for KeptRuns {
+    fn observe(&mut self, seen: &Observation<'_>) -> bool {
+        seen.verdict == RunVerdict::Correct
+            && seen.faults.len() <= KeptRuns::MAX_FAULTS
+            && self.runs.len() < KeptRuns::MAX_RUNS
+            && !self.runs.contains_key(seen.faults)
+    }
+
+    fn keep(&mut self, faults: FaultSet, run: Run) {
+        self.runs.insert(faults, run);
+    }
+}
+
 /// The failure-free run and the runs with one fault of `cx` removed, keeping
 /// those in which `pre` holds and the specification too.
 pub fn good_runs(target: &Target, cx: &Counterexample) -> Result<Vec<GoodRun>, Error> {
+    good_runs_kept(target, cx, &mut KeptRuns::default())
+}
+
+/// [`good_runs`], taking the runs a search already made out of `kept`
+/// instead of running them again (the same target gives the same run).
+pub fn good_runs_kept(
+    target: &Target,
+    cx: &Counterexample,
+    kept: &mut KeptRuns,
+) -> Result<Vec<GoodRun>, Error> {
     let mut sets = vec![FaultSet::none()];
     for skip in cx.faults.iter() {
         let fewer: FaultSet = cx.faults.iter().filter(|f| *f != skip).copied().collect();
@@ -54,7 +116,10 @@ pub fn good_runs(target: &Target, cx: &Counterexample) -> Result<Vec<GoodRun>, E
     }
     let mut out = Vec::new();
     for faults in sets {
-        let run = target.run(&faults)?;
+        let run = match kept.take(&faults) {
+            Some(run) => run,
+            None => target.run(&faults)?,
+        };
         if target.judge(&run) == Judgement::Correct {
             out.push(GoodRun { faults, run });
         }
@@ -73,7 +138,16 @@ pub struct Diagnosis {
 
 /// Runs nemo's queries on a counterexample of `target`.
 pub fn diagnose(target: &Target, cx: &Counterexample) -> Result<Diagnosis, Error> {
-    let good = good_runs(target, cx)?;
+    diagnose_kept(target, cx, &mut KeptRuns::default())
+}
+
+/// [`diagnose`], with good runs taken from `kept` where the search made them.
+pub fn diagnose_kept(
+    target: &Target,
+    cx: &Counterexample,
+    kept: &mut KeptRuns,
+) -> Result<Diagnosis, Error> {
+    let good = good_runs_kept(target, cx, kept)?;
     let runs: Vec<&Run> = good.iter().map(|g| &g.run).collect();
     let debugging = nemo::debug(&cx.run, &runs);
     Ok(Diagnosis { good, debugging })
@@ -197,7 +271,13 @@ pub struct Repairs {
 /// candidate repair nemo proposes (see the module docs).
 pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error> {
     let start = Instant::now();
-    let outcome = search(target, Strategy::Ldfi, &options.budget, &mut |_| {})?;
+    // The good runs nemo needs are mostly among the search's own runs.
+    let kept = Arc::new(Mutex::new(KeptRuns::default()));
+    let budget = Budget {
+        observer: Some(Observer::from(kept.clone())),
+        ..options.budget.clone()
+    };
+    let outcome = search(target, Strategy::Ldfi, &budget, &mut |_| {})?;
     let mut out = Repairs {
         outcome,
         diagnosis: None,
@@ -217,7 +297,8 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         out.elapsed = start.elapsed();
         return Ok(out);
     }
-    let diagnosis = diagnose(target, cx)?;
+    let mut kept = std::mem::take(&mut *kept.lock().unwrap_or_else(|e| e.into_inner()));
+    let diagnosis = diagnose_kept(target, cx, &mut kept)?;
     if let Some(debugging) = &diagnosis.debugging {
         // Synthesise from the failure-free run when it is good (its lineage
         // is the fullest), else from the closest good run.
@@ -350,11 +431,11 @@ pub fn write_program(
     };
     let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let sources: Vec<(PathBuf, String)> = program
-        .sources
+        .sources()
         .files()
         .map(|(id, path)| {
             let text = patch.files.iter().find(|f| f.path == path).map_or_else(
-                || program.sources.text(id).to_string(),
+                || program.sources().text(id).to_string(),
                 |f| f.patched.clone(),
             );
             (canon(path), text)

@@ -1,8 +1,8 @@
 //! What every search strategy shares: budgets, progress, and the
 //! bookkeeping of runs and counterexamples.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dedalus::eval::{Cancel, EvalError, Run};
@@ -27,6 +27,76 @@ pub struct Budget {
     /// it on Ctrl-C. Runs and solver calls in flight are abandoned, never
     /// mistaken for an answer.
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// Told about every run the search makes (see [`SearchObserver`]).
+    pub observer: Option<Observer>,
+}
+
+/// How one run of a search fared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RunVerdict {
+    /// Every `pre` tuple has its `post`.
+    Correct,
+    /// No `pre` tuple at all.
+    Vacuous,
+    /// Some `pre` tuple has no `post`.
+    Violated,
+    /// The run stopped with a runtime error.
+    Failed,
+}
+
+/// One run a search made, as its observer sees it.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct Observation<'a> {
+    /// The faults it ran under.
+    pub faults: &'a FaultSet,
+    /// How it fared.
+    pub verdict: RunVerdict,
+    /// The run itself (`None` for a run that failed), to look at; an
+    /// observer that wants to keep it says so (see [`SearchObserver::observe`]).
+    pub run: Option<&'a Run>,
+}
+
+/// Something told about every run a search records, in the order the
+/// search records them (the runs that shrink a counterexample excepted):
+/// the good runs `nemo` compares a failure with, the fault sets tried, a
+/// progress display.
+pub trait SearchObserver: Send {
+    /// Called once per run. Returning true asks for the run itself: the
+    /// search hands over a correct or vacuous run (which it no longer
+    /// needs) through [`SearchObserver::keep`]; a violating run it still
+    /// shrinks is not handed over.
+    fn observe(&mut self, seen: &Observation<'_>) -> bool;
+
+    /// Receives a run [`SearchObserver::observe`] asked for.
+    fn keep(&mut self, faults: FaultSet, run: Run) {
+        let _ = (faults, run);
+    }
+}
+
+/// A shared [`SearchObserver`], as a [`Budget`] holds it: the caller keeps
+/// its own `Arc` to read what the observer gathered once the search is done.
+#[derive(Clone)]
+pub struct Observer(Arc<Mutex<dyn SearchObserver>>);
+
+impl<T: SearchObserver + 'static> From<Arc<Mutex<T>>> for Observer {
+    fn from(observer: Arc<Mutex<T>>) -> Observer {
+        Observer(observer)
+    }
+}
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
+impl Observer {
+    fn lock(&self) -> std::sync::MutexGuard<'_, dyn SearchObserver + 'static> {
+        // A panic in an earlier observer call poisons nothing we rely on.
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Budget {
@@ -192,6 +262,7 @@ impl<'t> Searcher<'t> {
             // A runtime error only faults trigger is a finding, never
             // grounds for a certificate (without faults, a program error).
             Err(Error::Eval(e @ EvalError::Runtime { .. })) => {
+                self.observe(&faults, RunVerdict::Failed, None);
                 let Some((cx, extra)) = self.target.shrink_error(faults) else {
                     return Err(Error::Eval(e));
                 };
@@ -206,10 +277,21 @@ impl<'t> Searcher<'t> {
         };
         self.runs += 1;
         learn(&run);
-        match self.target.judge(&run) {
-            Judgement::Correct => Ok(false),
+        let judgement = self.target.judge(&run);
+        let verdict = match judgement {
+            Judgement::Correct => RunVerdict::Correct,
+            Judgement::Vacuous => RunVerdict::Vacuous,
+            Judgement::Violated(_) => RunVerdict::Violated,
+        };
+        let wanted = self.observe(&faults, verdict, Some(&run));
+        match judgement {
+            Judgement::Correct => {
+                self.hand_over(wanted, faults, run);
+                Ok(false)
+            }
             Judgement::Vacuous => {
                 self.vacuous += 1;
+                self.hand_over(wanted, faults, run);
                 Ok(false)
             }
             Judgement::Violated(_) => {
@@ -220,6 +302,25 @@ impl<'t> Searcher<'t> {
                 }
                 Ok(!self.budget.all)
             }
+        }
+    }
+
+    /// Tells the budget's observer, if any, about a run; whether it wants
+    /// the run itself.
+    fn observe(&self, faults: &FaultSet, verdict: RunVerdict, run: Option<&Run>) -> bool {
+        self.budget.observer.as_ref().is_some_and(|o| {
+            o.lock().observe(&Observation {
+                faults,
+                verdict,
+                run,
+            })
+        })
+    }
+
+    /// Hands `run` to the observer if it asked for it.
+    fn hand_over(&self, wanted: bool, faults: FaultSet, run: Run) {
+        if let (true, Some(o)) = (wanted, &self.budget.observer) {
+            o.lock().keep(faults, run);
         }
     }
 

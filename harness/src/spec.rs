@@ -285,17 +285,11 @@ impl Spec {
     /// spec's nodes: a fact placed at an unknown node never takes part in the
     /// run, which is almost always a typo in `nodes`.
     pub fn check_locations(&self, program: &dedalus::Program) -> Result<(), SpecError> {
-        use dedalus::syntax::ast::{Arg, Expr, Literal};
-        let located: std::collections::BTreeSet<&str> = program
-            .rules
-            .iter()
-            .filter_map(|r| match r.body.first() {
-                Some(Literal::Atom(a)) => Some(a.atom.name.name.as_str()),
-                _ => None,
-            })
-            .collect();
+        use dedalus::syntax::ast::{Arg, Expr};
+        let located = dedalus::analysis::located_relations(program);
+        let is_located = |name: &str| program.relation(name).is_some_and(|r| located[r as usize]);
         let nodes_named_in_facts: std::collections::BTreeSet<&str> = program
-            .facts
+            .facts()
             .iter()
             .filter(|f| f.atom.name.name == "node" || f.atom.name.name == "member")
             .flat_map(|f| f.atom.args.iter())
@@ -304,21 +298,21 @@ impl Spec {
                 _ => None,
             })
             .collect();
-        for f in &program.facts {
-            if !located.contains(f.atom.name.name.as_str()) {
+        for f in program.facts() {
+            if !is_located(&f.atom.name.name) {
                 continue;
             }
             if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
                 && !self.space.nodes.iter().any(|n| n == s)
                 && nodes_named_in_facts.contains(s.as_str())
             {
-                let (line, col) = program.sources.line_col(f.span);
+                let (line, col) = program.sources().line_col(f.span);
                 return Err(SpecError {
                     path: self.path.clone(),
                     location: self.nodes_at,
                     message: format!(
                         "node `{s}` is used as a location ({}:{line}:{col}) but is not in `nodes` [{}]",
-                        program.sources.path(f.span.file).display(),
+                        program.sources().path(f.span.file).display(),
                         self.space.nodes.join(", ")
                     ),
                     help: Some(format!(

@@ -46,22 +46,16 @@ impl Target {
     ) -> Result<Target, Error> {
         space.validate()?;
         space.max_delay = space.max_delay.min(space.eot.saturating_sub(2));
-        let pre = program
-            .relation("pre")
-            .map(|r| program.relations[r as usize].arity);
-        let post = program
-            .relation("post")
-            .map(|r| program.relations[r as usize].arity);
-        match (pre, post) {
-            (Some(a), Some(b)) if a == b => {}
-            (Some(a), Some(b)) => {
+        match program.spec() {
+            Ok(_) => {}
+            Err(dedalus::SpecError::Arity { pre: a, post: b }) => {
                 return Err(Error::Specification(format!(
                     "the specification is malformed: `pre` has {a} column{} but `post` has {b}; \
                      pre(x) => post(x) pairs tuples of the same arity",
                     if a == 1 { "" } else { "s" }
                 )));
             }
-            _ => return Err(Error::NoSpecification),
+            Err(_) => return Err(Error::NoSpecification),
         }
         let eval = Evaluator::new(program, &space.nodes)?;
         Ok(Target {

@@ -21,8 +21,9 @@ use std::fmt;
 
 use dedalus::RuleId;
 use dedalus::eval::Run;
+use dedalus::provenance::graph::TupleKey;
 use dedalus::provenance::{Origin, Time, TupleId};
-use dedalus::syntax::ast::{Arg, HeadTime, Literal, Rule};
+use dedalus::syntax::ast::{Arg, HeadTime, Literal, Rule, eq_ignoring_spans};
 use dedalus::value::Value;
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -30,37 +31,7 @@ use serde::Serialize;
 
 /// A value owned by a graph, comparable across runs (and across programs,
 /// whose interners differ).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(untagged)]
-pub enum Const {
-    /// An integer.
-    Int(i64),
-    /// A string.
-    Str(String),
-}
-
-impl Const {
-    /// The value of `v` in `run`.
-    pub fn of(run: &Run, v: Value) -> Const {
-        match v {
-            Value::Int(n) => Const::Int(n),
-            Value::Str(s) => Const::Str(run.interner().resolve(s).to_string()),
-        }
-    }
-
-    fn row(run: &Run, vals: &[Value]) -> Vec<Const> {
-        vals.iter().map(|&v| Const::of(run, v)).collect()
-    }
-}
-
-impl fmt::Display for Const {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Const::Int(n) => write!(f, "{n}"),
-            Const::Str(s) => write!(f, "\"{s}\""),
-        }
-    }
-}
+pub use dedalus::provenance::graph::Const;
 
 /// How a rule's head relates in time to its body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -91,7 +62,7 @@ pub fn is_persistence(rule: &Rule) -> bool {
         (HeadTime::Next, [Literal::Atom(a)]) => {
             !a.negated
                 && a.time.is_none()
-                && a.atom == rule.head
+                && eq_ignoring_spans(&a.atom, &rule.head)
                 && rule.head.args.iter().all(|x| matches!(x, Arg::Expr(_)))
         }
         _ => false,
@@ -602,11 +573,12 @@ fn goal_vertex(run: &Run, t: TupleId) -> Vertex {
         Origin::Message(m) => Some(run.node_name(prov.message(m).from).to_string()),
         _ => None,
     });
+    let key = TupleKey::of(run, t);
     Vertex::Goal(Goal {
-        rel: run.program().relations[tup.rel as usize].name.clone(),
-        args: Const::row(run, tup.values),
+        rel: key.rel,
+        args: key.args,
         node,
-        time: Some(tup.time),
+        time: Some(key.time),
         from,
     })
 }
@@ -614,12 +586,12 @@ fn goal_vertex(run: &Run, t: TupleId) -> Vertex {
 fn firing_vertex(run: &Run, f: u32) -> Vertex {
     let prov = run.provenance();
     let firing = prov.firing(f);
-    let rule = &run.program().rules[firing.rule as usize];
+    let rule = &run.program().rules()[firing.rule as usize];
     let names = run.rule_vars(firing.rule);
     let binding = names
         .iter()
         .zip(prov.binding(firing))
-        .map(|(n, &v)| (n.clone(), Const::of(run, v)))
+        .map(|(n, &v)| (n.clone(), Const::of(run.interner(), v)))
         .collect();
     Vertex::Firing(Firing {
         rule: firing.rule,

@@ -40,22 +40,16 @@ impl RunGraphs {
     pub fn of(run: &Run) -> RunGraphs {
         let program = run.program();
         let eot = Some(run.eot());
-        let spec = |rel: &str| rel == "pre" || rel == "post";
+        let spec = |rel: Option<dedalus::RelId>| rel.is_some_and(|r| program.is_spec_relation(r));
         let whole = Graph::of_run(run)
             .prop(|v| match v {
-                Vertex::Goal(g) => !spec(&g.rel) || g.time == eot,
-                Vertex::Firing(f) => {
-                    let head = program
-                        .rules
-                        .get(f.rule as usize)
-                        .map(|r| r.head.name.name.as_str());
-                    !head.is_some_and(spec) || f.time == eot
-                }
+                Vertex::Goal(g) => !spec(program.relation(&g.rel)) || g.time == eot,
+                Vertex::Firing(f) => !spec(program.head(f.rule)) || f.time == eot,
             })
             .normalize();
         RunGraphs {
-            pre: Graph::of_relation(run, "pre"),
-            post: Graph::of_relation(run, "post"),
+            pre: Graph::of_relation(run, dedalus::program::PRE),
+            post: Graph::of_relation(run, dedalus::program::POST),
             whole,
         }
     }
@@ -164,7 +158,10 @@ pub fn debug(failed: &Run, good: &[&Run]) -> Option<Debugging> {
         .unwrap_or_default()
         .iter()
         .filter_map(|row| {
-            let args: Vec<Const> = row.iter().map(|&v| Const::of(failed, v)).collect();
+            let args: Vec<Const> = row
+                .iter()
+                .map(|&v| Const::of(failed.interner(), v))
+                .collect();
             let pre_from = pre_triggers.iter().find(|t| t.args == args)?.time;
             let post_at = post_triggers
                 .iter()
@@ -213,7 +210,7 @@ fn frontier(program: &dedalus::Program, difference: &Graph, full: &Graph) -> Vec
                 }
                 Vertex::Firing(f) => {
                     let negated: Vec<String> = program
-                        .rules
+                        .rules()
                         .get(f.rule as usize)
                         .map(|r| {
                             r.body
@@ -270,7 +267,11 @@ pub fn triggers(run: &Run, rel: &str) -> Vec<Trigger> {
                 }
             }
             let via = locations(run, &via);
-            let args: Vec<Const> = tup.values.iter().map(|&v| Const::of(run, v)).collect();
+            let args: Vec<Const> = tup
+                .values
+                .iter()
+                .map(|&v| Const::of(run.interner(), v))
+                .collect();
             let node = match args.first() {
                 Some(Const::Str(s)) if run.nodes().contains(s) => Some(s.clone()),
                 _ => None,
@@ -307,7 +308,7 @@ pub fn establishing(run: &Run, tuple: TupleId) -> (Time, Vec<FiringId>) {
             Origin::Fact(_) | Origin::Crash => {}
         }
     }
-    firings.retain(|&f| !is_persistence(&run.program().rules[prov.firing(f).rule as usize]));
+    firings.retain(|&f| !is_persistence(&run.program().rules()[prov.firing(f).rule as usize]));
     (time, firings)
 }
 

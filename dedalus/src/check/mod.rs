@@ -44,13 +44,7 @@ pub fn check(sources: SourceMap, clauses: Vec<Clause>) -> Result<Program, Diagno
         errors.sort_by_key(|d| d.primary.as_ref().map(|l| (l.span.file.0, l.span.start)));
         return Err(Diagnostics::new(sources, errors));
     }
-    Ok(Program {
-        sources,
-        relations,
-        rules,
-        facts,
-        strata,
-    })
+    Ok(Program::new(sources, relations, rules, facts, strata))
 }
 
 /// A rule needs a positive body atom, and its first body literal must give

@@ -253,9 +253,9 @@ pub(crate) fn compile(
     program: &Program,
     interner: &mut Interner,
 ) -> Result<Compiled, CompileError> {
-    let mut masks = vec![Vec::new(); program.relations.len()];
-    let mut derived = vec![false; program.relations.len()];
-    for rule in program.rules.iter().filter(|r| r.time == HeadTime::Now) {
+    let mut masks = vec![Vec::new(); program.relations().len()];
+    let mut derived = vec![false; program.relations().len()];
+    for rule in program.rules().iter().filter(|r| r.time == HeadTime::Now) {
         if let Some(h) = program.relation(&rule.head.name.name) {
             derived[h as usize] = true;
         }
@@ -266,8 +266,8 @@ pub(crate) fn compile(
         masks: &mut masks,
         derived,
     };
-    let mut rules = Vec::with_capacity(program.rules.len());
-    for (id, rule) in program.rules.iter().enumerate() {
+    let mut rules = Vec::with_capacity(program.rules().len());
+    for (id, rule) in program.rules().iter().enumerate() {
         rules.push(compile_rule(&mut ctx, id as RuleId, rule)?);
     }
     Ok(Compiled { rules, masks })
@@ -281,7 +281,7 @@ enum ArgPat {
 
 fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule, CompileError> {
     let head_rel = ctx.rel(&rule.head.name.name)?;
-    let stratum = ctx.program.relations[head_rel as usize].stratum;
+    let stratum = ctx.program.relations()[head_rel as usize].stratum;
     let mut vars = Vars {
         names: FxHashMap::default(),
         order: Vec::new(),
@@ -384,7 +384,7 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
                     }
                     let recursive = rule.time == HeadTime::Now
                         && ctx.derived[rel as usize]
-                        && ctx.program.relations[rel as usize].stratum == stratum;
+                        && ctx.program.relations()[rel as usize].stratum == stratum;
                     pos.push(PosAtom { rel, at, recursive });
                     pos_args.push(pats);
                 }

@@ -318,14 +318,14 @@ fn runaway(
     what: &'static str,
 ) -> EvalError {
     EvalError::Runaway {
-        relation: sh.program.relations[rel as usize].name.clone(),
+        relation: sh.program.relations()[rel as usize].name.clone(),
         time,
         limit,
         what,
         rule: rule.map_or_else(String::new, |r| {
             format!(
                 " in rule `{}` ({})",
-                sh.program.rules[r as usize],
+                sh.program.rules()[r as usize],
                 sh.rule_location(r)
             )
         }),
@@ -536,7 +536,7 @@ impl<'a> Engine<'a> {
         let tables = (0..=eot)
             .map(|_| {
                 sh.program
-                    .relations
+                    .relations()
                     .iter()
                     .enumerate()
                     .map(|(r, rel)| Table::new(rel.arity, &sh.compiled.masks[r]))

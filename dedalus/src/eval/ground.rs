@@ -303,7 +303,7 @@ impl Grounding {
             .collect();
         format!(
             "{}({})@{t}",
-            self.shared.program.relations[rel as usize].name,
+            self.shared.program.relations()[rel as usize].name,
             args.join(", ")
         )
     }
@@ -352,7 +352,7 @@ impl Evaluator {
         let tables = (0..=eot)
             .map(|_| {
                 sh.program
-                    .relations
+                    .relations()
                     .iter()
                     .enumerate()
                     .map(|(r, rel)| Table::new(rel.arity, &sh.compiled.masks[r]))
@@ -375,7 +375,7 @@ impl Evaluator {
                 messages: Vec::new(),
                 groups: Vec::new(),
             },
-            per_rel: vec![0; sh.program.relations.len()],
+            per_rel: vec![0; sh.program.relations().len()],
             sent: FxHashMap::default(),
             heads: Vec::new(),
             rounds: None,
@@ -397,7 +397,7 @@ impl Grounder<'_> {
         GroundError::TooLarge {
             what,
             limit,
-            relation: self.sh.program.relations[rel].name.clone(),
+            relation: self.sh.program.relations()[rel].name.clone(),
             count,
         }
     }

@@ -301,11 +301,11 @@ impl Shared {
     }
 
     pub(crate) fn rule_location(&self, rule: crate::RuleId) -> String {
-        let r = &self.program.rules[rule as usize];
-        let (line, col) = self.program.sources.line_col(r.span);
+        let r = &self.program.rules()[rule as usize];
+        let (line, col) = self.program.sources().line_col(r.span);
         format!(
             "{}:{line}:{col}",
-            self.program.sources.path(r.span.file).display()
+            self.program.sources().path(r.span.file).display()
         )
     }
 
@@ -324,7 +324,7 @@ impl Shared {
         }
         EvalError::Runtime {
             location: self.rule_location(rule.id),
-            rule: self.program.rules[rule.id as usize].to_string(),
+            rule: self.program.rules()[rule.id as usize].to_string(),
             binding,
             message,
         }
@@ -377,7 +377,7 @@ impl Evaluator {
         let compiled = compile::compile(program, &mut interner)
             .map_err(|e| EvalError::Config(format!("cannot compile: {}", e.0)))?;
         let mut facts = Vec::new();
-        for f in &program.facts {
+        for f in program.facts() {
             let rel = program.relation(&f.atom.name.name).ok_or_else(|| {
                 EvalError::Config(format!("unknown relation `{}`", f.atom.name.name))
             })?;
@@ -403,12 +403,12 @@ impl Evaluator {
                 node_of_sym[s.0 as usize] = Some(i as NodeId);
             }
         }
-        let mut strata = vec![Vec::new(); program.strata.max(1) as usize];
+        let mut strata = vec![Vec::new(); program.strata().max(1) as usize];
         let mut temporal = Vec::new();
         for (i, r) in compiled.rules.iter().enumerate() {
             match r.time {
                 HeadTime::Now => {
-                    strata[program.relations[r.head_rel as usize].stratum as usize].push(i)
+                    strata[program.relations()[r.head_rel as usize].stratum as usize].push(i)
                 }
                 HeadTime::Next | HeadTime::Async => temporal.push(i),
             }

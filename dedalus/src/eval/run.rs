@@ -180,7 +180,7 @@ impl Run {
         let args: Vec<String> = values.iter().map(|&v| self.show_value(v)).collect();
         format!(
             "{}({})",
-            self.program().relations[rel as usize].name,
+            self.program().relations()[rel as usize].name,
             args.join(", ")
         )
     }
@@ -214,7 +214,7 @@ impl Run {
     pub fn to_json(&self) -> Json {
         let interner = self.interner();
         let mut tables = serde_json::Map::new();
-        for (rel, r) in self.program().relations.iter().enumerate() {
+        for (rel, r) in self.program().relations().iter().enumerate() {
             let mut rows: Vec<Vec<Value>> = Vec::new();
             for t in 1..=self.eot {
                 for row in self.rows(rel as RelId, t) {
@@ -240,7 +240,7 @@ impl Run {
                     Fate::Delayed(_) => "delayed",
                 };
                 json!({
-                    "relation": self.program().relations[m.rel as usize].name,
+                    "relation": self.program().relations()[m.rel as usize].name,
                     "from": self.node_name(m.from),
                     "to": self.node_name(m.to),
                     "sent": m.sent,
@@ -261,7 +261,7 @@ impl Run {
     pub fn sorted_messages(&self) -> Vec<&Message> {
         let mut ms: Vec<&Message> = self.messages().iter().collect();
         let interner = self.interner();
-        let rels = &self.program().relations;
+        let rels = &self.program().relations();
         ms.sort_by(|a, b| {
             (
                 a.sent,

@@ -9,6 +9,10 @@
 //! schedule (delivered, lost and why, delayed and until when).
 //!
 //! This module owns the data and the walks over it; `eval` fills it in.
+//! [`graph`] merges the provenance of many runs into one graph, keyed by
+//! what a tuple is in every run.
+
+pub mod graph;
 
 use crate::program::{RelId, RuleId};
 use crate::value::Value;

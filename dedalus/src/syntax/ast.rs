@@ -1,28 +1,17 @@
 //! The abstract syntax of a Dedalus program, every node carrying its [`Span`].
 //!
-//! Spans are metadata: two nodes compare equal whatever their spans, so that
-//! `parse(print(ast)) == ast` states the round trip directly.
+//! `==` compares everything, spans included. Where only the text matters
+//! (the round trip `parse(print(ast))`, a rule rewritten by a repair),
+//! compare with [`eq_ignoring_spans`].
 
 use std::fmt;
 
 /// Identifies one loaded source file in a [`crate::SourceMap`].
-#[derive(Clone, Copy, Debug, Default, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);
 
-impl PartialEq for FileId {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for FileId {}
-
-/// Hashes nothing, to agree with `==` (which ignores the id).
-impl std::hash::Hash for FileId {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
-}
-
 /// A byte range in one source file.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
     /// The file the range is in.
     pub file: FileId,
@@ -55,19 +44,6 @@ impl Span {
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
-}
-
-/// Spans never make two nodes different (see the module docs).
-impl PartialEq for Span {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for Span {}
-
-/// Hashes nothing, to agree with `==` (spans are metadata).
-impl std::hash::Hash for Span {
-    fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
 /// A name (relation or variable) with where it was written.
@@ -363,5 +339,128 @@ impl fmt::Display for HeadTime {
             HeadTime::Next => "@next",
             HeadTime::Async => "@async",
         })
+    }
+}
+
+/// Whether `a` and `b` are the same syntax, wherever each was written.
+pub fn eq_ignoring_spans<T: WithoutSpans + PartialEq>(a: &T, b: &T) -> bool {
+    a.without_spans() == b.without_spans()
+}
+
+/// A syntax node that can be copied with every span reset to the default,
+/// so that nodes written in different places compare by their text.
+pub trait WithoutSpans: Sized {
+    /// A copy with every span (its own and its children's) reset.
+    fn without_spans(&self) -> Self;
+}
+
+impl<T: WithoutSpans> WithoutSpans for Vec<T> {
+    fn without_spans(&self) -> Self {
+        self.iter().map(WithoutSpans::without_spans).collect()
+    }
+}
+
+impl WithoutSpans for Ident {
+    fn without_spans(&self) -> Self {
+        Ident {
+            name: self.name.clone(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl WithoutSpans for Module {
+    fn without_spans(&self) -> Self {
+        Module {
+            clauses: self.clauses.without_spans(),
+        }
+    }
+}
+
+impl WithoutSpans for Clause {
+    fn without_spans(&self) -> Self {
+        match self {
+            Clause::Include(i) => Clause::Include(Include {
+                path: i.path.clone(),
+                span: Span::default(),
+            }),
+            Clause::Fact(f) => Clause::Fact(Fact {
+                atom: f.atom.without_spans(),
+                time: f.time,
+                span: Span::default(),
+            }),
+            Clause::Rule(r) => Clause::Rule(r.without_spans()),
+        }
+    }
+}
+
+impl WithoutSpans for Rule {
+    fn without_spans(&self) -> Self {
+        Rule {
+            head: self.head.without_spans(),
+            time: self.time,
+            body: self.body.without_spans(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl WithoutSpans for Literal {
+    fn without_spans(&self) -> Self {
+        match self {
+            Literal::Atom(a) => Literal::Atom(BodyAtom {
+                negated: a.negated,
+                atom: a.atom.without_spans(),
+                time: a.time,
+                span: Span::default(),
+            }),
+            Literal::Cmp(c) => Literal::Cmp(Comparison {
+                left: c.left.without_spans(),
+                op: c.op,
+                right: c.right.without_spans(),
+                span: Span::default(),
+            }),
+        }
+    }
+}
+
+impl WithoutSpans for Atom {
+    fn without_spans(&self) -> Self {
+        Atom {
+            name: self.name.without_spans(),
+            args: self.args.without_spans(),
+            span: Span::default(),
+        }
+    }
+}
+
+impl WithoutSpans for Arg {
+    fn without_spans(&self) -> Self {
+        match self {
+            Arg::Expr(e) => Arg::Expr(e.without_spans()),
+            Arg::Agg(a) => Arg::Agg(Aggregate {
+                fun: a.fun,
+                var: a.var.without_spans(),
+                span: Span::default(),
+            }),
+        }
+    }
+}
+
+impl WithoutSpans for Expr {
+    fn without_spans(&self) -> Self {
+        let none = Span::default();
+        match self {
+            Expr::Var(i) => Expr::Var(i.without_spans()),
+            Expr::Wildcard(_) => Expr::Wildcard(none),
+            Expr::Str(s, _) => Expr::Str(s.clone(), none),
+            Expr::Int(i, _) => Expr::Int(*i, none),
+            Expr::Bin(l, op, r, _) => Expr::Bin(
+                Box::new(l.without_spans()),
+                *op,
+                Box::new(r.without_spans()),
+                none,
+            ),
+        }
     }
 }

@@ -34,7 +34,7 @@ fn fixture(name: &str) -> String {
 
 fn stratum(p: &Program, name: &str) -> u32 {
     match p.relation(name) {
-        Some(id) => p.relations[id as usize].stratum,
+        Some(id) => p.relations()[id as usize].stratum,
         None => panic!("no relation {name}"),
     }
 }
@@ -49,7 +49,7 @@ const BROADCAST: &str = include_str!(concat!(
 #[test]
 fn broadcast_example_checks() {
     let p = ok(BROADCAST);
-    let names: Vec<&str> = p.relations.iter().map(|r| r.name.as_str()).collect();
+    let names: Vec<&str> = p.relations().iter().map(|r| r.name.as_str()).collect();
     assert_eq!(
         names,
         [
@@ -62,23 +62,23 @@ fn broadcast_example_checks() {
             "pre"
         ]
     );
-    assert_eq!(p.relations[1].arity, 3);
-    assert_eq!(p.rules.len(), 7);
-    assert_eq!(p.facts.len(), 7);
-    assert_eq!(p.rules[2].time, HeadTime::Async);
+    assert_eq!(p.relations()[1].arity, 3);
+    assert_eq!(p.rules().len(), 7);
+    assert_eq!(p.facts().len(), 7);
+    assert_eq!(p.rules()[2].time, HeadTime::Async);
     assert_eq!(stratum(&p, "log"), 0);
     assert_eq!(stratum(&p, "missing_log"), 1);
     assert_eq!(stratum(&p, "pre"), 1);
     assert_eq!(stratum(&p, "post"), 2);
-    assert_eq!(p.strata, 3);
+    assert_eq!(p.strata(), 3);
 }
 
 #[test]
 fn crash_is_always_a_relation() {
     let p = ok("p(X) :- q(X);");
     assert_eq!(p.relation("crash"), Some(0));
-    assert_eq!(p.relations[0].arity, 3);
-    assert_eq!(p.strata, 1);
+    assert_eq!(p.relations()[0].arity, 3);
+    assert_eq!(p.strata(), 1);
 }
 
 #[test]
@@ -100,7 +100,7 @@ fn strata_are_lowest_possible() {
     ] {
         assert_eq!(stratum(&p, name), s, "{name}");
     }
-    assert_eq!(p.strata, 3);
+    assert_eq!(p.strata(), 3);
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn recursion_through_time_is_fine() {
     let p = ok("p(X)@next :- q(X), notin p(X);\n\
          c(N, count<X>)@next :- c(N, X);\n\
          m(X)@async :- m(X), notin m(X);");
-    assert_eq!(p.strata, 1);
+    assert_eq!(p.strata(), 1);
 }
 
 #[test]
@@ -133,7 +133,10 @@ fn safe_rules_are_accepted() {
 #[test]
 fn facts_keep_their_constant_arithmetic() {
     let p = ok("f(1 + 2 * 3, \"s\", 7 / 2 - 7 % 2)@1;");
-    assert!(matches!(arg_expr(&p.facts[0].atom.args[0]), Expr::Bin(..)));
+    assert!(matches!(
+        arg_expr(&p.facts()[0].atom.args[0]),
+        Expr::Bin(..)
+    ));
 }
 
 fn arg_expr(arg: &Arg) -> &Expr {
@@ -275,11 +278,15 @@ fn includes_are_spliced_where_written_and_loaded_once() {
         Ok(p) => p,
         Err(d) => panic!("{d}"),
     };
-    let heads: Vec<&str> = p.rules.iter().map(|r| r.head.name.name.as_str()).collect();
+    let heads: Vec<&str> = p
+        .rules()
+        .iter()
+        .map(|r| r.head.name.name.as_str())
+        .collect();
     assert_eq!(heads, ["first", "last"]);
-    assert_eq!(p.facts.len(), 2);
+    assert_eq!(p.facts().len(), 2);
     let paths: Vec<String> = p
-        .sources
+        .sources()
         .files()
         .map(|(_, path)| path.display().to_string())
         .collect();
@@ -300,14 +307,14 @@ fn several_files_are_one_program() {
         Err(d) => panic!("{d}"),
     };
     // base.ded's include of shared.ded is ignored: it was loaded first.
-    assert_eq!(p.facts.len(), 2);
-    assert_eq!(p.sources.files().count(), 2);
+    assert_eq!(p.facts().len(), 2);
+    assert_eq!(p.sources().files().count(), 2);
     // A file named twice is loaded once.
     let p = match load_files(&[fixture("shared.ded"), format!("{FIXTURES}/./shared.ded")]) {
         Ok(p) => p,
         Err(d) => panic!("{d}"),
     };
-    assert_eq!(p.facts.len(), 1);
+    assert_eq!(p.facts().len(), 1);
 }
 
 #[test]
@@ -326,9 +333,9 @@ fn include_from_a_string_is_relative_to_the_current_directory() {
         Ok(p) => p,
         Err(d) => panic!("{d}"),
     };
-    assert_eq!(p.facts.len(), 1);
+    assert_eq!(p.facts().len(), 1);
     assert!(matches!(
-        arg_expr(&p.facts[0].atom.args[0]),
+        arg_expr(&p.facts()[0].atom.args[0]),
         Expr::Int(2, _)
     ));
 }

@@ -82,7 +82,7 @@ fn row(run: &Run, xs: &[Value]) -> Row {
 }
 
 fn rel_name(run: &Run, rel: u32) -> &str {
-    &run.program().relations[rel as usize].name
+    &run.program().relations()[rel as usize].name
 }
 
 fn node_v(run: &Run, n: u32) -> V {
@@ -114,7 +114,7 @@ fn messages(run: &Run) -> Vec<Msg> {
 /// Every relation at every time, and every message, as the naive oracle has them.
 fn check_against_naive(case: &Case, run: &Run) -> Result<(), TestCaseError> {
     let oracle = naive::evaluate(run.program(), &NODES, case.eot, &case.faults);
-    for r in &run.program().relations {
+    for r in run.program().relations() {
         for t in 1..=case.eot {
             let got: BTreeSet<Row> = run
                 .relation_at(&r.name, t)
@@ -141,7 +141,7 @@ fn check_against_naive(case: &Case, run: &Run) -> Result<(), TestCaseError> {
 fn check_soundness(_: &Case, run: &Run) -> Result<(), TestCaseError> {
     let prov = run.provenance();
     for f in prov.firings() {
-        let rule = &run.program().rules[f.rule as usize];
+        let rule = &run.program().rules()[f.rule as usize];
         if rule.head.args.iter().any(|a| matches!(a, Arg::Agg(_))) {
             continue; // checked by `aggregates_match_a_direct_computation`
         }
@@ -257,7 +257,7 @@ fn check_completeness(case: &Case, run: &Run) -> Result<(), TestCaseError> {
         for &o in origins {
             match o {
                 Origin::Fact(i) => {
-                    let fact = &run.program().facts[i as usize];
+                    let fact = &run.program().facts()[i as usize];
                     prop_assert_eq!(
                         (&fact.atom.name.name[..], fact.time),
                         (name, u64::from(tuple.time))
@@ -386,8 +386,9 @@ fn generated_programs_mostly_check_and_do_things() {
         };
         let prov = run.provenance();
         // Ignore the persistence rules `p(..)@next :- p(..);`.
-        let own =
-            |f: &&dedalus::provenance::Firing| run.program().rules[f.rule as usize].body.len() > 1;
+        let own = |f: &&dedalus::provenance::Firing| {
+            run.program().rules()[f.rule as usize].body.len() > 1
+        };
         ok += 1;
         fire += usize::from(prov.firings().iter().filter(own).count() > 0);
         neg += usize::from(prov.firings().iter().any(|f| !prov.absent(f).is_empty()));

@@ -238,6 +238,7 @@ impl SearchArgs {
             timeout: self.timeout,
             all: self.all,
             interrupt: Some(interrupt_flag()),
+            observer: None,
         }
     }
 }
@@ -361,28 +362,22 @@ fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
 /// reading such a fact fires at no node, so the fact never takes part in
 /// a run (a typo such as `put("clinet", "v1")@1` makes every run vacuous).
 fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
-    use dedalus::syntax::ast::{Arg, Expr, Literal};
-    let located: std::collections::BTreeSet<&str> = program
-        .rules
-        .iter()
-        .filter_map(|r| match r.body.first() {
-            Some(Literal::Atom(a)) => Some(a.atom.name.name.as_str()),
-            _ => None,
-        })
-        .collect();
+    use dedalus::syntax::ast::{Arg, Expr};
+    let located = dedalus::analysis::located_relations(program);
+    let is_located = |name: &str| program.relation(name).is_some_and(|r| located[r as usize]);
     let mut out = String::new();
-    for f in &program.facts {
-        if !located.contains(f.atom.name.name.as_str()) {
+    for f in program.facts() {
+        if !is_located(&f.atom.name.name) {
             continue;
         }
         if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
             && !nodes.iter().any(|n| n == s)
         {
-            let (line, col) = program.sources.line_col(f.span);
+            let (line, col) = program.sources().line_col(f.span);
             out.push_str(&format!(
                 "warning: fact `{f}` ({}:{line}:{col}) is placed at `{s}`, which is not a node \
                  (nodes: {}): no rule reads it\n",
-                program.sources.path(f.span.file).display(),
+                program.sources().path(f.span.file).display(),
                 nodes.join(", ")
             ));
         }
@@ -397,7 +392,7 @@ fn unaddressed_sends(run: &dedalus::eval::Run) -> String {
     for &(rel, to) in run.unaddressed() {
         out.push_str(&format!(
             "warning: `{}` messages were addressed to {}, which is not a node (nodes: {}): they are never sent\n",
-            run.program().relations[rel as usize].name,
+            run.program().relations()[rel as usize].name,
             run.show_value(to),
             run.nodes().join(", ")
         ));

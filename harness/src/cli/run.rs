@@ -260,7 +260,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
         return Err(Failure::msg(format!(
             "unknown relation `{name}`; the program's relations are: {}",
             program
-                .relations
+                .relations()
                 .iter()
                 .map(|r| r.name.as_str())
                 .collect::<Vec<_>>()

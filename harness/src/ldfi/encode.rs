@@ -22,107 +22,17 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
+use dedalus::analysis::Reachability;
 use dedalus::eval::Cancel;
 use dedalus::provenance::{NodeId, Time};
 use dedalus::value::Value;
 use z3::ast::Bool;
 use z3::{SatResult, Solver};
 
-use super::lineage::{AbsentAtom, GOrigin, KeyId, Lineage, Refutations};
+use super::lineage::{AbsentAtom, Cause, KeyId, Lineage, Refutations, suspects};
 use super::whynot;
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::solver::{FaultVars as Vars, NoAnswer};
-
-/// Which relations each relation is reachable from (through any rule).
-pub(crate) fn reachability(program: &Program) -> Vec<Vec<bool>> {
-    let n = program.relations.len();
-    let mut reach = vec![vec![false; n]; n];
-    for (i, row) in reach.iter_mut().enumerate() {
-        row[i] = true;
-    }
-    for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else {
-            continue;
-        };
-        for lit in &rule.body {
-            if let dedalus::syntax::ast::Literal::Atom(a) = lit
-                && let Some(b) = program.relation(&a.atom.name.name)
-            {
-                reach[h as usize][b as usize] = true;
-            }
-        }
-    }
-    // Transitive closure (relations are few).
-    for k in 0..n {
-        let via = reach[k].clone();
-        for row in reach.iter_mut() {
-            if row[k] {
-                for (j, &r) in via.iter().enumerate() {
-                    row[j] |= r;
-                }
-            }
-        }
-    }
-    reach
-}
-
-/// Relations checked with `notin` by rules from whose heads `target` is
-/// reachable (the runtime `crash` relation excluded: faults only add to it).
-pub(crate) fn blockers(
-    program: &Program,
-    reach: &[Vec<bool>],
-    target: dedalus::RelId,
-) -> Vec<dedalus::RelId> {
-    let mut out = std::collections::BTreeSet::new();
-    for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else {
-            continue;
-        };
-        if !reach[target as usize][h as usize] {
-            continue;
-        }
-        for lit in &rule.body {
-            if let dedalus::syntax::ast::Literal::Atom(a) = lit
-                && a.negated
-                && a.atom.name.name != dedalus::program::CRASH
-                && let Some(q) = program.relation(&a.atom.name.name)
-            {
-                out.insert(q);
-            }
-        }
-    }
-    out.into_iter().collect()
-}
-
-/// Whether some rule divides (`/` or `%`) by a non-constant: such a rule
-/// may stop a run with a runtime error under a binding no run has shown,
-/// which lineage cannot rule out (see `sweep` in the parent module).
-pub(crate) fn divides_by_variables(program: &Program) -> bool {
-    use dedalus::syntax::ast::{Arg, BinOp, Expr, Literal};
-    fn constant(e: &Expr) -> bool {
-        match e {
-            Expr::Int(..) | Expr::Str(..) => true,
-            Expr::Var(_) | Expr::Wildcard(_) => false,
-            Expr::Bin(l, _, r, _) => constant(l) && constant(r),
-        }
-    }
-    fn divides(e: &Expr) -> bool {
-        match e {
-            Expr::Bin(l, op, r, _) => {
-                (matches!(op, BinOp::Div | BinOp::Rem) && !constant(r)) || divides(l) || divides(r)
-            }
-            _ => false,
-        }
-    }
-    let args = |args: &[Arg]| args.iter().any(|a| matches!(a, Arg::Expr(e) if divides(e)));
-    program.rules.iter().any(|rule| {
-        args(&rule.head.args)
-            || rule.body.iter().any(|lit| match lit {
-                Literal::Atom(a) => args(&a.atom.args),
-                Literal::Cmp(c) => divides(&c.left) || divides(&c.right),
-            })
-    })
-}
 
 /// What a formula is built from besides the lineage: the program, its
 /// bounds and the static analyses of it.
@@ -130,8 +40,8 @@ pub(crate) struct Setting<'a> {
     pub space: &'a FaultSpace,
     pub program: &'a Program,
     pub interner: &'a dedalus::value::Interner,
-    /// `reach[p][q]`: relation `p` is reachable from `q`.
-    pub reach: &'a [Vec<bool>],
+    /// Which relations lead to which.
+    pub reach: &'a Reachability,
     /// Each node's name as a value.
     pub nodes: &'a [Value],
     /// Relations for which one-rule why-not provenance is exact.
@@ -146,7 +56,7 @@ pub(crate) struct Encoder<'a> {
     space: &'a FaultSpace,
     program: &'a Program,
     interner: &'a dedalus::value::Interner,
-    reach: &'a [Vec<bool>],
+    reach: &'a Reachability,
     nodes: &'a [Value],
     exact: &'a [bool],
     crash_rel: Option<dedalus::RelId>,
@@ -195,7 +105,7 @@ impl<'a> Encoder<'a> {
 
     /// Every fault that stops message `m` arriving `delay` steps late.
     fn stopped(&mut self, m: u32, delay: u32) -> Bool {
-        let msg = &self.g.messages[m as usize];
+        let msg = &self.g.messages()[m as usize];
         let (from, to, sent) = (msg.from, msg.to, msg.sent);
         if from == to {
             return Bool::from_bool(false);
@@ -302,22 +212,22 @@ impl<'a> Encoder<'a> {
     /// [`Encoder::dep`].
     fn attempt(&mut self, k: KeyId, optimistic: bool) -> Bool {
         let mut alts = Vec::new();
-        for o in self.g.origins[k as usize].clone() {
+        for o in self.g.causes(k).to_vec() {
             match o {
-                GOrigin::Base => {
+                Cause::Base => {
                     alts.clear();
                     alts.push(Bool::from_bool(true));
                     break;
                 }
-                GOrigin::Crash { node, at } => {
+                Cause::Crash { node, at } => {
                     if self.space.crashes > 0 && at >= 1 && at <= self.space.eot {
                         alts.push(self.vars.get(Fault::Crash { node, time: at }));
                     }
                 }
-                GOrigin::Firing(f) => alts.push(self.fires(f, optimistic)),
-                GOrigin::Message { msg, delay } => {
+                Cause::Firing(f) => alts.push(self.fires(f, optimistic)),
+                Cause::Message { msg, delay } => {
                     let stopped = self.stopped(msg, delay);
-                    let senders = self.g.messages[msg as usize].senders.clone();
+                    let senders = self.g.messages()[msg as usize].senders.clone();
                     let sent: Vec<Bool> =
                         senders.iter().map(|&f| self.fires(f, optimistic)).collect();
                     alts.push(Bool::and(&[stopped.not(), Bool::or(&sent)]));
@@ -328,7 +238,7 @@ impl<'a> Encoder<'a> {
     }
 
     fn fires(&mut self, f: u32, optimistic: bool) -> Bool {
-        let firing = self.g.firings[f as usize].clone();
+        let firing = self.g.firings()[f as usize].clone();
         let mut all = Vec::new();
         for &p in &firing.premises {
             all.push(self.dep(p, optimistic));
@@ -371,9 +281,7 @@ impl<'a> Encoder<'a> {
             // §9 example's `missing_log` at c appears when b loses a message).
             // Runs refute suspects (see `Refutations`).
             self.watched.push(a.clone());
-            let candidates: Vec<u32> = self
-                .g
-                .suspects(a, self.reach)
+            let candidates: Vec<u32> = suspects(self.g, a, self.reach)
                 .map(|(m, _)| m)
                 .filter(|&m| !self.refutations.refuted(a, m))
                 .collect();
@@ -553,4 +461,95 @@ pub(crate) fn enumerate(
         found.push(set);
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use dedalus::analysis::{self, Reachability};
+    use dedalus::eval::Cancel;
+    use dedalus::value::Value;
+
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::target::Target;
+
+    /// The minimal fault sets that falsify `done("b", 1)@eot` by what the
+    /// failure-free run showed, found by the encoding and z3.
+    fn breaking_done(t: &Target) -> Vec<FaultSet> {
+        let program = t.evaluator().program();
+        let interner = t.evaluator().interner();
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let reach = Reachability::of(program);
+        let exact = analysis::exact_whynot(program, &reach, false);
+        let nodes: Vec<Value> = ["a", "b"]
+            .map(|n| Value::Str(interner.get(n).unwrap()))
+            .to_vec();
+        let cancel = Cancel::never();
+        let setting = Setting {
+            space: &t.space,
+            program,
+            interner,
+            reach: &reach,
+            nodes: &nodes,
+            exact: &exact,
+            cancel: &cancel,
+        };
+        let refutations = Refutations::default();
+        let done = g
+            .key(
+                program.relation("done").unwrap(),
+                t.space.eot,
+                &[nodes[1], Value::Int(1)],
+            )
+            .expect("the failure-free run derives it");
+        z3::with_z3_config(&z3::Config::new(), || {
+            let mut enc = Encoder::new(&g, &setting, &refutations);
+            let goal = enc.holds(done, false).not();
+            minimal_sets(&mut enc, &goal, &BTreeSet::new(), 10).unwrap()
+        })
+    }
+
+    fn sorted(mut sets: Vec<FaultSet>) -> Vec<FaultSet> {
+        sets.sort();
+        sets
+    }
+
+    #[test]
+    fn losing_the_one_message_is_the_only_minimal_way_to_break_the_goal() {
+        let t = target(SEND, 3, 2, 0);
+        let omit: FaultSet = [Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        }]
+        .into_iter()
+        .collect();
+        assert_eq!(breaking_done(&t), vec![omit.clone()]);
+        // And the run agrees: under it, the goal is gone.
+        let run = t.run(&omit).unwrap();
+        let done = run.program().relation("done").unwrap();
+        assert_eq!(run.rows(done, 3).count(), 0);
+    }
+
+    #[test]
+    fn crashes_and_eff_bound_the_ways() {
+        // With a crash allowed, crashing `a` at 1 (before it sends) breaks
+        // it too; every set found is minimal and breaks it when run.
+        let t = target(SEND, 3, 2, 1);
+        let sets = sorted(breaking_done(&t));
+        let crash: FaultSet = [Fault::Crash { node: 0, time: 1 }].into_iter().collect();
+        assert_eq!(sets.len(), 2, "{sets:?}");
+        assert!(sets.contains(&crash));
+        for set in &sets {
+            let run = t.run(set).unwrap();
+            let done = run.program().relation("done").unwrap();
+            assert_eq!(run.rows(done, 3).count(), 0, "{set:?}");
+        }
+        // At EFF 1 nothing may be omitted at time 1, and without crashes
+        // the goal cannot fall.
+        assert!(breaking_done(&target(SEND, 3, 1, 0)).is_empty());
+    }
 }

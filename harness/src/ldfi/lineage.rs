@@ -1,302 +1,28 @@
-//! The lineage of every run so far, merged into one graph.
+//! The lineage of every run so far: the merged provenance graph of
+//! [`dedalus::provenance::graph`], and what the search learns from runs
+//! beyond it (the negative-support hypotheses they refute).
 //!
 //! Tuples are keyed by (relation, values, time), so a derivation seen in one
 //! run is known in every other: this is the "learn its lineage" step of LDFI.
-//! A key's origins are base facts, crash-oracle rows, rule firings (with
-//! their premises and the negated atoms they checked absent) and messages
-//! (with every firing that sent them, and how late they arrived).
 
-use rustc_hash::FxHashMap as HashMap;
-
+use dedalus::analysis::Reachability;
 use dedalus::eval::Run;
-use dedalus::provenance::{Conclusion, NodeId, Origin, Time};
-use dedalus::value::Value;
-use dedalus::{RelId, RuleId};
+pub(crate) use dedalus::provenance::graph::{
+    AbsentAtom, Cause, KeyId, MergedMessage, ProvenanceGraph as Lineage,
+};
 
-/// A tuple-at-time in the merged graph.
-pub(crate) type KeyId = u32;
-
-/// Why a key holds, in some run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum GOrigin {
-    /// A base fact: holds in every run.
-    Base,
-    /// A crash-oracle row: holds iff `node` crashes at `at`.
-    Crash { node: NodeId, at: Time },
-    /// A rule firing.
-    Firing(u32),
-    /// A message arriving `delay` steps late (0: on time).
-    Message { msg: u32, delay: u32 },
-}
-
-/// A negated atom a firing checked absent.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct AbsentAtom {
-    pub rel: RelId,
-    pub time: Time,
-    pub pattern: Box<[Option<Value>]>,
-}
-
-/// A firing, as seen in some run.
-#[derive(Clone, Debug)]
-pub(crate) struct GFiring {
-    pub premises: Vec<KeyId>,
-    pub absent: Vec<AbsentAtom>,
-}
-
-/// A message, as seen in some run.
-#[derive(Clone, Debug)]
-pub(crate) struct GMessage {
-    pub rel: RelId,
-    pub from: NodeId,
-    pub to: NodeId,
-    pub sent: Time,
-    pub senders: Vec<u32>,
-}
-
-/// A message's identity: relation, sender, destination, send time, values.
-type MessageKey = (RelId, NodeId, NodeId, Time, Box<[Value]>);
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct FiringKey {
-    rule: RuleId,
-    time: Time,
-    location: NodeId,
-    binding: Box<[Value]>,
-    head: Box<[Value]>,
-}
-
-/// The merged lineage graph.
-#[derive(Default)]
-pub(crate) struct Lineage {
-    keys: HashMap<(RelId, Time, Box<[Value]>), KeyId>,
-    /// Per key: relation, time, values.
-    pub key_data: Vec<(RelId, Time, Box<[Value]>)>,
-    /// Per key: its origins, sorted, without duplicates.
-    pub origins: Vec<Vec<GOrigin>>,
-    firing_ids: HashMap<FiringKey, u32>,
-    pub firings: Vec<GFiring>,
-    message_ids: HashMap<MessageKey, u32>,
-    pub messages: Vec<GMessage>,
-    /// Keys per (relation, time), for matching negated atoms.
-    by_rel_time: HashMap<(RelId, Time), Vec<KeyId>>,
-}
-
-impl Lineage {
-    /// The key of `rel(values)@time`, if any run had it.
-    pub fn key(&self, rel: RelId, time: Time, values: &[Value]) -> Option<KeyId> {
-        self.keys.get(&(rel, time, values.into())).copied()
-    }
-
-    /// Every known key of `rel` at `time` matching `pattern` (`None`: any value).
-    pub fn matching(&self, rel: RelId, time: Time, pattern: &[Option<Value>]) -> Vec<KeyId> {
-        self.by_rel_time
-            .get(&(rel, time))
-            .map_or_else(Vec::new, |ks| {
-                ks.iter()
-                    .copied()
-                    .filter(|&k| {
-                        let vals = &self.key_data[k as usize].2;
-                        pattern
-                            .iter()
-                            .zip(vals.iter())
-                            .all(|(p, v)| p.is_none_or(|p| p == *v))
-                    })
-                    .collect()
-            })
-    }
-
-    /// The negative support of `atom`: every known message, to any node, of
-    /// a relation from which the atom's relation is reachable, sent before
-    /// the atom was checked. Disturbing one of them might make it appear.
-    pub fn suspects<'s>(
-        &'s self,
-        atom: &'s AbsentAtom,
-        reach: &'s [Vec<bool>],
-    ) -> impl Iterator<Item = (u32, &'s GMessage)> + 's {
-        self.messages
-            .iter()
-            .enumerate()
-            .filter_map(move |(m, msg)| {
-                (msg.from != msg.to
-                    && msg.sent < atom.time
-                    && reach[atom.rel as usize][msg.rel as usize])
-                    .then_some((m as u32, msg))
-            })
-    }
-
-    /// All known keys of `rel` at `time`.
-    pub fn keys_of(&self, rel: RelId, time: Time) -> &[KeyId] {
-        self.by_rel_time
-            .get(&(rel, time))
-            .map_or(&[], Vec::as_slice)
-    }
-
-    fn intern(&mut self, rel: RelId, time: Time, values: &[Value]) -> KeyId {
-        if let Some(&k) = self.keys.get(&(rel, time, values.into())) {
-            return k;
-        }
-        let k = self.key_data.len() as KeyId;
-        self.keys.insert((rel, time, values.into()), k);
-        self.key_data.push((rel, time, values.into()));
-        self.origins.push(Vec::new());
-        self.by_rel_time.entry((rel, time)).or_default().push(k);
-        k
-    }
-
-    fn add_origin(&mut self, k: KeyId, o: GOrigin) {
-        let list = &mut self.origins[k as usize];
-        if let Err(i) = list.binary_search(&o) {
-            list.insert(i, o);
-        }
-    }
-
-    /// Merges everything `run` derived into the graph.
-    pub fn learn(&mut self, run: &Run) {
-        let prov = run.provenance();
-        let n = run.tuple_count();
-        let mut key_of = Vec::with_capacity(n);
-        for id in 0..n as u32 {
-            let t = run.tuple(id);
-            key_of.push(self.intern(t.rel, t.time, t.values));
-        }
-        let mut firing_of: HashMap<u32, u32> = HashMap::default();
-        let crash_node = |v: Value| {
-            run.nodes().iter().position(|n| {
-                Value::Str(run.interner().get(n).expect("node names are interned")) == v
-            })
-        };
-        for id in 0..n as u32 {
-            let k = key_of[id as usize];
-            for &o in prov.origins(id) {
-                let g = match o {
-                    Origin::Fact(_) => GOrigin::Base,
-                    Origin::Crash => {
-                        let vals = run.tuple(id).values;
-                        match (crash_node(vals[1]), vals[2]) {
-                            (Some(node), Value::Int(at)) => GOrigin::Crash {
-                                node: node as NodeId,
-                                at: at as Time,
-                            },
-                            _ => GOrigin::Base,
-                        }
-                    }
-                    Origin::Firing(f) => {
-                        GOrigin::Firing(self.learn_firing(run, f, &key_of, &mut firing_of))
-                    }
-                    Origin::Message(m) => {
-                        let msg = prov.message(m);
-                        let gm = self.learn_message(run, m, &key_of, &mut firing_of);
-                        GOrigin::Message {
-                            msg: gm,
-                            delay: msg.received.map_or(0, |r| r - msg.sent - 1),
-                        }
-                    }
-                };
-                self.add_origin(k, g);
-            }
-        }
-        // Lost messages matter too (negative support looks at them).
-        for m in 0..prov.messages().len() as u32 {
-            self.learn_message(run, m, &key_of, &mut firing_of);
-        }
-    }
-
-    fn learn_firing(
-        &mut self,
-        run: &Run,
-        f: u32,
-        key_of: &[KeyId],
-        seen: &mut HashMap<u32, u32>,
-    ) -> u32 {
-        if let Some(&g) = seen.get(&f) {
-            return g;
-        }
-        let prov = run.provenance();
-        let firing = prov.firing(f);
-        let head: Box<[Value]> = match firing.conclusion {
-            Conclusion::Tuple(t) => run.tuple(t).values.into(),
-            Conclusion::Message(m) => prov.message_values(prov.message(m)).into(),
-        };
-        let key = FiringKey {
-            rule: firing.rule,
-            time: firing.time,
-            location: firing.location,
-            binding: prov.binding(firing).into(),
-            head,
-        };
-        let g = match self.firing_ids.get(&key) {
-            Some(&g) => g,
-            None => {
-                let g = self.firings.len() as u32;
-                self.firings.push(GFiring {
-                    premises: prov
-                        .firing_premises(firing)
-                        .iter()
-                        .map(|&p| key_of[p as usize])
-                        .collect(),
-                    absent: prov
-                        .absent(firing)
-                        .iter()
-                        .map(|a| AbsentAtom {
-                            rel: a.rel,
-                            time: a.time,
-                            pattern: prov.pattern(a).into(),
-                        })
-                        .collect(),
-                });
-                self.firing_ids.insert(key, g);
-                g
-            }
-        };
-        seen.insert(f, g);
-        g
-    }
-
-    fn learn_message(
-        &mut self,
-        run: &Run,
-        m: u32,
-        key_of: &[KeyId],
-        seen: &mut HashMap<u32, u32>,
-    ) -> u32 {
-        let prov = run.provenance();
-        let msg = prov.message(m);
-        let key = (
-            msg.rel,
-            msg.from,
-            msg.to,
-            msg.sent,
-            prov.message_values(msg).into(),
-        );
-        let senders: Vec<u32> = prov
-            .senders(msg)
-            .iter()
-            .map(|&f| self.learn_firing(run, f, key_of, seen))
-            .collect();
-        let g = match self.message_ids.get(&key) {
-            Some(&g) => g,
-            None => {
-                let g = self.messages.len() as u32;
-                self.messages.push(GMessage {
-                    rel: msg.rel,
-                    from: msg.from,
-                    to: msg.to,
-                    sent: msg.sent,
-                    senders: Vec::new(),
-                });
-                self.message_ids.insert(key, g);
-                g
-            }
-        };
-        let list = &mut self.messages[g as usize].senders;
-        for s in senders {
-            if !list.contains(&s) {
-                list.push(s);
-            }
-        }
-        g
-    }
+/// The negative support of `atom`: every known message, to any node, of a
+/// relation from which the atom's relation is reachable, sent before the
+/// atom was checked. Disturbing one of them might make it appear.
+pub(crate) fn suspects<'s>(
+    g: &'s Lineage,
+    atom: &'s AbsentAtom,
+    reach: &'s Reachability,
+) -> impl Iterator<Item = (u32, &'s MergedMessage)> + 's {
+    g.messages().iter().enumerate().filter_map(move |(m, msg)| {
+        (msg.from != msg.to && msg.sent < atom.time && reach.reaches(msg.rel, atom.rel))
+            .then_some((m as u32, msg))
+    })
 }
 
 /// Negative-support hypotheses refuted by runs: `(atom, message)` means a run
@@ -321,7 +47,7 @@ impl Refutations {
     pub fn learn(
         &mut self,
         g: &Lineage,
-        reach: &[Vec<bool>],
+        reach: &Reachability,
         run: &Run,
         faults: &crate::faults::FaultSet,
     ) {
@@ -335,7 +61,7 @@ impl Refutations {
             if appeared {
                 continue;
             }
-            for (m, msg) in g.suspects(atom, reach) {
+            for (m, msg) in suspects(g, atom, reach) {
                 if disturbs(faults, msg) {
                     self.refuted.insert((atom.clone(), m));
                 }
@@ -345,7 +71,7 @@ impl Refutations {
 }
 
 /// Whether `faults` stop or delay `msg`.
-pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &GMessage) -> bool {
+pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &MergedMessage) -> bool {
     use crate::faults::Fault;
     faults.iter().any(|f| match *f {
         Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
@@ -353,4 +79,110 @@ pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &GMessage) -> bool
         }
         Fault::Crash { node, time } => node == msg.from && time <= msg.sent,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::faults::{Fault, FaultSet};
+    use dedalus::value::Value;
+
+    fn set(faults: &[Fault]) -> FaultSet {
+        faults.iter().copied().collect()
+    }
+
+    #[test]
+    fn disturbs_knows_which_fault_stops_which_message() {
+        let msg = MergedMessage {
+            rel: 0,
+            from: 0,
+            to: 1,
+            sent: 2,
+            senders: Vec::new(),
+        };
+        let omit = |from, to, time| Fault::Omission { from, to, time };
+        let crash = |node, time| Fault::Crash { node, time };
+        assert!(disturbs(&set(&[omit(0, 1, 2)]), &msg));
+        assert!(!disturbs(&set(&[omit(0, 1, 1)]), &msg), "another send time");
+        assert!(
+            !disturbs(&set(&[omit(1, 0, 2)]), &msg),
+            "the other direction"
+        );
+        assert!(
+            disturbs(&set(&[crash(0, 1)]), &msg),
+            "crashed before sending"
+        );
+        assert!(disturbs(&set(&[crash(0, 2)]), &msg), "crashed when sending");
+        assert!(!disturbs(&set(&[crash(0, 3)]), &msg), "crashed after");
+        assert!(
+            !disturbs(&set(&[crash(1, 1)]), &msg),
+            "the receiver crashed"
+        );
+        let delay = Fault::Delay {
+            from: 0,
+            to: 1,
+            time: 2,
+            by: 1,
+        };
+        assert!(disturbs(&set(&[delay]), &msg));
+        assert!(!disturbs(&FaultSet::none(), &msg));
+    }
+
+    #[test]
+    fn suspects_are_earlier_messages_of_relations_leading_to_the_atom() {
+        let t = target(SEND, 3, 2, 0);
+        let program = t.evaluator().program();
+        let reach = Reachability::of(program);
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let rel = |n: &str| program.relation(n).unwrap();
+        let b = Value::Str(t.evaluator().interner().get("b").unwrap());
+        let atom = |name: &str, time| AbsentAtom {
+            rel: rel(name),
+            time,
+            pattern: vec![Some(b), Some(Value::Int(1))].into(),
+        };
+        // `log` at b is reachable from the message `log` a sent at 1.
+        let log3 = atom("log", 3);
+        let found: Vec<u32> = suspects(&g, &log3, &reach).map(|(m, _)| m).collect();
+        assert_eq!(found, [0]);
+        assert_eq!(g.messages()[0].rel, rel("log"));
+        // Not before it was sent; not for a relation it cannot lead to.
+        assert_eq!(suspects(&g, &atom("log", 1), &reach).count(), 0);
+        assert_eq!(suspects(&g, &atom("want", 3), &reach).count(), 0);
+    }
+
+    #[test]
+    fn a_run_that_disturbs_a_suspect_without_the_atom_appearing_refutes_it() {
+        // `late` would appear if b's log arrived late; it never does here.
+        let src = format!("{SEND}\n late(N, X) :- done(N, X), notin want(N, X);");
+        let t = target(&src, 3, 2, 0);
+        let program = t.evaluator().program();
+        let reach = Reachability::of(program);
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let b = Value::Str(t.evaluator().interner().get("b").unwrap());
+        let late = AbsentAtom {
+            rel: program.relation("late").unwrap(),
+            time: 3,
+            pattern: vec![Some(b), None].into(),
+        };
+        let mut r = Refutations::default();
+        r.watched.insert(late.clone());
+        assert!(!r.refuted(&late, 0));
+        // A run that leaves the message alone refutes nothing.
+        let free = t.run(&FaultSet::none()).unwrap();
+        r.learn(&g, &reach, &free, &FaultSet::none());
+        assert!(!r.refuted(&late, 0));
+        let lost = set(&[Fault::Omission {
+            from: 0,
+            to: 1,
+            time: 1,
+        }]);
+        let run = t.run(&lost).unwrap();
+        g.learn(&run);
+        r.learn(&g, &reach, &run, &lost);
+        assert!(r.refuted(&late, 0));
+    }
 }

@@ -31,6 +31,7 @@ mod whynot;
 use std::collections::BTreeSet;
 use std::time::Instant;
 
+use dedalus::analysis::{self, Reachability};
 use dedalus::value::Value;
 use rayon::prelude::*;
 use z3::ast::Bool;
@@ -44,7 +45,7 @@ use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
 use crate::solver::{NoAnswer, interruptible};
-use encode::{Encoder, minimal_sets, reachability};
+use encode::{Encoder, minimal_sets};
 use lineage::{Lineage, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
@@ -53,7 +54,7 @@ const BATCH: usize = 8;
 /// What stays the same during one search.
 struct Context<'a> {
     target: &'a Target,
-    reach: Vec<Vec<bool>>,
+    reach: Reachability,
     nodes: Vec<Value>,
     pre: dedalus::RelId,
     post: dedalus::RelId,
@@ -145,7 +146,7 @@ fn lineage_search(
     let cancel = s.cancel();
     let none = FaultSet::none();
     let run = target.run_until(&none, &cancel);
-    let mut lineage = Lineage::default();
+    let mut lineage = Lineage::for_evaluator(target.evaluator());
     if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
         return s.finish(progress);
     }
@@ -186,10 +187,8 @@ fn lineage_search(
         }
     }
     let program = target.evaluator().program();
-    let reach = reachability(program);
-    let pre = program
-        .relation("pre")
-        .expect("targets have a specification");
+    let reach = Reachability::of(program);
+    let spec = program.spec().map_err(|_| Error::NoSpecification)?;
     let cx = Context {
         target,
         nodes: target
@@ -206,15 +205,13 @@ fn lineage_search(
                 )
             })
             .collect(),
-        pre,
-        post: program
-            .relation("post")
-            .expect("targets have a specification"),
-        blockers: encode::blockers(program, &reach, pre),
-        exact: whynot::exact_relations(program, &reach, target.space.max_delay),
+        pre: spec.pre,
+        post: spec.post,
+        blockers: analysis::blockers(program, &reach, spec.pre),
+        exact: analysis::exact_whynot(program, &reach, target.space.max_delay > 0),
         reach,
         cancel,
-        fallible: encode::divides_by_variables(program),
+        fallible: analysis::divides_by_variables(program),
     };
 
     let mut refutations = Refutations::default();
@@ -301,7 +298,7 @@ fn sweep(
         {
             continue;
         }
-        for (_, msg) in lineage.suspects(atom, &cx.reach) {
+        for (_, msg) in lineage::suspects(lineage, atom, &cx.reach) {
             if msg.sent < space.eff {
                 suspects.insert(crate::faults::Fault::Omission {
                     from: msg.from,
@@ -319,7 +316,7 @@ fn sweep(
     if cx.fallible {
         // A division by a variable may fail under any disturbance: lineage
         // explains what was derived, not what a fault makes a rule compute.
-        for msg in &lineage.messages {
+        for msg in lineage.messages() {
             if msg.from == msg.to {
                 continue;
             }
@@ -382,7 +379,7 @@ fn propose(
             .keys_of(cx.pre, eot)
             .iter()
             .filter_map(|&p| {
-                let q = lineage.key(cx.post, eot, &lineage.key_data[p as usize].2)?;
+                let q = lineage.key(cx.post, eot, lineage.tuple(p).2)?;
                 Some((enc.holds(p, true), enc.holds(q, false).not()))
             })
             .collect();
@@ -459,4 +456,38 @@ pub fn minimal_hitting_sets(family: &[Vec<u32>]) -> Vec<Vec<u32>> {
             })
             .collect()
     })
+}
+
+#[cfg(test)]
+mod testing {
+    //! Small targets for the unit tests of the lineage encoding.
+
+    use crate::faults::FaultSpace;
+    use crate::target::Target;
+
+    /// Node `b` is to log what `a` sends it at time 1; `gap` holds while it
+    /// has not (an exact why-not relation), `done` once it has.
+    pub const SEND: &str = r#"
+        want(N, X)@next :- want(N, X);
+        log(M, X)@async :- send(N, M, X);
+        log(N, X)@next :- log(N, X);
+        gap(N, X) :- want(N, X), notin log(N, X);
+        done(N, X) :- want(N, X), log(N, X);
+        pre(X) :- want(N, X);
+        post(X) :- done(N, X);
+        send("a", "b", 1)@1; want("b", 1)@1;
+    "#;
+
+    /// A target of `src` over nodes `a`, `b` (ids 0, 1).
+    pub fn target(src: &str, eot: u32, eff: u32, crashes: u32) -> Target {
+        let program = dedalus::load_str("t.ded", src).unwrap_or_else(|e| panic!("{e}"));
+        let space = FaultSpace {
+            nodes: vec!["a".into(), "b".into()],
+            eot,
+            eff,
+            crashes,
+            max_delay: 0,
+        };
+        Target::new(vec!["t.ded".into()], &program, space).unwrap_or_else(|e| panic!("{e}"))
+    }
 }

@@ -13,10 +13,11 @@
 
 use std::collections::HashMap;
 
-use dedalus::Program;
+use dedalus::program::{ResolvedRule, rule_location};
 use dedalus::provenance::Time;
 use dedalus::syntax::ast::{Arg, CmpOp, Expr, HeadTime, Literal, Rule};
 use dedalus::value::{Interner, Value};
+use dedalus::{Program, RelId};
 
 use super::lineage::{AbsentAtom, KeyId, Lineage};
 
@@ -27,56 +28,6 @@ const MAX_INSTANCES: usize = 4096;
 pub(crate) struct Instance {
     pub premises: Vec<KeyId>,
     pub absent: Vec<AbsentAtom>,
-}
-
-/// Per relation: whether one-rule-deep why-not provenance is exact for it.
-pub(crate) fn exact_relations(program: &Program, reach: &[Vec<bool>], max_delay: u32) -> Vec<bool> {
-    let n = program.relations.len();
-    if max_delay > 0 {
-        return vec![false; n];
-    }
-    let crash = program.relation(dedalus::program::CRASH);
-    // Relations derived by a rule that negates, aggregates or reads the crash oracle.
-    let mut impure = vec![false; n];
-    for rule in &program.rules {
-        let Some(h) = program.relation(&rule.head.name.name) else {
-            continue;
-        };
-        let aggregate = rule.head.args.iter().any(|a| matches!(a, Arg::Agg(_)));
-        let negates = rule
-            .body
-            .iter()
-            .any(|l| matches!(l, Literal::Atom(a) if a.negated));
-        let reads_crash = rule
-            .body
-            .iter()
-            .any(|l| matches!(l, Literal::Atom(a) if program.relation(&a.atom.name.name) == crash));
-        impure[h as usize] |= aggregate || negates || reads_crash;
-    }
-    let monotone: Vec<bool> = (0..n)
-        .map(|q| !(0..n).any(|r| reach[q][r] && impure[r]) && Some(q as u32) != crash)
-        .collect();
-    (0..n)
-        .map(|p| {
-            program
-                .rules
-                .iter()
-                .filter(|r| program.relation(&r.head.name.name) == Some(p as u32))
-                .all(|r| {
-                    r.time != HeadTime::Async
-                        && r.head.args.iter().all(|a| {
-                            matches!(a, Arg::Expr(Expr::Var(_) | Expr::Str(..) | Expr::Int(..)))
-                        })
-                        && r.body.iter().all(|l| match l {
-                            Literal::Atom(a) if a.negated => true,
-                            Literal::Atom(a) => program
-                                .relation(&a.atom.name.name)
-                                .is_some_and(|q| monotone[q as usize]),
-                            Literal::Cmp(c) => matches!(c.op, CmpOp::Eq | CmpOp::Ne),
-                        })
-                })
-        })
-        .collect()
 }
 
 /// Reads values of simple terms.
@@ -122,7 +73,7 @@ fn expr(a: &Arg) -> &Expr {
 
 /// Every instantiation of the rules deriving `a`'s relation that would
 /// produce a tuple matching `a`, over the tuples of `g`; `None` if there are
-/// too many. Only for relations [`exact_relations`] marks.
+/// too many. Only for relations [`dedalus::analysis::exact_whynot`] marks.
 pub(crate) fn instances(
     program: &Program,
     interner: &Interner,
@@ -131,10 +82,11 @@ pub(crate) fn instances(
     a: &AbsentAtom,
 ) -> Option<Vec<Instance>> {
     let mut out = Vec::new();
-    for rule in program
-        .rules
+    for (rule, resolved) in program
+        .rules()
         .iter()
-        .filter(|r| program.relation(&r.head.name.name) == Some(a.rel))
+        .zip(program.resolved_rules())
+        .filter(|(_, r)| r.head == a.rel)
     {
         let body_time = match rule.time {
             HeadTime::Now => a.time,
@@ -153,7 +105,7 @@ pub(crate) fn instances(
             .all(|(arg, p)| p.is_none_or(|v| scope.unify(expr(arg), v)));
         if fits {
             let cx = Join {
-                program,
+                resolved,
                 g,
                 nodes,
                 rule,
@@ -167,7 +119,7 @@ pub(crate) fn instances(
 
 /// One rule being instantiated at body time `t`.
 struct Join<'a> {
-    program: &'a Program,
+    resolved: &'a ResolvedRule,
     g: &'a Lineage,
     nodes: &'a [Value],
     rule: &'a Rule,
@@ -175,6 +127,15 @@ struct Join<'a> {
 }
 
 impl<'a> Join<'a> {
+    /// The relation of the atom that is body literal `i`.
+    fn rel(&self, i: usize) -> Option<RelId> {
+        self.resolved
+            .atoms
+            .iter()
+            .find(|a| a.literal == i)
+            .map(|a| a.rel)
+    }
+
     /// Binds positive body atoms from literal `i` on to known tuples.
     fn join(
         &self,
@@ -192,10 +153,10 @@ impl<'a> Join<'a> {
                 if time < 1 || time > self.t {
                     return Some(());
                 }
-                let rel = self.program.relation(&b.atom.name.name)?;
+                let rel = self.rel(i)?;
                 for &k in self.g.keys_of(rel, time) {
                     let saved = scope.vars.clone();
-                    let vals = &self.g.key_data[k as usize].2;
+                    let vals = self.g.tuple(k).2;
                     if b.atom
                         .args
                         .iter()
@@ -228,20 +189,17 @@ impl<'a> Join<'a> {
                 }
             }
         }
-        let loc = match self.rule.body.first() {
-            Some(Literal::Atom(b)) => b.atom.args.first().map(|a| scope.value(expr(a))),
-            _ => None,
-        };
+        let loc = rule_location(self.rule).map(|e| scope.value(e));
         if !matches!(loc, Some(Some(Some(v))) if self.nodes.contains(&v)) {
             return Some(());
         }
         let mut absent = Vec::new();
-        for lit in &self.rule.body {
+        for (i, lit) in self.rule.body.iter().enumerate() {
             if let Literal::Atom(b) = lit
                 && b.negated
             {
                 let time = b.time.map_or(self.t, |n| n as Time);
-                let Some(rel) = self.program.relation(&b.atom.name.name) else {
+                let Some(rel) = self.rel(i) else {
                     continue;
                 };
                 // Outside 1..=t it reads as empty; a constant no tuple holds: absent.
@@ -274,5 +232,69 @@ impl<'a> Join<'a> {
             absent,
         });
         Some(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{SEND, target};
+    use super::*;
+    use crate::faults::FaultSet;
+
+    #[test]
+    fn the_instances_of_an_absent_atom_are_its_rules_over_known_tuples() {
+        let t = target(SEND, 3, 2, 0);
+        let program = t.evaluator().program();
+        let interner = t.evaluator().interner();
+        let mut g = Lineage::for_evaluator(t.evaluator());
+        g.learn(&t.run(&FaultSet::none()).unwrap());
+        let (b, a) = (
+            Value::Str(interner.get("b").unwrap()),
+            Value::Str(interner.get("a").unwrap()),
+        );
+        let nodes = [a, b];
+        let rel = |n: &str| program.relation(n).unwrap();
+        let gap = |node: Value, time| AbsentAtom {
+            rel: rel("gap"),
+            time,
+            pattern: vec![Some(node), Some(Value::Int(1))].into(),
+        };
+        // gap("b", 1)@3 would hold if want("b", 1)@3 held without log("b", 1)@3.
+        let found = instances(program, interner, &g, &nodes, &gap(b, 3)).unwrap();
+        assert_eq!(found.len(), 1);
+        let want = g.key(rel("want"), 3, &[b, Value::Int(1)]).unwrap();
+        assert_eq!(found[0].premises, [want]);
+        assert_eq!(
+            found[0].absent,
+            [AbsentAtom {
+                rel: rel("log"),
+                time: 3,
+                pattern: vec![Some(b), Some(Value::Int(1))].into(),
+            }]
+        );
+        // No known `want` at a: no way for gap("a", 1) to appear.
+        assert!(
+            instances(program, interner, &g, &nodes, &gap(a, 3))
+                .unwrap()
+                .is_empty()
+        );
+        // A rule located at a value that is not a node never fires.
+        assert!(
+            instances(program, interner, &g, &[a], &gap(b, 3))
+                .unwrap()
+                .is_empty()
+        );
+        // A wildcard pattern matches every known binding.
+        let any = AbsentAtom {
+            rel: rel("gap"),
+            time: 2,
+            pattern: vec![None, None].into(),
+        };
+        assert_eq!(
+            instances(program, interner, &g, &nodes, &any)
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -313,7 +313,7 @@ pub fn message_reports(run: &Run) -> Vec<MessageReport> {
                 Fate::Delayed(d) => (MessageFate::Delayed, Some(d), None),
             };
             MessageReport {
-                relation: run.program().relations[m.rel as usize].name.clone(),
+                relation: run.program().relations()[m.rel as usize].name.clone(),
                 tuple: Datum::row(prov.message_values(m), run.interner()),
                 from: run.node_name(m.from).to_string(),
                 to: run.node_name(m.to).to_string(),

@@ -73,7 +73,7 @@ pub fn header(run: &Run, files: &[PathBuf], max_delay: u32) -> String {
 /// The program's relations, comma-separated (for "unknown relation" errors).
 pub fn relation_names(run: &Run) -> String {
     run.program()
-        .relations
+        .relations()
         .iter()
         .map(|r| r.name.as_str())
         .collect::<Vec<_>>()
@@ -90,7 +90,7 @@ pub fn tables(run: &Run, t: Time) -> String {
     };
     let _ = writeln!(out, "tables at {at}:");
     let mut any = false;
-    for rel in 0..run.program().relations.len() as dedalus::RelId {
+    for rel in 0..run.program().relations().len() as dedalus::RelId {
         if run.rows(rel, t).next().is_none() {
             continue;
         }
@@ -105,7 +105,7 @@ pub fn tables(run: &Run, t: Time) -> String {
 
 /// `name (k rows)` and the rows of `rel` at `t` in aligned columns.
 pub fn table(run: &Run, rel: dedalus::RelId, t: Time) -> String {
-    let name = &run.program().relations[rel as usize].name;
+    let name = &run.program().relations()[rel as usize].name;
     let rows: Vec<Vec<String>> = run
         .relation_at(name, t)
         .iter()

@@ -106,7 +106,7 @@ pub fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, GoalError> {
             relations: super::run::relation_names(run),
         });
     };
-    let arity = run.program().relations[rel as usize].arity;
+    let arity = run.program().relations()[rel as usize].arity;
     if fact.atom.args.len() != arity {
         return Err(GoalError::Arity {
             name: name.clone(),
@@ -249,13 +249,13 @@ pub fn tree(run: &Run, goal: TupleId) -> String {
             }
             Item::Origin(Origin::Fact(i)) => {
                 let at = program
-                    .facts
+                    .facts()
                     .get(i as usize)
                     .map(|f| {
-                        let (line, col) = program.sources.line_col(f.span);
+                        let (line, col) = program.sources().line_col(f.span);
                         format!(
                             "{}:{line}:{col}",
-                            program.sources.path(f.span.file).display()
+                            program.sources().path(f.span.file).display()
                         )
                     })
                     .unwrap_or_else(|| "?".into());
@@ -285,7 +285,7 @@ pub fn tree(run: &Run, goal: TupleId) -> String {
             }
             Item::Firing(f) => {
                 let firing = prov.firing(f);
-                let rule = &program.rules[firing.rule as usize];
+                let rule = &program.rules()[firing.rule as usize];
                 let _ = writeln!(out, "{pad}rule {}: {rule}", run.rule_location(firing.rule));
                 let inner = indent(depth + 2); // one level below the rule line
                 let vars = run.rule_vars(firing.rule);
@@ -320,7 +320,7 @@ pub fn tree(run: &Run, goal: TupleId) -> String {
                     let _ = writeln!(
                         out,
                         "{inner}absent: notin {}({})@{}",
-                        program.relations[a.rel as usize].name,
+                        program.relations()[a.rel as usize].name,
                         args.join(", "),
                         a.time
                     );

@@ -119,14 +119,7 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
     };
     stats.ground = t0.elapsed();
     let program = target.evaluator().program();
-    let (pre, post) = (
-        program
-            .relation("pre")
-            .expect("targets have a specification"),
-        program
-            .relation("post")
-            .expect("targets have a specification"),
-    );
+    let dedalus::Spec { pre, post } = program.spec().map_err(|_| Error::NoSpecification)?;
     let eot = space.eot;
     let solved = interruptible(cancel, || {
         let t1 = Instant::now();

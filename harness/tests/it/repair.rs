@@ -411,3 +411,85 @@ fn leader_epoch_race_success_requires_the_sent_state() {
         );
     }
 }
+
+/// Records what a search reports about its runs, and keeps every correct one.
+#[derive(Default)]
+struct Log {
+    seen: Vec<(harness::faults::FaultSet, harness::RunVerdict, bool)>,
+    kept: Vec<harness::faults::FaultSet>,
+}
+
+impl harness::SearchObserver for Log {
+    fn observe(&mut self, seen: &harness::Observation<'_>) -> bool {
+        self.seen
+            .push((seen.faults.clone(), seen.verdict, seen.run.is_some()));
+        seen.verdict == harness::RunVerdict::Correct
+    }
+
+    fn keep(&mut self, faults: harness::faults::FaultSet, _run: dedalus::eval::Run) {
+        self.kept.push(faults);
+    }
+}
+
+#[test]
+fn a_search_reports_every_run_to_its_observer() {
+    use std::sync::{Arc, Mutex};
+    let spec = Spec::load(&spec("async_primary_backup.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let log = Arc::new(Mutex::new(Log::default()));
+    let budget = harness::Budget {
+        all: true,
+        observer: Some(harness::Observer::from(log.clone())),
+        ..harness::Budget::default()
+    };
+    let o = harness::search(&target, harness::Strategy::Lineage, &budget, &mut |_| {}).unwrap();
+    let log = log.lock().unwrap();
+    assert_eq!(log.seen.len(), o.runs, "one report per run");
+    assert!(log.seen[0].0.is_empty(), "the failure-free run comes first");
+    assert_eq!(log.seen[0].1, harness::RunVerdict::Correct);
+    assert!(log.seen.iter().all(|(_, _, run)| *run));
+    let violated = log
+        .seen
+        .iter()
+        .filter(|(_, v, _)| *v == harness::RunVerdict::Violated)
+        .count();
+    assert!(violated >= o.counterexamples.len() && violated > 0);
+    let correct: Vec<_> = log
+        .seen
+        .iter()
+        .filter(|(_, v, _)| *v == harness::RunVerdict::Correct)
+        .map(|(f, _, _)| f.clone())
+        .collect();
+    assert_eq!(
+        log.kept, correct,
+        "exactly the runs asked for are handed over"
+    );
+}
+
+#[test]
+fn kept_runs_give_the_same_good_runs_as_running_them_again() {
+    use std::sync::{Arc, Mutex};
+    let spec = Spec::load(&spec("async_primary_backup.yaml")).unwrap();
+    let target = harness::target_of(&spec).unwrap();
+    let kept = Arc::new(Mutex::new(harness::repair::KeptRuns::default()));
+    let budget = harness::Budget {
+        observer: Some(harness::Observer::from(kept.clone())),
+        ..harness::Budget::default()
+    };
+    let o = harness::search(&target, harness::Strategy::Ldfi, &budget, &mut |_| {}).unwrap();
+    let cx = o.counterexample().unwrap();
+    let mut kept = std::mem::take(&mut *kept.lock().unwrap());
+    assert!(kept.get(&harness::faults::FaultSet::none()).is_some());
+    let before = kept.len();
+    let reused = harness::repair::good_runs_kept(&target, cx, &mut kept).unwrap();
+    assert!(
+        kept.len() < before,
+        "some good run was taken from the search"
+    );
+    let fresh = harness::repair::good_runs(&target, cx).unwrap();
+    assert_eq!(reused.len(), fresh.len());
+    for (a, b) in reused.iter().zip(&fresh) {
+        assert_eq!(a.faults, b.faults);
+        assert_eq!(a.run.to_json(), b.run.to_json());
+    }
+}

@@ -28,7 +28,7 @@ fn spec_for(src: &str, eot: u32, pick: &[u8; 4]) -> Option<String> {
     let rels: Vec<(usize, usize)> = (0..5)
         .filter_map(|i| {
             let r = program.relation(&format!("p{i}"))?;
-            Some((i, program.relations[r as usize].arity))
+            Some((i, program.relations()[r as usize].arity))
         })
         .collect();
     let firsts = |i: usize| -> BTreeSet<String> {

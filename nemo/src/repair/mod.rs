@@ -189,7 +189,7 @@ pub fn diff_path(path: &Path, root: &Path) -> String {
 impl Candidate {
     /// The candidate applied to the program's source files.
     pub fn patch(&self, program: &Program) -> Patch {
-        let sources = &program.sources;
+        let sources = &program.sources();
         let mut files = Vec::new();
         for (file, path) in sources.files() {
             let text = sources.text(file);
@@ -201,7 +201,7 @@ impl Candidate {
                     Edit::Replace { rule, with } => (*rule, with),
                     Edit::Insert { after, rule } => (*after, rule),
                 };
-                let span = program.rules[rule as usize].span;
+                let span = program.rules()[rule as usize].span;
                 if span.file.0 != file.0 {
                     continue;
                 }
@@ -258,11 +258,12 @@ impl Candidate {
     /// depend on `pre`, `post` or the `crash` oracle (which would "verify"
     /// trivially).
     pub fn scope(&self, program: &Program) -> Result<(), String> {
-        const SPEC: [&str; 2] = ["pre", "post"];
-        const ORACLES: [&str; 3] = ["pre", "post", "crash"];
+        use dedalus::program::{CRASH, POST, PRE};
+        const SPEC: [&str; 2] = [PRE, POST];
+        const ORACLES: [&str; 3] = [PRE, POST, CRASH];
         for edit in &self.edits {
             let (old, new) = match edit {
-                Edit::Replace { rule, with } => (Some(&program.rules[*rule as usize]), with),
+                Edit::Replace { rule, with } => (Some(&program.rules()[*rule as usize]), with),
                 Edit::Insert { rule, .. } => (None, rule),
             };
             for r in old.into_iter().chain([new]) {

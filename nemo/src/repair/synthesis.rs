@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use dedalus::eval::Run;
 use dedalus::provenance::{Fate, FiringId, Origin, TupleId};
-use dedalus::syntax::ast::{Arg, Expr, HeadTime, Literal};
+use dedalus::syntax::ast::{Arg, Expr, HeadTime, Literal, eq_ignoring_spans};
 use dedalus::value::Value;
 use dedalus::{Program, RuleId};
 
@@ -63,7 +63,7 @@ fn messages_of(run: &Run, lineage: &[TupleId]) -> Vec<(u32, FiringId)> {
 
 /// The relation names of the program plus those a candidate adds.
 fn relation_names(program: &Program) -> BTreeSet<String> {
-    program.relations.iter().map(|r| r.name.clone()).collect()
+    program.relations().iter().map(|r| r.name.clone()).collect()
 }
 
 /// Make `pre` harder, local case: the rule establishing what `pre` reads
@@ -94,7 +94,7 @@ pub(super) fn local_correction(
     let no = || "what `post` reads is not established on the node of `pre`'s input".to_string();
     let spec_firing = |t: TupleId| first(t).into_iter().next().ok_or_else(no);
     let (fpre, fpost) = (spec_firing(pre_t)?, spec_firing(post_t)?);
-    let post_rule = &program.rules[prov.firing(fpost).rule as usize];
+    let post_rule = &program.rules()[prov.firing(fpost).rule as usize];
     let pre_premises = prov.firing_premises(prov.firing(fpre));
     let post_premises = prov.firing_premises(prov.firing(fpost));
     // The premise both read (pre's input), and one only post reads.
@@ -105,11 +105,11 @@ pub(super) fn local_correction(
         .ok_or_else(no)?;
     let input = first(shared)
         .into_iter()
-        .find(|&f| !crate::graph::is_persistence(&program.rules[prov.firing(f).rule as usize]))
+        .find(|&f| !crate::graph::is_persistence(&program.rules()[prov.firing(f).rule as usize]))
         .ok_or_else(no)?;
     let node = prov.firing(input).location;
     let p_id = prov.firing(input).rule;
-    let p_rule = &program.rules[p_id as usize];
+    let p_rule = &program.rules()[p_id as usize];
     let shared_atom = body_atom(
         post_rule,
         positive_literal(post_rule, shared_i).ok_or_else(no)?,
@@ -255,10 +255,10 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
         }
     }
     let (fe, i_e) = consumer.ok_or("nothing on `post`'s path reads the fork's message")?;
-    let fork_rule = &program.rules[prov.firing(fp).rule as usize];
-    let fan_rule = &program.rules[prov.firing(fc).rule as usize];
+    let fork_rule = &program.rules()[prov.firing(fp).rule as usize];
+    let fan_rule = &program.rules()[prov.firing(fc).rule as usize];
     let e_id = prov.firing(fe).rule;
-    let e_rule = &program.rules[e_id as usize];
+    let e_rule = &program.rules()[e_id as usize];
     let fork_k = positive_literal(fork_rule, i_fork).ok_or("premise without a literal")?;
     let fan_k = positive_literal(fan_rule, i_fan).ok_or("premise without a literal")?;
     let e_k = positive_literal(e_rule, i_e).ok_or("premise without a literal")?;
@@ -354,7 +354,7 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
     };
     let msg_args = exprs(&e_msg.atom).ok_or("aggregate in a body")?;
     let translate = |e: &Expr| -> Option<Expr> {
-        if *e == src {
+        if eq_ignoring_spans(e, &src) {
             return Some(fan_loc.clone());
         }
         match e {
@@ -378,7 +378,7 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
     let mut keys: Vec<(Expr, Expr)> = Vec::new();
     for (a, b) in fork_trig.atom.args.iter().zip(&fan_trig.atom.args) {
         if let (Arg::Expr(f @ Expr::Var(_)), Arg::Expr(g @ Expr::Var(_))) = (a, b)
-            && !keys.iter().any(|(_, h)| h == g)
+            && !keys.iter().any(|(_, h)| eq_ignoring_spans(h, g))
         {
             keys.push((f.clone(), g.clone()));
         }
@@ -397,7 +397,7 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
     )));
 
     let fork_id = prov.firing(fp).rule;
-    let pre_msg = program.rules[fork_id as usize].head.name.name.clone();
+    let pre_msg = program.rules()[fork_id as usize].head.name.name.clone();
     Ok(Candidate {
         kind: Kind::Correction,
         summary: format!(
@@ -465,7 +465,7 @@ pub(super) fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Can
         let Some(f) = prov.firings().iter().find(|f| f.rule == r) else {
             continue;
         };
-        let rule_ast = &program.rules[r as usize];
+        let rule_ast = &program.rules()[r as usize];
         let one_time = prov.firing_premises(f).iter().position(|&t| {
             let tup = good.tuple(t);
             good.find(tup.rel, tup.values, tup.time + 1).is_none()
@@ -527,7 +527,7 @@ pub(super) fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Can
 
 /// Whether `rel(values)` of run `a` holds in run `b` at some time.
 fn holds_in(a: &Run, rel: dedalus::RelId, values: &[Value], b: &Run) -> bool {
-    let name = &a.program().relations[rel as usize].name;
+    let name = &a.program().relations()[rel as usize].name;
     let Some(r) = b.program().relation(name) else {
         return false;
     };
@@ -550,7 +550,7 @@ pub(super) fn ordering(program: &Program, good: &Run, failed: &Run) -> Result<Ca
         for &o in prov.origins(t) {
             let Origin::Firing(f) = o else { continue };
             let firing = prov.firing(f);
-            let rule_ast = &program.rules[firing.rule as usize];
+            let rule_ast = &program.rules()[firing.rule as usize];
             let premises = prov.firing_premises(firing);
             if premises.len() < 2 || rule_ast.time != HeadTime::Now {
                 continue;

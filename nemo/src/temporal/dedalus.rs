@@ -162,7 +162,7 @@ impl Builder<'_> {
         }
         self.established[id as usize] = true;
         let label = run.show_tuple(id);
-        let relation = run.program().relations[t.rel as usize].name.clone();
+        let relation = run.program().relations()[t.rel as usize].name.clone();
         let at = Instant::from(t.time);
         let origin = run.provenance().origins(id).first().copied();
         let e = match origin {
@@ -192,7 +192,7 @@ impl Builder<'_> {
     ) -> Result<EventId, GraphError> {
         let run = self.run;
         let firing = *run.provenance().firing(f);
-        let next = run.program().rules[firing.rule as usize].time == HeadTime::Next;
+        let next = run.program().rules()[firing.rule as usize].time == HeadTime::Next;
         let at = Instant::from(firing.time);
         let e = self.graph.add(Event {
             kind: Kind::Drv,
@@ -231,7 +231,7 @@ impl Builder<'_> {
                 let h = self.graph.add(Event {
                     kind: Kind::Drv,
                     node: run.node_name(firing.location).to_string(),
-                    relation: run.program().relations[a.rel as usize].name.clone(),
+                    relation: run.program().relations()[a.rel as usize].name.clone(),
                     label: format!("{} held until t={before}", run.show_atom(a.rel, b.values)),
                     interval: (start, Instant::from(a.time)),
                 })?;
@@ -254,7 +254,7 @@ impl Builder<'_> {
         let prov = run.provenance();
         let msg = *prov.message(m);
         let atom = run.show_atom(msg.rel, prov.message_values(&msg));
-        let relation = run.program().relations[msg.rel as usize].name.clone();
+        let relation = run.program().relations()[msg.rel as usize].name.clone();
         let (from, to) = (run.node_name(msg.from), run.node_name(msg.to));
         let sent = Instant::from(msg.sent);
         let snd = self.graph.add(Event {
@@ -348,7 +348,7 @@ impl Builder<'_> {
                 let held = self.graph.add(Event {
                     kind: Kind::Snd,
                     node: from.to_string(),
-                    relation: run.program().relations[earlier.rel as usize].name.clone(),
+                    relation: run.program().relations()[earlier.rel as usize].name.clone(),
                     label: format!(
                         "{} {from}->{to} sent@{} held back by a delay of {by}, in flight at t={}",
                         run.show_atom(earlier.rel, prov.message_values(&earlier)),

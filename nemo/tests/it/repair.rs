@@ -103,11 +103,11 @@ fn patches_are_unified_diffs_git_applies() {
 fn scope_rejects_edits_of_the_specification_and_oracle_reads() {
     let (program, cands) = candidates();
     let pre_rule = program
-        .rules
+        .rules()
         .iter()
         .position(|r| r.head.name.name == "pre")
         .expect("pre") as u32;
-    let mut weaker = program.rules[pre_rule as usize].clone();
+    let mut weaker = program.rules()[pre_rule as usize].clone();
     weaker.body.truncate(1);
     let edit_pre = Candidate {
         edits: vec![Edit::Replace {
@@ -133,7 +133,7 @@ fn scope_rejects_edits_of_the_specification_and_oracle_reads() {
     };
     assert_eq!(reads_post.time, HeadTime::Now);
     let acked = program
-        .rules
+        .rules()
         .iter()
         .position(|r| r.head.name.name == "acked" && r.time == HeadTime::Now)
         .expect("acked") as u32;

@@ -126,14 +126,14 @@ fn check(ps: &[(usize, i64, i64, u32)], drops: &[(i64, u32)]) -> Result<(), Test
             let head = run.tuple(id);
             prop_assert_eq!(head.time, t);
             let (rel, key) = (
-                &program.relations[head.rel as usize].name,
+                &program.relations()[head.rel as usize].name,
                 row(&run, head.values),
             );
             let mut premises = BTreeSet::new();
             for &x in prov.firing_premises(f) {
                 let x = run.tuple(x);
                 prop_assert_eq!(
-                    (&program.relations[x.rel as usize].name[..], x.time),
+                    (&program.relations()[x.rel as usize].name[..], x.time),
                     ("p", t)
                 );
                 premises.insert(row(&run, x.values));

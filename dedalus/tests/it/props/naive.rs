@@ -119,8 +119,12 @@ pub fn atoms(rule: &Rule, negated: bool) -> impl Iterator<Item = &BodyAtom> {
 /// Strata of the deductive rules, lowest first, computed from their dependencies.
 fn strata(p: &Program) -> Vec<Vec<&Rule>> {
     let mut s: BTreeMap<&str, usize> = BTreeMap::new();
-    let deductive: Vec<&Rule> = p.rules.iter().filter(|r| r.time == HeadTime::Now).collect();
-    for _ in 0..=p.relations.len() {
+    let deductive: Vec<&Rule> = p
+        .rules()
+        .iter()
+        .filter(|r| r.time == HeadTime::Now)
+        .collect();
+    for _ in 0..=p.relations().len() {
         for r in &deductive {
             for a in atoms(r, false).chain(atoms(r, true)) {
                 let need =
@@ -231,12 +235,12 @@ pub fn evaluate(p: &Program, nodes: &[&str], eot: u32, faults: &FaultSchedule) -
     let mut inbox: BTreeMap<u32, Vec<(String, Row)>> = BTreeMap::new();
     for t in 1..=eot {
         let mut cur: Tables = p
-            .relations
+            .relations()
             .iter()
             .map(|r| (r.name.clone(), BTreeSet::new()))
             .collect();
         let mut seed: Vec<(String, Row)> = inbox.remove(&t).unwrap_or_default();
-        for f in p.facts.iter().filter(|f| f.time == u64::from(t)) {
+        for f in p.facts().iter().filter(|f| f.time == u64::from(t)) {
             let row = f
                 .atom
                 .args
@@ -276,7 +280,7 @@ pub fn evaluate(p: &Program, nodes: &[&str], eot: u32, faults: &FaultSchedule) -
             }
         }
         if t < eot {
-            for r in p.rules.iter().filter(|r| r.time != HeadTime::Now) {
+            for r in p.rules().iter().filter(|r| r.time != HeadTime::Now) {
                 let rel = r.head.name.name.clone();
                 for env in bindings(r, &out.tables, &cur, t, nodes) {
                     let row = head(r, &env);

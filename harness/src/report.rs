@@ -19,6 +19,7 @@ fn fault_lists(faults: &FaultSet, space: &FaultSpace) -> (Vec<Json>, Vec<Json>, 
             Fault::Omission { from, to, time } => o.push(json!([n(from), n(to), time])),
             Fault::Crash { node, time } => c.push(json!([n(node), time])),
             Fault::Delay { from, to, time, by } => d.push(json!([n(from), n(to), time, by])),
+            _ => {}
         }
     }
     (o, c, d)

@@ -9,8 +9,9 @@ use std::cmp::Ordering;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::faults::{self, Envelope, Fault, FaultLookup, FaultSet, MessageFault};
 use crate::program::RelId;
-use crate::provenance::{Conclusion, Fate, NodeId, Provenance, Time, TupleId};
+use crate::provenance::{Conclusion, NodeId, Provenance, Time, TupleId};
 use crate::syntax::ast::{AggFn, BinOp, CmpOp, HeadTime};
 use crate::value::{Interner, Value};
 
@@ -488,6 +489,49 @@ struct Group {
     locations: Vec<NodeId>,
 }
 
+/// One run's faults, indexed for the fate of each message it sends.
+struct FaultIndex {
+    crash_time: Vec<Option<Time>>,
+    messages: FxHashMap<Envelope, MessageFault>,
+}
+
+impl FaultIndex {
+    /// `set` must have been checked against the `nodes` nodes.
+    fn new(set: &FaultSet, nodes: usize) -> FaultIndex {
+        let mut index = FaultIndex {
+            crash_time: vec![None; nodes],
+            messages: FxHashMap::default(),
+        };
+        for f in set {
+            if let Some((n, t)) = f.crash() {
+                index.crash_time[n as usize] = Some(t);
+            } else if let Some(e) = f.envelope() {
+                let what = match *f {
+                    Fault::Delay { by, .. } => MessageFault::Delayed(by),
+                    _ => MessageFault::Omitted,
+                };
+                index.messages.insert(e, what);
+            }
+        }
+        index
+    }
+}
+
+impl FaultLookup for FaultIndex {
+    #[inline]
+    fn crash_of(&self, node: NodeId) -> Option<Time> {
+        self.crash_time[node as usize]
+    }
+
+    #[inline]
+    fn message_fault(&self, e: Envelope) -> Option<MessageFault> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        self.messages.get(&e).copied()
+    }
+}
+
 /// The mutable state of one run under evaluation.
 pub(crate) struct Engine<'a> {
     sh: &'a Shared,
@@ -506,9 +550,8 @@ pub(crate) struct Engine<'a> {
     /// The rule being evaluated (named by runaway errors).
     rule: Option<crate::RuleId>,
     prov: Provenance,
-    crash_time: Vec<Option<Time>>,
-    omissions: FxHashSet<(NodeId, NodeId, Time)>,
-    delays: FxHashMap<(NodeId, NodeId, Time), u32>,
+    /// The run's faults, indexed for [`crate::faults::fate`].
+    faults: FaultIndex,
     /// Messages sent at the current time: `(relation, sender, values) -> id`.
     sent: hashbrown::HashTable<(u64, u32)>,
     /// `@async` heads addressed to a value that is not a node (not sent).
@@ -543,10 +586,6 @@ impl<'a> Engine<'a> {
                     .collect()
             })
             .collect();
-        let mut crash_time = vec![None; sh.nodes.len()];
-        for &(n, t) in &cfg.crashes {
-            crash_time[n as usize] = Some(t);
-        }
         Engine {
             sh,
             cfg,
@@ -565,13 +604,7 @@ impl<'a> Engine<'a> {
                 p.reserve(sh.size_hint());
                 p
             },
-            crash_time,
-            omissions: cfg.omissions.iter().copied().collect(),
-            delays: cfg
-                .delays
-                .iter()
-                .map(|&(f, to, t, d)| ((f, to, t), d))
-                .collect(),
+            faults: FaultIndex::new(&cfg.faults, sh.nodes.len()),
             sent: hashbrown::HashTable::new(),
             scratch: Scratch::default(),
             unaddressed: Vec::new(),
@@ -670,7 +703,7 @@ impl<'a> Engine<'a> {
                 }
             }
             for obs in 0..sh.nodes.len() {
-                for &(n, ct) in &cfg.crashes {
+                for (n, ct) in cfg.faults.iter().filter_map(Fault::crash) {
                     let row = [
                         sh.node_value(obs as NodeId),
                         sh.node_value(n),
@@ -1032,22 +1065,8 @@ impl<'a> Engine<'a> {
             .sh
             .node_of(vals[0])
             .expect("destinations are checked to be nodes");
-        let (fate, arrival) = if from == to {
-            (Fate::Delivered, Some(t + 1))
-        } else if let Some(ct) = self.crash_time[from as usize].filter(|&ct| ct <= t) {
-            (Fate::Crashed(ct), None)
-        } else if self.omissions.contains(&(from, to, t)) {
-            (Fate::Omitted, None)
-        } else if let Some(&d) = self.delays.get(&(from, to, t)) {
-            // Past `Time::MAX` is past EOT: never delivered, never wrapped.
-            (
-                Fate::Delayed(d),
-                t.checked_add(1).and_then(|a| a.checked_add(d)),
-            )
-        } else {
-            (Fate::Delivered, Some(t + 1))
-        };
-        let received = arrival.filter(|&a| a <= self.eot);
+        let fate = faults::fate(&self.faults, Envelope::new(from, to, t));
+        let received = fate.arrival(t).filter(|&a| a <= self.eot);
         let m = self
             .prov
             .add_message(rel, vals, (from, to, t), fate, received);

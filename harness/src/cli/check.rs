@@ -159,7 +159,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     target.limits = args.search.limits.limits();
     note(&super::unplaced_facts(
         target.evaluator().program(),
-        &target.space.nodes,
+        &target.space().nodes,
     ));
     if let Ok(run) = target.run(&harness::FaultSet::none()) {
         note(&super::unaddressed_sends(&run));

@@ -54,6 +54,13 @@ pub(crate) struct GMessage {
     pub senders: Vec<u32>,
 }
 
+impl GMessage {
+    /// Its sender, destination and send time.
+    pub fn envelope(&self) -> crate::faults::Envelope {
+        crate::faults::Envelope::new(self.from, self.to, self.sent)
+    }
+}
+
 /// A message's identity: relation, sender, destination, send time, values.
 type MessageKey = (RelId, NodeId, NodeId, Time, Box<[Value]>);
 
@@ -344,13 +351,7 @@ impl Refutations {
     }
 }
 
-/// Whether `faults` stop or delay `msg`.
+/// Whether `faults` stop or delay `msg` ([`crate::faults::fate`]).
 pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &GMessage) -> bool {
-    use crate::faults::Fault;
-    faults.iter().any(|f| match *f {
-        Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
-            (from, to, time) == (msg.from, msg.to, msg.sent)
-        }
-        Fault::Crash { node, time } => node == msg.from && time <= msg.sent,
-    })
+    faults.fate(msg.envelope()) != dedalus::provenance::Fate::Delivered
 }

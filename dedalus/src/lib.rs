@@ -57,6 +57,7 @@
 //!   timestep and per run, aggregate groups and firings included).
 
 pub mod check;
+pub mod constant;
 pub mod diagnostic;
 pub mod eval;
 pub mod faults;

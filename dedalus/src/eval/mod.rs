@@ -5,6 +5,7 @@
 //! [`Evaluator::run`] evaluates one run and returns a [`Run`]: every table at
 //! every time, the message log, and complete provenance.
 
+mod arith;
 mod compile;
 mod engine;
 pub mod ground;
@@ -332,7 +333,7 @@ impl Evaluator {
                 let crate::syntax::ast::Arg::Expr(e) = a else {
                     return Err(EvalError::Config("aggregate in a fact".into()));
                 };
-                match compile::constant(e, &mut interner) {
+                match arith::constant(e, &mut interner) {
                     Some(Ok(v)) => vals.push(v),
                     Some(Err(m)) => return Err(EvalError::Config(format!("in fact `{f}`: {m}"))),
                     None => return Err(EvalError::Config(format!("fact `{f}` is not ground"))),

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dedalus::eval::{Evaluator, Run, RunConfig};
-use dedalus::faults::{Fault, FaultError, FaultProblem, FaultSet};
+use dedalus::faults::{BoundsError, Fault, FaultError, FaultProblem, FaultSet};
 use dedalus::provenance::{Fate, Message, Time};
 
 use super::{Failure, Format, emit, load, parse_node, why};
@@ -157,15 +157,21 @@ fn parse_delay(s: &str) -> Result<Delay, String> {
 impl RunArgs {
     fn config(&self) -> Result<RunConfig, Failure> {
         let eff = self.eff.unwrap_or(self.eot);
-        if self.eot == 0 {
-            return Err(Failure::msg("--eot must be at least 1"));
-        }
-        if eff > self.eot {
-            return Err(Failure::msg(format!(
-                "--eff {eff} exceeds --eot {}: EFF may not exceed EOT (omit --eff to take EFF = EOT)",
-                self.eot
-            )));
-        }
+        let bounds = dedalus::faults::Bounds {
+            eot: self.eot,
+            eff,
+            crashes: 0,
+            max_delay: self.max_delay,
+        };
+        bounds.check_times().map_err(|e| {
+            Failure::msg(match e {
+                BoundsError::NoTime => "--eot must be at least 1".to_string(),
+                BoundsError::EffAfterEot { eff, eot } => format!(
+                    "--eff {eff} exceeds --eot {eot}: EFF may not exceed EOT (omit --eff to take EFF = EOT)"
+                ),
+                e => format!("{}: {e}", e.flag()),
+            })
+        })?;
         if !self.delays.is_empty() && self.max_delay == 0 {
             return Err(Failure::msg(
                 "--delay needs --max-delay D (the largest admissible delay; 0 means no delays)",

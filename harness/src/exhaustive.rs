@@ -83,7 +83,7 @@ pub fn search(
         });
     }
     let mut s = Searcher::new(target, "exhaustive", budget, Instant::now());
-    let sets = all_sets(&target.space());
+    let sets = all_sets(target.space());
     for chunk in sets.chunks(64) {
         if let Some(reason) = s.exhausted() {
             return s.inconclusive(reason, progress);

@@ -224,7 +224,7 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
 
 /// The `ldfi check` arguments that re-verify a candidate's files.
 fn recheck(target: &harness::Target, c: &Checked) -> String {
-    let s = &target.space();
+    let s = target.space();
     let files: Vec<String> = c.files.iter().map(|f| f.display().to_string()).collect();
     let mut line = format!(
         "{} -N {} -t {} -f {} -c {}",

@@ -248,7 +248,7 @@ fn sweep(
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
 ) -> Vec<FaultSet> {
-    let space = &cx.target.space();
+    let space = cx.target.space();
     let bounds = space.bounds();
     let mut suspects = BTreeSet::new();
     for atom in &refutations.watched {
@@ -303,7 +303,7 @@ fn propose(
     // A fresh z3 context per round: the answer depends only on this round's formula.
     interruptible(&cx.cancel, || {
         let setting = encode::Setting {
-            space: &cx.target.space(),
+            space: cx.target.space(),
             program,
             interner: cx.target.evaluator().interner(),
             reach: &cx.reach,

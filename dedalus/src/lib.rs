@@ -6,7 +6,8 @@
 //! message log, and the provenance of every tuple ([`provenance`]).
 //!
 //! ```
-//! use dedalus::eval::{Evaluator, FaultSchedule, Omission, RunConfig};
+//! use dedalus::eval::{Evaluator, RunConfig};
+//! use dedalus::faults::{Fault, FaultSet};
 //!
 //! let program = dedalus::load_str("bcast.ded", r#"
 //!     node(N, M)@next :- node(N, M);
@@ -17,10 +18,8 @@
 //! "#).expect("the program checks");
 //! let eval = Evaluator::new(&program, &["a", "b"]).expect("compiles");
 //! let mut cfg = RunConfig::new(3);
-//! cfg.faults = FaultSchedule {
-//!     omissions: vec![Omission { from: "a".into(), to: "b".into(), time: 1 }],
-//!     ..FaultSchedule::none()
-//! };
+//! let (a, b) = (eval.node_id("a").unwrap(), eval.node_id("b").unwrap());
+//! cfg.faults = FaultSet::from_iter([Fault::Omission { from: a, to: b, time: 1 }]);
 //! let run = eval.run(&cfg).expect("runs");
 //! assert_eq!(run.relation_at("log", 3).len(), 1); // b never got it
 //! assert_eq!(run.messages().len(), 1);
@@ -59,8 +58,10 @@
 
 pub mod analysis;
 pub mod check;
+pub mod constant;
 pub mod diagnostic;
 pub mod eval;
+pub mod faults;
 mod load;
 pub mod program;
 pub mod provenance;

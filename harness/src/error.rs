@@ -19,6 +19,26 @@ pub enum Error {
     /// Impossible bounds.
     #[error("impossible bounds: {0}")]
     Bounds(#[from] crate::faults::BoundsError),
+    /// The fault space is too large to enumerate exhaustively.
+    #[error(
+        "impossible bounds: exhaustive search over {combinations} fault combinations would not finish \
+         (at most {max}); use the ldfi strategy, or lower EOT, EFF or crashes"
+    )]
+    TooManyCombinations {
+        /// The size of the space, as printed (`2.43e26`).
+        combinations: String,
+        /// The largest space enumerated.
+        max: u64,
+    },
+    /// [`crate::Target::shrink`] was given a run that does not violate the
+    /// specification.
+    #[error(
+        "the run under {faults} does not violate the specification: there is nothing to shrink"
+    )]
+    NotViolated {
+        /// The fault set, described with node names.
+        faults: String,
+    },
     /// A spec file is malformed.
     #[error("{0}")]
     Spec(#[from] crate::spec::SpecError),

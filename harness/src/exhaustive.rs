@@ -2,13 +2,14 @@
 //! truth that LDFI's verdicts are measured against (on small bounds).
 //!
 //! Message faults on a sender that has already crashed are skipped: the
-//! message is lost anyway, so the run is identical to one already counted.
+//! message is lost anyway ([`dedalus::faults::fate`]: a crash wins), so the
+//! run is identical to one already counted.
 
 use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::faults::{Fault, FaultSet, FaultSpace};
+use crate::faults::{Envelope, Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
 use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::Target;
@@ -38,7 +39,12 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
         let channels: Vec<_> = space
             .channels()
             .into_iter()
-            .filter(|&(from, _, t)| base.crash_of(from).is_none_or(|c| c > t))
+            .filter(|&(from, to, t)| {
+                !matches!(
+                    base.fate(Envelope::new(from, to, t)),
+                    dedalus::provenance::Fate::Crashed(_)
+                )
+            })
             .collect();
         let mut sets = vec![base];
         for (from, to, time) in channels {
@@ -90,15 +96,15 @@ pub fn search(
     budget: &Budget,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
-    let size = target.space.combinations();
+    let size = target.space().combinations();
     if size.exact().is_none_or(|n| n > MAX_COMBINATIONS) {
-        return Err(Error::Bounds(crate::faults::BoundsError(format!(
-            "exhaustive search over {size} fault combinations would not finish (at most {MAX_COMBINATIONS}); \
-             use the ldfi strategy, or lower EOT, EFF or crashes"
-        ))));
+        return Err(Error::TooManyCombinations {
+            combinations: size.to_string(),
+            max: MAX_COMBINATIONS,
+        });
     }
     let mut s = Searcher::new(target, StrategyId::Exhaustive, budget, Instant::now());
-    let sets = all_sets(&target.space);
+    let sets = all_sets(target.space());
     for chunk in sets.chunks(64) {
         if let Some(reason) = s.exhausted() {
             return s.inconclusive(reason, progress);

@@ -1,172 +1,18 @@
 //! The fault model: faults, fault sets, and the admissible space of them for
 //! a node set and bounds (docs/dedalus.md §5).
 //!
-//! This module owns what a fault *is* and which ones are allowed; which ones
-//! to try is the business of [`crate::ldfi`], [`crate::random`] and
-//! [`crate::exhaustive`].
+//! What a fault *is*, and the fate it deals a message, is defined once in
+//! [`dedalus::faults`] (re-exported here); this module adds the space of
+//! them a search ranges over. Which ones to try is the business of
+//! [`crate::ldfi`], [`crate::random`] and [`crate::exhaustive`].
 
-use std::collections::BTreeSet;
 use std::fmt;
 
-use dedalus::eval::{Crash, Delay, FaultSchedule, Omission};
+pub use dedalus::faults::{
+    Bounds, BoundsError, Envelope, Fault, FaultError, FaultProblem, FaultSet, MessageFault,
+    check_node_name, fate,
+};
 use dedalus::provenance::{NodeId, Time};
-
-/// One fault.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Fault {
-    /// The messages `from -> to` sent at `time` are lost (`time < EFF`).
-    Omission {
-        /// Sender.
-        from: NodeId,
-        /// Destination.
-        to: NodeId,
-        /// Send time.
-        time: Time,
-    },
-    /// From `time` on, every message `node` sends to another node is lost.
-    Crash {
-        /// The node.
-        node: NodeId,
-        /// When.
-        time: Time,
-    },
-    /// The message `from -> to` sent at `time` arrives `by` steps late.
-    Delay {
-        /// Sender.
-        from: NodeId,
-        /// Destination.
-        to: NodeId,
-        /// Send time.
-        time: Time,
-        /// Extra steps in flight.
-        by: u32,
-    },
-}
-
-/// A set of faults, kept sorted (omissions, then crashes, then delays).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FaultSet(BTreeSet<Fault>);
-
-impl FaultSet {
-    /// The empty set: a failure-free run.
-    pub fn none() -> FaultSet {
-        FaultSet::default()
-    }
-
-    /// Number of faults.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// True for the failure-free set.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The faults, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &Fault> {
-        self.0.iter()
-    }
-
-    /// Adds a fault.
-    pub fn insert(&mut self, f: Fault) {
-        self.0.insert(f);
-    }
-
-    /// The crash time of `node`, if it crashes.
-    pub fn crash_of(&self, node: NodeId) -> Option<Time> {
-        self.0.iter().find_map(|f| match *f {
-            Fault::Crash { node: n, time } if n == node => Some(time),
-            _ => None,
-        })
-    }
-
-    /// The same run with message faults that a crash already implies removed
-    /// (a message from a crashed sender is lost whatever else happens to it).
-    pub fn normalized(&self) -> FaultSet {
-        FaultSet(
-            self.0
-                .iter()
-                .copied()
-                .filter(|f| match *f {
-                    Fault::Omission { from, time, .. } | Fault::Delay { from, time, .. } => {
-                        self.crash_of(from).is_none_or(|c| c > time)
-                    }
-                    Fault::Crash { .. } => true,
-                })
-                .collect(),
-        )
-    }
-
-    /// The schedule a run takes, with node names.
-    pub fn schedule(&self, nodes: &[String]) -> FaultSchedule {
-        let name = |n: NodeId| nodes[n as usize].clone();
-        let mut s = FaultSchedule::none();
-        for f in &self.0 {
-            match *f {
-                Fault::Omission { from, to, time } => s.omissions.push(Omission {
-                    from: name(from),
-                    to: name(to),
-                    time,
-                }),
-                Fault::Crash { node, time } => s.crashes.push(Crash {
-                    node: name(node),
-                    time,
-                }),
-                Fault::Delay { from, to, time, by } => s.delays.push(Delay {
-                    from: name(from),
-                    to: name(to),
-                    time,
-                    by,
-                }),
-            }
-        }
-        s
-    }
-
-    /// The `--omit/--crash/--delay` flags that reproduce this set.
-    pub fn flags(&self, nodes: &[String]) -> String {
-        let n = |i: NodeId| nodes[i as usize].as_str();
-        let mut out = Vec::new();
-        for f in &self.0 {
-            out.push(match *f {
-                Fault::Omission { from, to, time } => {
-                    format!("--omit {},{},{time}", n(from), n(to))
-                }
-                Fault::Crash { node, time } => format!("--crash {},{time}", n(node)),
-                Fault::Delay { from, to, time, by } => {
-                    format!("--delay {},{},{time},{by}", n(from), n(to))
-                }
-            });
-        }
-        out.join(" ")
-    }
-
-    /// A short human description: `omit a->b@1, crash a@2`.
-    pub fn describe(&self, nodes: &[String]) -> String {
-        if self.is_empty() {
-            return "no faults".into();
-        }
-        let n = |i: NodeId| nodes[i as usize].as_str();
-        self.0
-            .iter()
-            .map(|f| match *f {
-                Fault::Omission { from, to, time } => format!("omit {}->{}@{time}", n(from), n(to)),
-                Fault::Crash { node, time } => format!("crash {}@{time}", n(node)),
-                Fault::Delay { from, to, time, by } => {
-                    format!("delay {}->{}@{time} by {by}", n(from), n(to))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-impl FromIterator<Fault> for FaultSet {
-    fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> FaultSet {
-        FaultSet(iter.into_iter().collect())
-    }
-}
 
 /// The bounds of a search: which fault sets are admissible.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,78 +29,20 @@ pub struct FaultSpace {
     pub max_delay: u32,
 }
 
-/// Why bounds are impossible.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BoundsError(pub String);
-
-/// Checks one node name: letters, digits, `_`, `.` and `-` only, the same
-/// rule for spec files and `--nodes`. Names appear in replay lines that
-/// people paste into shells, in flags split at commas, and in file names.
-pub fn check_node_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a node name may not be empty".into());
-    }
-    if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c)))
-    {
-        return Err(format!(
-            "node name `{}` contains {}: node names may contain only letters, digits, `_`, `.` and `-`",
-            name.escape_debug(),
-            if c.is_whitespace() {
-                "a space".to_string()
-            } else {
-                format!("`{}`", c.escape_debug())
-            }
-        ));
-    }
-    if name.starts_with('-') {
-        return Err(format!(
-            "node name `{name}` starts with `-`: it would read as a flag"
-        ));
-    }
-    Ok(())
-}
-
 impl FaultSpace {
-    /// Checks that the bounds make sense.
+    /// Checks that the bounds make sense ([`Bounds::validate`]).
     pub fn validate(&self) -> Result<(), BoundsError> {
-        let bad = |m: String| Err(BoundsError(m));
-        if self.nodes.is_empty() {
-            return bad("at least one node is needed".into());
+        self.bounds().validate(&self.nodes)
+    }
+
+    /// The bounds without the nodes.
+    pub fn bounds(&self) -> Bounds {
+        Bounds {
+            eot: self.eot,
+            eff: self.eff,
+            crashes: self.crashes,
+            max_delay: self.max_delay,
         }
-        if self.eot == 0 {
-            return bad("EOT must be at least 1".into());
-        }
-        if self.eot > dedalus::eval::MAX_EOT {
-            return bad(format!(
-                "EOT {} is beyond what a run can hold (at most {})",
-                self.eot,
-                dedalus::eval::MAX_EOT
-            ));
-        }
-        if self.eff > self.eot {
-            return bad(format!(
-                "EFF ({}) may not exceed EOT ({}): faults after the end of time cannot happen",
-                self.eff, self.eot
-            ));
-        }
-        if self.crashes as usize > self.nodes.len() {
-            return bad(format!(
-                "crashes ({}) may not exceed the number of nodes ({})",
-                self.crashes,
-                self.nodes.len()
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for n in &self.nodes {
-            check_node_name(n).map_err(BoundsError)?;
-            if !seen.insert(n) {
-                return bad(format!("node `{n}` is listed twice"));
-            }
-        }
-        Ok(())
     }
 
     /// Number of nodes.
@@ -285,40 +73,11 @@ impl FaultSpace {
         n * n.saturating_sub(1) * u64::from(self.eff.saturating_sub(1))
     }
 
-    /// Whether `set` is admissible here.
+    /// Whether `set` is admissible here: it fits a run
+    /// ([`Bounds::check_faults`]) and crashes at most `crashes` nodes.
     pub fn admits(&self, set: &FaultSet) -> bool {
-        let n = self.node_count();
-        let mut crashed = BTreeSet::new();
-        let mut hit = BTreeSet::new();
-        for f in set.iter() {
-            let ok = match *f {
-                Fault::Omission { from, to, time } => {
-                    from < n
-                        && to < n
-                        && from != to
-                        && time >= 1
-                        && time < self.eff
-                        && hit.insert((from, to, time))
-                }
-                Fault::Delay { from, to, time, by } => {
-                    from < n
-                        && to < n
-                        && from != to
-                        && time >= 1
-                        && time < self.eff
-                        && by >= 1
-                        && by <= self.max_delay
-                        && hit.insert((from, to, time))
-                }
-                Fault::Crash { node, time } => {
-                    node < n && time >= 1 && time <= self.eot && crashed.insert(node)
-                }
-            };
-            if !ok {
-                return false;
-            }
-        }
-        crashed.len() <= self.crashes as usize
+        self.bounds().check_faults(set, self.nodes.len()).is_ok()
+            && set.iter().filter(|f| f.crash().is_some()).count() <= self.crashes as usize
     }
 
     /// The number of admissible fault sets.

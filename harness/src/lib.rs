@@ -47,7 +47,7 @@
 //! let target = harness::target_of(&spec)?;
 //! let outcome = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
 //! if let Some(cx) = outcome.counterexample() {
-//!     println!("{}", cx.faults.describe(&target.space.nodes));
+//!     println!("{}", cx.faults.describe(&target.space().nodes));
 //!     println!("replay: {}", cx.replay);
 //! }
 //! let report = harness::Report::new(&outcome);

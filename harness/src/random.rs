@@ -102,7 +102,7 @@ pub fn search(
         if let Some(reason) = s.exhausted() {
             return s.inconclusive(reason, progress);
         }
-        let faults = sample(&target.space, &mut rng).normalized();
+        let faults = sample(target.space(), &mut rng).normalized();
         let run = target.run_until(&faults, &s.cancel());
         if s.record(faults, run, &mut |_| {})? {
             return s.finish(progress);

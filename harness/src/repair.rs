@@ -373,14 +373,14 @@ fn check_candidate(
         checked
             .candidate
             .scope(program)
-            .and_then(|()| checked.candidate.locations(&target.space.nodes))
+            .and_then(|()| checked.candidate.locations(&target.space().nodes))
             .map_err(|detail| Rejection::OutOfScope { detail })?;
         checked.files = write_program(program, &target.files, &checked.patch, dir)?;
         let patched = dedalus::load_files(&checked.files).map_err(|d| Rejection::DoesNotLoad {
             detail: d.to_string(),
         })?;
         let mut t =
-            Target::new(checked.files.clone(), &patched, target.space.clone()).map_err(|e| {
+            Target::new(checked.files.clone(), &patched, target.space().clone()).map_err(|e| {
                 Rejection::DoesNotLoad {
                     detail: e.to_string(),
                 }
@@ -405,7 +405,7 @@ fn check_candidate(
         match (&outcome.verdict, outcome.counterexample()) {
             (Verdict::Holds, _) => Ok(outcome.certificate()),
             (Verdict::Violated, Some(cx)) => Err(Rejection::Counterexample {
-                faults: cx.faults.describe(&t.space.nodes),
+                faults: cx.faults.describe(&t.space().nodes),
                 replay: cx.replay.clone(),
             }),
             (v, _) => Err(Rejection::Inconclusive {

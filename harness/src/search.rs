@@ -332,9 +332,9 @@ impl<'t> Searcher<'t> {
             statement,
             symbolic: self.symbolic,
             counterexamples: self.found,
-            space: self.target.space.clone(),
+            space: self.target.space().clone(),
             files: self.target.files.clone(),
-            combinations: self.target.space.combinations(),
+            combinations: self.target.space().combinations(),
             runs: self.runs,
             vacuous: self.vacuous,
             shrink_runs: self.shrink_runs,
@@ -384,7 +384,7 @@ impl<'t> Searcher<'t> {
             self.symbolic = Some(stats.clone());
         }
         if self.found.is_empty() {
-            let space = &self.target.space;
+            let space = self.target.space();
             let statement = certificate(&Covered {
                 space,
                 combinations: space.combinations(),

@@ -26,6 +26,7 @@ impl FaultVars {
                     Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
                     Fault::Crash { node, time } => format!("c_{node}_{time}"),
                     Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
+                    _ => format!("f_{f:?}"),
                 })
             })
             .clone()

@@ -257,18 +257,7 @@ impl Spec {
             max_delay: file.max_delay,
         };
         if let Err(e) = space.validate() {
-            let key = if e.0.starts_with("node name") {
-                "nodes"
-            } else if e.0.contains("EFF") {
-                "eff"
-            } else if e.0.contains("crashes") {
-                "crashes"
-            } else if e.0.contains("EOT") {
-                "eot"
-            } else {
-                "nodes"
-            };
-            return Err(err(at(key), e.0, None));
+            return Err(err(at(e.key()), e.to_string(), None));
         }
         let base = path.parent().unwrap_or(Path::new(""));
         Ok(Spec {

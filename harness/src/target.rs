@@ -25,8 +25,7 @@ pub enum Judgement {
 pub struct Target {
     /// The program's files, as given (for replay lines).
     pub files: Vec<PathBuf>,
-    /// The fault space.
-    pub space: FaultSpace,
+    space: FaultSpace,
     /// The runaway budget of every run.
     pub limits: Limits,
     eval: Evaluator,
@@ -66,12 +65,19 @@ impl Target {
         })
     }
 
+    /// The fault space (validated, `max_delay` clamped; fixed for the
+    /// target's life, since the program is compiled for its nodes).
+    pub fn space(&self) -> &FaultSpace {
+        &self.space
+    }
+
     /// The compiled program.
     pub fn evaluator(&self) -> &Evaluator {
         &self.eval
     }
 
-    /// Evaluates the run with `faults`.
+    /// Evaluates the run with `faults` (an error if a fault names a node
+    /// the target does not have, or lies outside its bounds).
     pub fn run(&self, faults: &FaultSet) -> Result<Run, Error> {
         self.run_until(faults, &Cancel::never())
     }
@@ -86,7 +92,7 @@ impl Target {
             eot: self.space.eot,
             eff: self.space.eff,
             max_delay: self.space.max_delay,
-            faults: faults.schedule(&self.space.nodes),
+            faults: faults.clone(),
             limits: self.limits,
         }
     }
@@ -170,7 +176,8 @@ impl Target {
 
     /// Makes a violating fault set subset-minimal by dropping faults one at a
     /// time while the run still violates; returns the counterexample and the
-    /// number of extra runs.
+    /// number of extra runs. [`Error::NotViolated`] if `run` does not
+    /// violate the specification.
     pub fn shrink(&self, faults: FaultSet, run: Run) -> Result<(Counterexample, usize), Error> {
         self.shrink_until(faults, run, &Cancel::never())
     }
@@ -193,6 +200,12 @@ impl Target {
             }
             Err(e) => Err(e),
         };
+        let not_violated = |faults: &FaultSet| Error::NotViolated {
+            faults: faults.describe(&self.space.nodes),
+        };
+        if !matches!(self.judge(&run), Judgement::Violated(_)) {
+            return Err(not_violated(&faults));
+        }
         let (mut faults, mut run) = (faults, run);
         let mut extra = 0;
         let mut i = 0;
@@ -252,7 +265,8 @@ impl Target {
             }
         }
         let Judgement::Violated(violated) = self.judge(&run) else {
-            unreachable!("shrinking keeps the run violating")
+            // Shrinking keeps the run violating; say so rather than panic.
+            return Err(not_violated(&faults));
         };
         let replay = self.replay(&faults);
         Ok((

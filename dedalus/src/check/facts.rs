@@ -3,7 +3,7 @@
 //! evaluator folds them again.
 
 use crate::diagnostic::Diagnostic;
-use crate::syntax::ast::{Arg, BinOp, Expr, Fact, Span};
+use crate::syntax::ast::{Arg, Expr, Fact, Span};
 
 const GROUND_HELP: &str = "a fact holds concrete values; to derive tuples from other tuples write a rule, \
      e.g. `p(X) :- q(X);`";
@@ -58,37 +58,22 @@ fn ground(e: &Expr, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A folded constant: only whether it is an integer matters here.
-enum Const {
-    Int(i64),
-    Str,
-}
-
-/// Folds ground `e`, or says where and why it cannot be folded.
-fn fold(e: &Expr) -> Result<Const, (Span, String)> {
-    match e {
-        Expr::Int(n, _) => Ok(Const::Int(*n)),
-        Expr::Str(..) | Expr::Var(_) | Expr::Wildcard(_) => Ok(Const::Str),
-        Expr::Bin(l, op, r, span) => {
-            let (Const::Int(a), Const::Int(b)) = (fold(l)?, fold(r)?) else {
-                return Err((*span, "arithmetic on a string".to_string()));
-            };
-            if matches!(op, BinOp::Div | BinOp::Rem) && b == 0 {
-                return Err((*span, "division by zero".to_string()));
-            }
-            let value = match op {
-                BinOp::Add => a.checked_add(b),
-                BinOp::Sub => a.checked_sub(b),
-                BinOp::Mul => a.checked_mul(b),
-                BinOp::Div => a.checked_div(b),
-                BinOp::Rem => a.checked_rem(b),
-            };
-            value.map(Const::Int).ok_or_else(|| {
-                (
-                    *span,
-                    format!("integer overflow in `{a} {} {b}`", op.as_str()),
-                )
-            })
-        }
+/// Folds ground `e` ([`crate::constant::fold`]), or says where and why it
+/// cannot be folded.
+fn fold(e: &Expr) -> Result<(), (Span, String)> {
+    use crate::constant::{ArithError, FoldError};
+    match crate::constant::fold(e) {
+        // Variables and wildcards are reported by `ground`.
+        Ok(_) | Err(FoldError::NotGround(_)) => Ok(()),
+        Err(FoldError::OnString(at)) => Err((at.span(), "arithmetic on a string".to_string())),
+        Err(FoldError::Arith {
+            error: ArithError::DivisionByZero,
+            expr,
+            ..
+        }) => Err((expr.span(), "division by zero".to_string())),
+        Err(FoldError::Arith { a, op, b, expr, .. }) => Err((
+            expr.span(),
+            format!("integer overflow in `{a} {} {b}`", op.as_str()),
+        )),
     }
 }

@@ -190,20 +190,6 @@ impl Ctx<'_> {
     }
 }
 
-/// Folds a constant expression (facts), `None` if it has variables.
-pub(crate) fn constant(e: &Expr, interner: &mut Interner) -> Option<Result<Value, String>> {
-    Some(match e {
-        Expr::Int(i, _) => Ok(Value::Int(*i)),
-        Expr::Str(s, _) => Ok(Value::Str(interner.intern(s))),
-        Expr::Var(_) | Expr::Wildcard(_) => return None,
-        Expr::Bin(l, op, r, _) => {
-            let l = constant(l, interner)?;
-            let r = constant(r, interner)?;
-            l.and_then(|l| r.and_then(|r| super::engine::arith(*op, l, r, interner)))
-        }
-    })
-}
-
 struct Vars<'a> {
     names: FxHashMap<&'a str, Slot>,
     order: Vec<String>,
@@ -282,6 +268,44 @@ enum ArgPat {
 fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule, CompileError> {
     let head_rel = ctx.rel(&rule.head.name.name)?;
     let stratum = ctx.program.relations()[head_rel as usize].stratum;
+    let mut vars = rule_vars(rule);
+    let body = compile_body(ctx, rule, stratum, &mut vars)?;
+    let (head, aggregate) = compile_head(rule, &mut vars, ctx.interner)?;
+    let mut planner = Planner {
+        ctx,
+        pos: &body.pos,
+        args: &body.pos_args,
+        cmps: &body.cmps,
+        negs: &body.negs,
+        loc: &body.loc,
+        slots: vars.slots,
+    };
+    let mut full = planner.plan(0)?;
+    full.roles = vec![Role::All; body.pos.len()];
+    let variants = if rule.time == HeadTime::Now && !aggregate {
+        semi_naive_variants(&mut planner)?
+    } else {
+        Vec::new()
+    };
+    let slots = planner.slots;
+    Ok(Rule {
+        id,
+        head_rel,
+        time: rule.time,
+        head,
+        aggregate,
+        slots,
+        vars: vars.order,
+        pos: body.pos,
+        negs: body.negs,
+        loc: body.loc,
+        full,
+        variants,
+    })
+}
+
+/// The named variables of a rule, head first, then body order.
+fn rule_vars(rule: &ast::Rule) -> Vars<'_> {
     let mut vars = Vars {
         names: FxHashMap::default(),
         order: Vec::new(),
@@ -310,7 +334,25 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
             }
         }
     }
+    vars
+}
 
+/// A rule's body, compiled literal by literal, before planning.
+struct Body {
+    pos: Vec<PosAtom>,
+    pos_args: Vec<Vec<ArgPat>>,
+    negs: Vec<Neg>,
+    cmps: Vec<(Term, CmpOp, Term)>,
+    /// The location term (docs/dedalus.md §10: the first body literal).
+    loc: Term,
+}
+
+fn compile_body<'r>(
+    ctx: &mut Ctx<'_>,
+    rule: &'r ast::Rule,
+    stratum: u32,
+    vars: &mut Vars<'r>,
+) -> Result<Body, CompileError> {
     let mut pos = Vec::new();
     let mut pos_args: Vec<Vec<ArgPat>> = Vec::new();
     let mut negs = Vec::new();
@@ -321,66 +363,18 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
             Literal::Atom(b) => {
                 let rel = ctx.rel(&b.atom.name.name)?;
                 let at = b.time.map(|t| t.min(u32::MAX as u64) as u32);
-                let mut pats = Vec::new();
-                for arg in &b.atom.args {
-                    let ast::Arg::Expr(e) = arg else {
-                        return Err(CompileError("aggregate in a body".into()));
-                    };
-                    pats.push(match e {
-                        Expr::Wildcard(_) => ArgPat::Wild,
-                        e => ArgPat::Term(
-                            term(e, &mut vars, ctx.interner)
-                                .ok_or_else(|| CompileError("wildcard inside arithmetic".into()))?,
-                        ),
-                    });
-                }
+                let mut pats = atom_patterns(&b.atom, vars, ctx.interner)?;
                 if b.negated {
-                    let pattern: Vec<Option<Term>> = pats
-                        .into_iter()
-                        .map(|p| match p {
-                            ArgPat::Wild => None,
-                            ArgPat::Term(t) => Some(t),
-                        })
-                        .collect();
+                    let neg = compile_neg(ctx, rel, at, pats);
                     if i == 0 {
-                        loc = Some(pattern.first().cloned().flatten().ok_or_else(|| {
+                        loc = Some(neg.pattern.first().cloned().flatten().ok_or_else(|| {
                             CompileError("the location literal has no bound first argument".into())
                         })?);
                     }
-                    let mask = pattern
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, p)| p.is_some())
-                        .fold(0, |m, (c, _)| m | (1 << c));
-                    let keys: Vec<Term> = pattern.iter().flatten().cloned().collect();
-                    let lookup = if mask == 0 {
-                        Lookup::All
-                    } else if keys.len() == pattern.len() {
-                        Lookup::Exact(keys)
-                    } else {
-                        Lookup::Index(ctx.index(rel, mask), keys)
-                    };
-                    negs.push(Neg {
-                        rel,
-                        at,
-                        pattern,
-                        lookup,
-                    });
+                    negs.push(neg);
                 } else {
                     if i == 0 {
-                        loc = Some(match pats.first_mut() {
-                            Some(ArgPat::Term(t)) => t.clone(),
-                            Some(p @ ArgPat::Wild) => {
-                                let s = vars.hidden();
-                                *p = ArgPat::Term(Term::Slot(s));
-                                Term::Slot(s)
-                            }
-                            None => {
-                                return Err(CompileError(
-                                    "the location atom has no arguments".into(),
-                                ));
-                            }
-                        });
+                        loc = Some(positive_location(&mut pats, vars)?);
                     }
                     let recursive = rule.time == HeadTime::Now
                         && ctx.derived[rel as usize]
@@ -390,8 +384,8 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
                 }
             }
             Literal::Cmp(c) => {
-                let l = term(&c.left, &mut vars, ctx.interner);
-                let r = term(&c.right, &mut vars, ctx.interner);
+                let l = term(&c.left, vars, ctx.interner);
+                let r = term(&c.right, vars, ctx.interner);
                 let (Some(l), Some(r)) = (l, r) else {
                     return Err(CompileError("wildcard in a comparison".into()));
                 };
@@ -408,14 +402,94 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
     if pos.is_empty() {
         return Err(CompileError("rule without a positive body atom".into()));
     }
+    Ok(Body {
+        pos,
+        pos_args,
+        negs,
+        cmps,
+        loc,
+    })
+}
 
+/// A body atom's arguments: wildcards, or terms over the rule's variables.
+fn atom_patterns(
+    atom: &ast::Atom,
+    vars: &mut Vars<'_>,
+    interner: &mut Interner,
+) -> Result<Vec<ArgPat>, CompileError> {
+    atom.args
+        .iter()
+        .map(|arg| {
+            let ast::Arg::Expr(e) = arg else {
+                return Err(CompileError("aggregate in a body".into()));
+            };
+            Ok(match e {
+                Expr::Wildcard(_) => ArgPat::Wild,
+                e => ArgPat::Term(
+                    term(e, vars, interner)
+                        .ok_or_else(|| CompileError("wildcard inside arithmetic".into()))?,
+                ),
+            })
+        })
+        .collect()
+}
+
+/// A `notin` atom: its pattern and how to look it up.
+fn compile_neg(ctx: &mut Ctx<'_>, rel: RelId, at: Option<u32>, pats: Vec<ArgPat>) -> Neg {
+    let pattern: Vec<Option<Term>> = pats
+        .into_iter()
+        .map(|p| match p {
+            ArgPat::Wild => None,
+            ArgPat::Term(t) => Some(t),
+        })
+        .collect();
+    let mask = pattern
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.is_some())
+        .fold(0, |m, (c, _)| m | (1 << c));
+    let keys: Vec<Term> = pattern.iter().flatten().cloned().collect();
+    let lookup = if mask == 0 {
+        Lookup::All
+    } else if keys.len() == pattern.len() {
+        Lookup::Exact(keys)
+    } else {
+        Lookup::Index(ctx.index(rel, mask), keys)
+    };
+    Neg {
+        rel,
+        at,
+        pattern,
+        lookup,
+    }
+}
+
+/// The location of a rule whose first literal is a positive atom: its first
+/// argument (a wildcard there becomes a hidden variable).
+fn positive_location(pats: &mut [ArgPat], vars: &mut Vars<'_>) -> Result<Term, CompileError> {
+    match pats.first_mut() {
+        Some(ArgPat::Term(t)) => Ok(t.clone()),
+        Some(p @ ArgPat::Wild) => {
+            let s = vars.hidden();
+            *p = ArgPat::Term(Term::Slot(s));
+            Ok(Term::Slot(s))
+        }
+        None => Err(CompileError("the location atom has no arguments".into())),
+    }
+}
+
+/// The head's arguments, and whether it aggregates.
+fn compile_head(
+    rule: &ast::Rule,
+    vars: &mut Vars<'_>,
+    interner: &mut Interner,
+) -> Result<(Vec<HeadArg>, bool), CompileError> {
     let mut head = Vec::new();
     let mut aggregate = false;
     for arg in &rule.head.args {
         head.push(match arg {
             ast::Arg::Expr(e) => HeadArg::Term(
-                term(e, &mut vars, ctx.interner)
-                    .ok_or_else(|| CompileError("wildcard in a head".into()))?,
+                term(e, vars, interner).ok_or_else(|| CompileError("wildcard in a head".into()))?,
             ),
             ast::Arg::Agg(a) => {
                 aggregate = true;
@@ -423,51 +497,30 @@ fn compile_rule(ctx: &mut Ctx<'_>, id: RuleId, rule: &ast::Rule) -> Result<Rule,
             }
         });
     }
+    Ok((head, aggregate))
+}
 
-    let mut planner = Planner {
-        ctx,
-        pos: &pos,
-        args: &pos_args,
-        cmps: &cmps,
-        negs: &negs,
-        loc: &loc,
-        slots: vars.slots,
-    };
-    let mut full = planner.plan(0)?;
-    full.roles = vec![Role::All; pos.len()];
+/// One semi-naive plan per recursive body atom `i`: that atom reads the
+/// delta, recursive atoms before it the old rows, the others every row.
+fn semi_naive_variants(planner: &mut Planner<'_, '_>) -> Result<Vec<(usize, Plan)>, CompileError> {
+    let pos = planner.pos;
     let mut variants = Vec::new();
-    if rule.time == HeadTime::Now && !aggregate {
-        for (i, atom) in pos.iter().enumerate() {
-            if atom.recursive {
-                let mut plan = planner.plan(i)?;
-                plan.roles = pos
-                    .iter()
-                    .enumerate()
-                    .map(|(j, a)| match (a.recursive, j.cmp(&i)) {
-                        (false, _) | (true, std::cmp::Ordering::Greater) => Role::All,
-                        (true, std::cmp::Ordering::Less) => Role::Old,
-                        (true, std::cmp::Ordering::Equal) => Role::Delta,
-                    })
-                    .collect();
-                variants.push((i, plan));
-            }
+    for (i, atom) in pos.iter().enumerate() {
+        if atom.recursive {
+            let mut plan = planner.plan(i)?;
+            plan.roles = pos
+                .iter()
+                .enumerate()
+                .map(|(j, a)| match (a.recursive, j.cmp(&i)) {
+                    (false, _) | (true, std::cmp::Ordering::Greater) => Role::All,
+                    (true, std::cmp::Ordering::Less) => Role::Old,
+                    (true, std::cmp::Ordering::Equal) => Role::Delta,
+                })
+                .collect();
+            variants.push((i, plan));
         }
     }
-    let slots = planner.slots;
-    Ok(Rule {
-        id,
-        head_rel,
-        time: rule.time,
-        head,
-        aggregate,
-        slots,
-        vars: vars.order,
-        pos,
-        negs,
-        loc,
-        full,
-        variants,
-    })
+    Ok(variants)
 }
 
 struct Planner<'a, 'c> {

@@ -9,41 +9,19 @@ use std::cmp::Ordering;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
+use crate::faults::{self, Envelope, Fault, FaultLookup, FaultSet, MessageFault};
 use crate::program::RelId;
-use crate::provenance::{Conclusion, Fate, NodeId, Provenance, Time, TupleId};
+use crate::provenance::{Conclusion, NodeId, Provenance, Time, TupleId};
 use crate::syntax::ast::{AggFn, BinOp, CmpOp, HeadTime};
 use crate::value::{Interner, Value};
 
+use super::arith::arith;
 use super::compile::{HeadArg, Lookup, Plan, Role, Rule, Step, Term};
 use super::table::Table;
 use super::{Cancel, EvalError, Limits, Run, Shared};
 
 /// Tuples inserted between two looks at the [`Cancel`] of a run.
 const CANCEL_EVERY: u32 = 4096;
-
-/// Integer arithmetic with the errors of §8 (strings, division by zero, overflow).
-pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Result<Value, String> {
-    let (Value::Int(a), Value::Int(b)) = (l, r) else {
-        return Err(format!(
-            "arithmetic on a string: {} {} {}",
-            interner.display(l),
-            op.as_str(),
-            interner.display(r)
-        ));
-    };
-    let v = match op {
-        BinOp::Add => a.checked_add(b),
-        BinOp::Sub => a.checked_sub(b),
-        BinOp::Mul => a.checked_mul(b),
-        BinOp::Div | BinOp::Rem if b == 0 => {
-            return Err(format!("division by zero: {a} {} 0", op.as_str()));
-        }
-        BinOp::Div => a.checked_div(b),
-        BinOp::Rem => a.checked_rem(b),
-    };
-    v.map(Value::Int)
-        .ok_or_else(|| format!("integer overflow: {a} {} {b}", op.as_str()))
-}
 
 pub(super) fn eval(t: &Term, slots: &[Value], interner: &Interner) -> Result<Value, String> {
     match t {
@@ -488,6 +466,179 @@ struct Group {
     locations: Vec<NodeId>,
 }
 
+/// One run's faults, indexed for the fate of each message it sends.
+struct FaultIndex {
+    crash_time: Vec<Option<Time>>,
+    messages: FxHashMap<Envelope, MessageFault>,
+}
+
+impl FaultIndex {
+    /// `set` must have been checked against the `nodes` nodes.
+    fn new(set: &FaultSet, nodes: usize) -> FaultIndex {
+        let mut index = FaultIndex {
+            crash_time: vec![None; nodes],
+            messages: FxHashMap::default(),
+        };
+        for f in set {
+            if let Some((n, t)) = f.crash() {
+                index.crash_time[n as usize] = Some(t);
+            } else if let Some(e) = f.envelope() {
+                let what = match *f {
+                    Fault::Delay { by, .. } => MessageFault::Delayed(by),
+                    _ => MessageFault::Omitted,
+                };
+                index.messages.insert(e, what);
+            }
+        }
+        index
+    }
+}
+
+impl FaultLookup for FaultIndex {
+    #[inline]
+    fn crash_of(&self, node: NodeId) -> Option<Time> {
+        self.crash_time[node as usize]
+    }
+
+    #[inline]
+    fn message_fault(&self, e: Envelope) -> Option<MessageFault> {
+        if self.messages.is_empty() {
+            return None;
+        }
+        self.messages.get(&e).copied()
+    }
+}
+
+/// The aggregate groups of one rule evaluation, in order of appearance.
+#[derive(Default)]
+struct Groups {
+    groups: Vec<Group>,
+    group_of: FxHashMap<Box<[Value]>, usize>,
+}
+
+impl Groups {
+    /// Adds one binding of an aggregate rule to its group (§7).
+    fn gather(
+        &mut self,
+        sh: &Shared,
+        rule: &Rule,
+        t: Time,
+        env: &Env,
+        budget: &mut Budget,
+    ) -> Result<(), EvalError> {
+        let nvars = rule.vars.len();
+        let mut key = Vec::new();
+        for h in &rule.head {
+            if let HeadArg::Term(term) = h {
+                key.push(
+                    eval(term, &env.slots, &sh.interner)
+                        .map_err(|m| sh.runtime_error(rule, &env.slots, m))?,
+                );
+            }
+        }
+        let key: Box<[Value]> = key.into();
+        let g = match self.group_of.get(&key) {
+            Some(&g) => g,
+            None => {
+                self.groups.push(Group {
+                    key: key.clone(),
+                    bindings: FxHashSet::default(),
+                    order: Vec::new(),
+                    premises: Vec::new(),
+                    absent: Vec::new(),
+                    locations: Vec::new(),
+                });
+                self.group_of.insert(key, self.groups.len() - 1);
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[g];
+        let binding: Box<[Value]> = env.slots[..nvars].into();
+        if group.bindings.insert(binding.clone()) {
+            group.order.push(binding);
+            budget.spend(sh, rule, t, 2 * firing_bytes(nvars, 0, 0))?;
+        }
+        budget.spend(sh, rule, t, env.premises.len() * 4 + rule.negs.len() * 32)?;
+        group.premises.extend_from_slice(&env.premises);
+        group.absent.extend(absent_rows(sh, rule, t, env)?);
+        if !group.locations.contains(&env.loc) {
+            group.locations.push(env.loc);
+        }
+        Ok(())
+    }
+}
+
+/// The byte budget left to one rule evaluation (see [`Limits`]).
+struct Budget {
+    spent: usize,
+    step_room: usize,
+    run_room: usize,
+    limits: Limits,
+}
+
+impl Budget {
+    /// Charges `bytes` to `rule` at `t`, or fails with [`EvalError::Runaway`].
+    #[inline]
+    fn spend(&mut self, sh: &Shared, rule: &Rule, t: Time, bytes: usize) -> Result<(), EvalError> {
+        self.spent += bytes;
+        let over = if self.spent > self.step_room {
+            Some((self.limits.step_bytes, "bytes per timestep"))
+        } else if self.spent > self.run_room {
+            Some((self.limits.run_bytes, "bytes per run"))
+        } else {
+            None
+        };
+        match over {
+            Some((limit, what)) => Err(runaway(sh, Some(rule.id), rule.head_rel, t, limit, what)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Evaluates the head terms of `rule` under `env`, appending them to `heads`.
+#[inline]
+fn push_head(sh: &Shared, rule: &Rule, env: &Env, heads: &mut Vec<Value>) -> Result<(), EvalError> {
+    for h in &rule.head {
+        if let HeadArg::Term(term) = h {
+            let v = eval(term, &env.slots, &sh.interner)
+                .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
+            heads.push(v);
+        }
+    }
+    Ok(())
+}
+
+/// The negated atoms of `rule` as checked under `env` (the firing's
+/// "absent" facts).
+fn absent_rows(sh: &Shared, rule: &Rule, t: Time, env: &Env) -> Result<Vec<AbsentRow>, EvalError> {
+    if rule.negs.is_empty() {
+        return Ok(Vec::new());
+    }
+    rule.negs
+        .iter()
+        .map(|n| {
+            let pattern = n
+                .pattern
+                .iter()
+                .map(|p| {
+                    p.as_ref()
+                        .map(|t| eval(t, &env.slots, &sh.interner))
+                        .transpose()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
+            Ok((n.rel, n.at.unwrap_or(t), pattern))
+        })
+        .collect()
+}
+
+/// Records an `@async` head addressed to `to`, which is not a node (§10).
+fn note_unaddressed(unaddressed: &mut Vec<(RelId, Value)>, rel: RelId, to: Value) {
+    if !unaddressed.contains(&(rel, to)) {
+        unaddressed.push((rel, to));
+    }
+}
+
 /// The mutable state of one run under evaluation.
 pub(crate) struct Engine<'a> {
     sh: &'a Shared,
@@ -506,9 +657,8 @@ pub(crate) struct Engine<'a> {
     /// The rule being evaluated (named by runaway errors).
     rule: Option<crate::RuleId>,
     prov: Provenance,
-    crash_time: Vec<Option<Time>>,
-    omissions: FxHashSet<(NodeId, NodeId, Time)>,
-    delays: FxHashMap<(NodeId, NodeId, Time), u32>,
+    /// The run's faults, indexed for [`crate::faults::fate`].
+    faults: FaultIndex,
     /// Messages sent at the current time: `(relation, sender, values) -> id`.
     sent: hashbrown::HashTable<(u64, u32)>,
     /// `@async` heads addressed to a value that is not a node (not sent).
@@ -543,10 +693,6 @@ impl<'a> Engine<'a> {
                     .collect()
             })
             .collect();
-        let mut crash_time = vec![None; sh.nodes.len()];
-        for &(n, t) in &cfg.crashes {
-            crash_time[n as usize] = Some(t);
-        }
         Engine {
             sh,
             cfg,
@@ -565,13 +711,7 @@ impl<'a> Engine<'a> {
                 p.reserve(sh.size_hint());
                 p
             },
-            crash_time,
-            omissions: cfg.omissions.iter().copied().collect(),
-            delays: cfg
-                .delays
-                .iter()
-                .map(|&(f, to, t, d)| ((f, to, t), d))
-                .collect(),
+            faults: FaultIndex::new(&cfg.faults, sh.nodes.len()),
             sent: hashbrown::HashTable::new(),
             scratch: Scratch::default(),
             unaddressed: Vec::new(),
@@ -670,7 +810,7 @@ impl<'a> Engine<'a> {
                 }
             }
             for obs in 0..sh.nodes.len() {
-                for &(n, ct) in &cfg.crashes {
+                for (n, ct) in cfg.faults.iter().filter_map(Fault::crash) {
                     let row = [
                         sh.node_value(obs as NodeId),
                         sh.node_value(n),
@@ -698,7 +838,6 @@ impl<'a> Engine<'a> {
         self.tables[t as usize].iter().map(Table::len).collect()
     }
 
-    /// Semi-naive fixpoint of one stratum's deductive rules at `t`.
     /// Evaluates one plan of `rule` at `t` and inserts what it derives.
     /// `variant`: `None` for the full plan, else the delta atom.
     fn fire_plan(
@@ -735,152 +874,79 @@ impl<'a> Engine<'a> {
         heads.clear();
         pending.clear();
         let prov = &mut self.prov;
-        let nvars = rule.vars.len();
-        let mut groups: Vec<Group> = Vec::new();
-        let mut group_of: FxHashMap<Box<[Value]>, usize> = FxHashMap::default();
+        let mut groups = Groups::default();
         // Firings and aggregate groups count against the byte budget as
         // they are gathered, before any head is inserted.
         self.rule = Some(rule.id);
-        let step_room = self
-            .limits
-            .step_bytes
-            .saturating_sub(self.bytes[t as usize]);
-        let run_room = self.limits.run_bytes.saturating_sub(self.run_bytes);
-        let limits = self.limits;
-        let mut spent = 0usize;
-        let mut spend = |bytes: usize| -> Result<(), EvalError> {
-            spent += bytes;
-            if spent > step_room {
-                Err(runaway(
-                    sh,
-                    Some(rule.id),
-                    rule.head_rel,
-                    t,
-                    limits.step_bytes,
-                    "bytes per timestep",
-                ))
-            } else if spent > run_room {
-                Err(runaway(
-                    sh,
-                    Some(rule.id),
-                    rule.head_rel,
-                    t,
-                    limits.run_bytes,
-                    "bytes per run",
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        let absent = |env: &Env| -> Result<Vec<AbsentRow>, EvalError> {
-            if rule.negs.is_empty() {
-                return Ok(Vec::new());
-            }
-            rule.negs
-                .iter()
-                .map(|n| {
-                    let pattern = n
-                        .pattern
-                        .iter()
-                        .map(|p| {
-                            p.as_ref()
-                                .map(|t| eval(t, &env.slots, &sh.interner))
-                                .transpose()
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
-                    Ok((n.rel, n.at.unwrap_or(t), pattern))
-                })
-                .collect()
+        let mut budget = Budget {
+            spent: 0,
+            step_room: self
+                .limits
+                .step_bytes
+                .saturating_sub(self.bytes[t as usize]),
+            run_room: self.limits.run_bytes.saturating_sub(self.run_bytes),
+            limits: self.limits,
         };
         let unaddressed = &mut self.unaddressed;
         let mut emit = |env: &Env| -> Result<(), EvalError> {
             if rule.aggregate {
-                let mut key = Vec::new();
-                for h in &rule.head {
-                    if let HeadArg::Term(term) = h {
-                        key.push(
-                            eval(term, &env.slots, &sh.interner)
-                                .map_err(|m| sh.runtime_error(rule, &env.slots, m))?,
-                        );
-                    }
-                }
-                let key: Box<[Value]> = key.into();
-                let g = match group_of.get(&key) {
-                    Some(&g) => g,
-                    None => {
-                        groups.push(Group {
-                            key: key.clone(),
-                            bindings: FxHashSet::default(),
-                            order: Vec::new(),
-                            premises: Vec::new(),
-                            absent: Vec::new(),
-                            locations: Vec::new(),
-                        });
-                        group_of.insert(key, groups.len() - 1);
-                        groups.len() - 1
-                    }
-                };
-                let group = &mut groups[g];
-                let binding: Box<[Value]> = env.slots[..nvars].into();
-                if group.bindings.insert(binding.clone()) {
-                    group.order.push(binding);
-                    spend(2 * firing_bytes(nvars, 0, 0))?;
-                }
-                spend(env.premises.len() * 4 + rule.negs.len() * 32)?;
-                group.premises.extend_from_slice(&env.premises);
-                group.absent.extend(absent(env)?);
-                if !group.locations.contains(&env.loc) {
-                    group.locations.push(env.loc);
-                }
-                return Ok(());
+                return groups.gather(sh, rule, t, env, &mut budget);
             }
             let start = heads.len();
-            for h in &rule.head {
-                if let HeadArg::Term(term) = h {
-                    let v = eval(term, &env.slots, &sh.interner)
-                        .map_err(|m| sh.runtime_error(rule, &env.slots, m))?;
-                    heads.push(v);
-                }
-            }
+            push_head(sh, rule, env, &mut heads)?;
             if rule.time == HeadTime::Async && sh.node_of(heads[start]).is_none() {
-                let to = (rule.head_rel, heads[start]);
-                if !unaddressed.contains(&to) {
-                    unaddressed.push(to);
-                }
+                note_unaddressed(unaddressed, rule.head_rel, heads[start]);
                 heads.truncate(start);
                 return Ok(());
             }
-            spend(
-                firing_bytes(nvars, env.premises.len(), rule.negs.len())
+            budget.spend(
+                sh,
+                rule,
+                t,
+                firing_bytes(rule.vars.len(), env.premises.len(), rule.negs.len())
                     + rule.head.len() * std::mem::size_of::<Value>(),
             )?;
             let firing = prov.add_firing(
                 rule.id,
                 t,
                 env.loc,
-                &env.slots[..nvars],
+                &env.slots[..rule.vars.len()],
                 &env.premises,
-                absent(env)?,
+                absent_rows(sh, rule, t, env)?,
             );
             pending.push(Pending { firing, start });
             Ok(())
         };
         let joined = view.join(rule, plan, 0, &mut env, &mut emit);
-        self.bytes[t as usize] += spent;
-        self.run_bytes += spent;
-        if let Err(e) = joined {
-            self.scratch = Scratch {
-                env,
-                heads,
-                pending,
-                lens,
-            };
-            return Err(e);
+        self.bytes[t as usize] += budget.spent;
+        self.run_bytes += budget.spent;
+        let result = joined
+            .and_then(|()| self.aggregate_firings(t, rule, groups, &mut heads, &mut pending))
+            .and_then(|()| self.conclude(t, rule, rule.head.len(), &heads, &pending));
+        if result.is_ok() {
+            self.rule = None;
         }
+        self.scratch = Scratch {
+            env,
+            heads,
+            pending,
+            lens,
+        };
+        result
+    }
 
-        // Aggregate groups become firings (one per location for @async heads).
-        for group in groups {
+    /// Turns the aggregate groups of `rule` into firings: one per group, or
+    /// one per location of the group for an `@async` head (§10).
+    fn aggregate_firings(
+        &mut self,
+        t: Time,
+        rule: &Rule,
+        groups: Groups,
+        heads: &mut Vec<Value>,
+        pending: &mut Vec<Pending>,
+    ) -> Result<(), EvalError> {
+        let sh = self.sh;
+        for group in groups.groups {
             let head = self.aggregate(rule, &group.key, &group)?;
             let mut premises = group.premises.clone();
             premises.sort_unstable();
@@ -890,9 +956,7 @@ impl<'a> Engine<'a> {
             absent.dedup();
             let locations = if rule.time == HeadTime::Async {
                 if sh.node_of(head[0]).is_none() {
-                    if !self.unaddressed.contains(&(rule.head_rel, head[0])) {
-                        self.unaddressed.push((rule.head_rel, head[0]));
-                    }
+                    note_unaddressed(&mut self.unaddressed, rule.head_rel, head[0]);
                     continue;
                 }
                 group.locations.clone()
@@ -908,17 +972,7 @@ impl<'a> Engine<'a> {
                 pending.push(Pending { firing, start });
             }
         }
-
-        let arity = rule.head.len();
-        let result = self.conclude(t, rule, arity, &heads, &pending);
-        self.rule = None;
-        self.scratch = Scratch {
-            env,
-            heads,
-            pending,
-            lens,
-        };
-        result
+        Ok(())
     }
 
     /// Inserts what pending firings derived (or sends it).
@@ -1032,22 +1086,8 @@ impl<'a> Engine<'a> {
             .sh
             .node_of(vals[0])
             .expect("destinations are checked to be nodes");
-        let (fate, arrival) = if from == to {
-            (Fate::Delivered, Some(t + 1))
-        } else if let Some(ct) = self.crash_time[from as usize].filter(|&ct| ct <= t) {
-            (Fate::Crashed(ct), None)
-        } else if self.omissions.contains(&(from, to, t)) {
-            (Fate::Omitted, None)
-        } else if let Some(&d) = self.delays.get(&(from, to, t)) {
-            // Past `Time::MAX` is past EOT: never delivered, never wrapped.
-            (
-                Fate::Delayed(d),
-                t.checked_add(1).and_then(|a| a.checked_add(d)),
-            )
-        } else {
-            (Fate::Delivered, Some(t + 1))
-        };
-        let received = arrival.filter(|&a| a <= self.eot);
+        let fate = faults::fate(&self.faults, Envelope::new(from, to, t));
+        let received = fate.arrival(t).filter(|&a| a <= self.eot);
         let m = self
             .prov
             .add_message(rel, vals, (from, to, t), fate, received);

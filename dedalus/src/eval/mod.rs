@@ -5,6 +5,7 @@
 //! [`Evaluator::run`] evaluates one run and returns a [`Run`]: every table at
 //! every time, the message log, and complete provenance.
 
+mod arith;
 mod compile;
 mod engine;
 pub mod ground;
@@ -25,8 +26,7 @@ use crate::value::{Interner, Value};
 
 pub use run::{Run, TupleRef};
 
-/// The largest end of time a run accepts (every timestep keeps its tables).
-pub const MAX_EOT: Time = 100_000;
+pub use crate::faults::{FaultSet, MAX_EOT};
 
 /// Default bound on the tuples of one timestep before a run is stopped as
 /// runaway (the default [`Limits::step_tuples`]).
@@ -62,62 +62,6 @@ impl Default for Limits {
     }
 }
 
-/// `omission(from, to, t)`: the messages from `from` to `to` sent at `t` are lost.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Omission {
-    /// Sender.
-    pub from: String,
-    /// Destination.
-    pub to: String,
-    /// Send time (must be before EFF).
-    pub time: Time,
-}
-
-/// `crash(node, t)`: from `t` on, every message `node` sends to another node is lost.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Crash {
-    /// The crashing node.
-    pub node: String,
-    /// From when (1..=EOT).
-    pub time: Time,
-}
-
-/// `delay(from, to, t, d)`: the message sent at `t` arrives at `t + 1 + d`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Delay {
-    /// Sender.
-    pub from: String,
-    /// Destination.
-    pub to: String,
-    /// Send time (must be before EFF).
-    pub time: Time,
-    /// Extra timesteps in flight (1..=max_delay).
-    pub by: u32,
-}
-
-/// A fault schedule: what goes wrong in one run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FaultSchedule {
-    /// Lost messages.
-    pub omissions: Vec<Omission>,
-    /// Crashed nodes.
-    pub crashes: Vec<Crash>,
-    /// Delayed messages.
-    pub delays: Vec<Delay>,
-}
-
-impl FaultSchedule {
-    /// No faults.
-    pub fn none() -> FaultSchedule {
-        FaultSchedule::default()
-    }
-
-    /// True if the schedule has no faults.
-    pub fn is_empty(&self) -> bool {
-        self.omissions.is_empty() && self.crashes.is_empty() && self.delays.is_empty()
-    }
-}
-
 /// The parameters of one run besides the program and node set.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RunConfig {
@@ -127,8 +71,8 @@ pub struct RunConfig {
     pub eff: Time,
     /// Largest admissible delay (0: no delays).
     pub max_delay: u32,
-    /// The faults.
-    pub faults: FaultSchedule,
+    /// The faults (node ids index the evaluator's node list).
+    pub faults: FaultSet,
     /// The runaway budget.
     pub limits: Limits,
 }
@@ -140,7 +84,7 @@ impl RunConfig {
             eot,
             eff: eot,
             max_delay: 0,
-            faults: FaultSchedule::none(),
+            faults: FaultSet::none(),
             limits: Limits::default(),
         }
     }
@@ -185,6 +129,17 @@ pub enum EvalError {
     /// The node set, bounds or fault schedule are not admissible.
     #[error("{0}")]
     Config(String),
+    /// The node set or the bounds are impossible.
+    #[error("{0}")]
+    Bounds(#[from] crate::faults::BoundsError),
+    /// A fault does not fit the run (`message` names nodes by name).
+    #[error("{message}")]
+    Fault {
+        /// What is wrong.
+        error: crate::faults::FaultError,
+        /// The error with node names.
+        message: String,
+    },
     /// The run's [`Cancel`] flag was raised (Ctrl-C).
     #[error("interrupted at timestep {time}")]
     Interrupted {
@@ -351,28 +306,20 @@ pub(crate) struct Resolved {
     pub eot: Time,
     pub eff: Time,
     pub limits: Limits,
-    pub faults: FaultSchedule,
-    pub omissions: Vec<(NodeId, NodeId, Time)>,
-    pub crashes: Vec<(NodeId, Time)>,
-    pub delays: Vec<(NodeId, NodeId, Time, u32)>,
+    pub faults: FaultSet,
 }
 
 impl Evaluator {
     /// Compiles `program` for the nodes `nodes` (their names, in order).
     pub fn new(program: &Program, nodes: &[impl AsRef<str>]) -> Result<Evaluator, EvalError> {
+        crate::faults::check_node_set(nodes)?;
         let mut interner = Interner::default();
         let mut names = Vec::new();
         let mut node_values = Vec::new();
         for n in nodes {
             let n = n.as_ref();
-            if names.iter().any(|m: &String| m == n) {
-                return Err(EvalError::Config(format!("node `{n}` is listed twice")));
-            }
             names.push(n.to_string());
             node_values.push(Value::Str(interner.intern(n)));
-        }
-        if names.is_empty() {
-            return Err(EvalError::Config("a run needs at least one node".into()));
         }
         let compiled = compile::compile(program, &mut interner)
             .map_err(|e| EvalError::Config(format!("cannot compile: {}", e.0)))?;
@@ -386,7 +333,7 @@ impl Evaluator {
                 let crate::syntax::ast::Arg::Expr(e) = a else {
                     return Err(EvalError::Config("aggregate in a fact".into()));
                 };
-                match compile::constant(e, &mut interner) {
+                match arith::constant(e, &mut interner) {
                     Some(Ok(v)) => vals.push(v),
                     Some(Err(m)) => return Err(EvalError::Config(format!("in fact `{f}`: {m}"))),
                     None => return Err(EvalError::Config(format!("fact `{f}` is not ground"))),
@@ -470,122 +417,36 @@ impl Evaluator {
         &self.shared.compiled.rules[rule as usize].vars
     }
 
-    fn node(&self, name: &str, what: &str) -> Result<NodeId, EvalError> {
+    /// The id of the node named `name`, if it is one (names are resolved
+    /// to ids at the edges: flags, spec files).
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
         self.shared
             .nodes
             .iter()
             .position(|n| n == name)
             .map(|i| i as NodeId)
-            .ok_or_else(|| {
-                EvalError::Config(format!(
-                    "{what} names `{name}`, which is not a node (nodes: {})",
-                    self.shared.nodes.join(", ")
-                ))
-            })
     }
 
     fn resolve(&self, cfg: &RunConfig) -> Result<Resolved, EvalError> {
-        let bad = |m: String| Err(EvalError::Config(m));
-        if cfg.eot == 0 {
-            return bad("EOT must be at least 1".into());
-        }
-        if cfg.eot > MAX_EOT {
-            return bad(format!(
-                "EOT {} is beyond what a run can hold (at most {MAX_EOT} timesteps)",
-                cfg.eot
-            ));
-        }
-        if cfg.eff > cfg.eot {
-            return bad(format!(
-                "EFF ({}) may not exceed EOT ({})",
-                cfg.eff, cfg.eot
-            ));
-        }
-        let f = &cfg.faults;
-        let mut omissions = Vec::new();
-        for o in &f.omissions {
-            let (from, to) = (
-                self.node(&o.from, "an omission")?,
-                self.node(&o.to, "an omission")?,
-            );
-            if from == to {
-                return bad(format!(
-                    "omission {},{},{}: a node's messages to itself are never lost",
-                    o.from, o.to, o.time
-                ));
-            }
-            if o.time == 0 || o.time >= cfg.eff {
-                return bad(format!(
-                    "omission {},{},{}: omissions are allowed only at 1 <= t < EFF ({})",
-                    o.from, o.to, o.time, cfg.eff
-                ));
-            }
-            omissions.push((from, to, o.time));
-        }
-        let mut crashes: Vec<(NodeId, Time)> = Vec::new();
-        for c in &f.crashes {
-            let n = self.node(&c.node, "a crash")?;
-            if c.time == 0 || c.time > cfg.eot {
-                return bad(format!(
-                    "crash {},{}: crash times are within 1..=EOT ({})",
-                    c.node, c.time, cfg.eot
-                ));
-            }
-            if crashes.iter().any(|&(m, _)| m == n) {
-                return bad(format!(
-                    "node `{}` crashes twice: a node crashes at most once",
-                    c.node
-                ));
-            }
-            crashes.push((n, c.time));
-        }
-        let mut delays = Vec::new();
-        for d in &f.delays {
-            let (from, to) = (self.node(&d.from, "a delay")?, self.node(&d.to, "a delay")?);
-            let name = format!("delay {},{},{},{}", d.from, d.to, d.time, d.by);
-            if from == to {
-                return bad(format!("{name}: delays apply only between different nodes"));
-            }
-            if d.time == 0 || d.time >= cfg.eff {
-                return bad(format!(
-                    "{name}: delays are allowed only at 1 <= t < EFF ({})",
-                    cfg.eff
-                ));
-            }
-            if d.by == 0 || d.by > cfg.max_delay {
-                return bad(format!(
-                    "{name}: the delay must be within 1..=max_delay ({})",
-                    cfg.max_delay
-                ));
-            }
-            if omissions.contains(&(from, to, d.time))
-                || delays
-                    .iter()
-                    .any(|&(a, b, t, _)| (a, b, t) == (from, to, d.time))
-            {
-                return bad(format!(
-                    "{name}: a message takes at most one omission or delay"
-                ));
-            }
-            delays.push((from, to, d.time, d.by));
-        }
-        if omissions.len()
-            != omissions
-                .iter()
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
-        {
-            return bad("an omission is listed twice".into());
-        }
+        let bounds = crate::faults::Bounds {
+            eot: cfg.eot,
+            eff: cfg.eff,
+            crashes: 0,
+            max_delay: cfg.max_delay,
+        };
+        bounds.check_times()?;
+        bounds
+            .check_faults(&cfg.faults, self.shared.nodes.len())
+            .map_err(|error| EvalError::Fault {
+                message: error.describe(&self.shared.nodes),
+                error,
+            })?;
         Ok(Resolved {
             shared: Arc::clone(&self.shared),
             eot: cfg.eot,
             eff: cfg.eff,
             limits: cfg.limits,
             faults: cfg.faults.clone(),
-            omissions,
-            crashes,
-            delays,
         })
     }
 

@@ -9,14 +9,14 @@ use crate::provenance::{Fate, Message, NodeId, Provenance, Time, TupleId};
 use crate::value::{Interner, Value};
 
 use super::table::Table;
-use super::{FaultSchedule, Shared};
+use super::{FaultSet, Shared};
 
 /// One evaluated run.
 pub struct Run {
     pub(crate) shared: Arc<Shared>,
     pub(crate) eot: Time,
     pub(crate) eff: Time,
-    pub(crate) faults: FaultSchedule,
+    pub(crate) faults: FaultSet,
     /// `tables[t][rel]`, `t` in `1..=eot` (index 0 unused).
     pub(crate) tables: Vec<Vec<Table>>,
     /// Tuple id -> (relation, time, row).
@@ -80,8 +80,8 @@ impl Run {
         self.eff
     }
 
-    /// The fault schedule the run was evaluated under.
-    pub fn faults(&self) -> &FaultSchedule {
+    /// The faults the run was evaluated under.
+    pub fn faults(&self) -> &FaultSet {
         &self.faults
     }
 

@@ -161,6 +161,13 @@ pub struct MergedMessage {
     pub senders: Vec<u32>,
 }
 
+impl MergedMessage {
+    /// Its sender, destination and send time: what a fault hits.
+    pub fn envelope(&self) -> crate::faults::Envelope {
+        crate::faults::Envelope::new(self.from, self.to, self.sent)
+    }
+}
+
 /// A message's identity: relation, sender, destination, send time, values.
 type MessageKey = (RelId, NodeId, NodeId, Time, Box<[Value]>);
 
@@ -607,7 +614,8 @@ struct Learning<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::{FaultSchedule, Omission, RunConfig};
+    use crate::eval::RunConfig;
+    use crate::faults::Fault;
 
     const BCAST: &str = r#"
         node(N, M)@next :- node(N, M);
@@ -622,14 +630,11 @@ mod tests {
         let eval = Evaluator::new(&program, &["a", "b"]).expect("compiles");
         let mut cfg = RunConfig::new(3);
         if omit {
-            cfg.faults = FaultSchedule {
-                omissions: vec![Omission {
-                    from: "a".into(),
-                    to: "b".into(),
-                    time: 1,
-                }],
-                ..FaultSchedule::none()
-            };
+            cfg.faults.insert(Fault::Omission {
+                from: 0,
+                to: 1,
+                time: 1,
+            });
         }
         eval.run(&cfg).expect("runs")
     }

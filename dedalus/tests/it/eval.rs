@@ -1,6 +1,7 @@
 //! Tests: the run semantics of docs/dedalus.md §4-§10, clause by clause.
 
-use dedalus::eval::{Crash, Delay, EvalError, Evaluator, FaultSchedule, Omission, Run, RunConfig};
+use crate::props::schedule::{Crash, Delay, FaultSchedule, Omission};
+use dedalus::eval::{EvalError, Evaluator, Run, RunConfig};
 use dedalus::load_str;
 use dedalus::provenance::{Fate, Origin};
 
@@ -36,7 +37,7 @@ pub(crate) fn run_with(
     let mut cfg = RunConfig::new(eot);
     cfg.eff = eff;
     cfg.max_delay = 3;
-    cfg.faults = faults;
+    cfg.faults = faults.resolve(nodes);
     ev.run(&cfg)
 }
 

@@ -12,7 +12,7 @@ mod naive;
 
 use std::collections::BTreeSet;
 
-use dedalus::eval::{Evaluator, FaultSchedule, Run, RunConfig};
+use dedalus::eval::{Evaluator, Run, RunConfig};
 use dedalus::load_str;
 use dedalus::provenance::{Conclusion, Fate, Origin};
 use dedalus::syntax::ast::{Arg, HeadTime, Literal};
@@ -21,8 +21,10 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestRunner};
 
+pub(crate) use generator::schedule;
 use generator::{Case, NODES};
 use naive::{Env, Msg, Row, V};
+use schedule::FaultSchedule;
 
 // ---------------------------------------------------------------- helpers
 
@@ -53,7 +55,7 @@ fn evaluate(case: &mut Case) -> Option<Run> {
         });
         case.target(&sent.collect::<Vec<_>>());
     }
-    cfg.faults = case.faults.clone();
+    cfg.faults = case.faults.resolve(&NODES);
     Some(ev.run(&cfg).unwrap_or_else(|e| panic!("{e}\n{case:?}")))
 }
 

@@ -163,7 +163,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     target.limits = args.search.limits.limits();
     note(&super::unplaced_facts(
         target.evaluator().program(),
-        &target.space.nodes,
+        &target.space().nodes,
     ));
     let good = target.run(&harness::FaultSet::none());
     if let Ok(run) = &good {

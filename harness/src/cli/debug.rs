@@ -189,7 +189,7 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
 
 pub(super) fn counterexample_json(target: &Target, cx: &Counterexample) -> Json {
     json!({
-        "faults": cx.faults.describe(&target.space.nodes),
+        "faults": cx.faults.describe(&target.space().nodes),
         "replay": cx.replay,
     })
 }
@@ -213,7 +213,7 @@ fn good_name(target: &Target, faults: &harness::FaultSet) -> String {
     if faults.is_empty() {
         "the failure-free run".into()
     } else {
-        format!("the run with {}", faults.describe(&target.space.nodes))
+        format!("the run with {}", faults.describe(&target.space().nodes))
     }
 }
 
@@ -256,7 +256,7 @@ pub(super) fn text(target: &Target, cx: &Counterexample, d: &Diagnosis) -> Strin
     let _ = writeln!(
         out,
         "counterexample: {}\n  replay: {}",
-        cx.faults.describe(&target.space.nodes),
+        cx.faults.describe(&target.space().nodes),
         cx.replay
     );
     let Some(q) = &d.debugging else {

@@ -19,7 +19,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use dedalus::eval::{Crash, Delay, Evaluator, FaultSchedule, Omission, Run, RunConfig};
+use dedalus::eval::{Evaluator, Run, RunConfig};
+
+use super::run::{Crash, Delay, Omission};
 use dedalus::provenance::{Origin, Time, TupleId};
 use dedalus::value::Value;
 use harness::{Budget, FaultSet, Spec, Strategy, Target};
@@ -159,15 +161,10 @@ impl LateArgs {
     }
 
     fn one_run(&self) -> Result<OneRun, Failure> {
-        let faults = FaultSchedule {
-            omissions: self.omissions.clone(),
-            crashes: self.crashes.clone(),
-            delays: self.delays.clone(),
-        };
         let (eval, files, nodes, (eot, eff, max_delay)) = match self.spec()? {
             Some(spec) => {
                 let target = self.target(&spec)?;
-                let s = target.space.clone();
+                let s = target.space().clone();
                 (
                     target.evaluator().clone(),
                     target.files.clone(),
@@ -200,7 +197,8 @@ impl LateArgs {
                 (eval, self.inputs.clone(), self.nodes.clone(), bounds)
             }
         };
-        if !faults.delays.is_empty() && max_delay == 0 {
+        let faults = super::run::fault_set(&eval, &self.omissions, &self.crashes, &self.delays)?;
+        if !self.delays.is_empty() && max_delay == 0 {
             return Err(Failure::msg(
                 "--delay needs --max-delay D (the largest admissible delay; 0 means no delays)",
             ));
@@ -232,18 +230,11 @@ fn replay_line(files: &[PathBuf], nodes: &[String], cfg: &RunConfig) -> String {
     if cfg.max_delay > 0 {
         args.extend(["--max-delay".into(), cfg.max_delay.to_string()]);
     }
-    let f = &cfg.faults;
-    for o in &f.omissions {
-        args.extend(["--omit".into(), format!("{},{},{}", o.from, o.to, o.time)]);
-    }
-    for c in &f.crashes {
-        args.extend(["--crash".into(), format!("{},{}", c.node, c.time)]);
-    }
-    for d in &f.delays {
-        args.extend([
-            "--delay".into(),
-            format!("{},{},{},{}", d.from, d.to, d.time, d.by),
-        ]);
+    for fault in cfg.faults.iter() {
+        let flag = fault.flag(nodes);
+        if let Some((name, value)) = flag.split_once(' ') {
+            args.extend([name.to_string(), value.to_string()]);
+        }
     }
     args.iter()
         .map(|a| harness::verdict::shell_word(a))
@@ -525,13 +516,13 @@ pub(super) fn explain_post(
     // Post is missing at EOT in the counterexample: where a stretch of it
     // began after EOT in the run carried on under the same faults (a stretch
     // that ended before EOT came and went).
-    let space = &target.space;
+    let space = target.space();
     let horizon = (space.eot * 3 + space.max_delay + 2).min(dedalus::eval::MAX_EOT);
     let cfg = RunConfig {
         eot: horizon,
         eff: space.eff,
         max_delay: space.max_delay,
-        faults: cx.faults.schedule(&space.nodes),
+        faults: cx.faults.clone(),
         limits: target.limits,
     };
     let came_and_went = (1..=space.eot).find(|&t| bad.find(post_rel, &missing, t).is_some());
@@ -677,7 +668,7 @@ fn never_counterfactuals(
         };
         let one: FaultSet = std::iter::once(*f).collect();
         out.push(Counterfactual {
-            fault: one.flags(&target.space.nodes),
+            fault: one.flags(&target.space().nodes),
             weight: 0,
             delay,
             change: None,

@@ -270,7 +270,7 @@ fn parse_node(s: &str) -> Result<String, String> {
             "a node name may not be empty (expected a comma-separated list such as a,b,c)".into(),
         );
     }
-    harness::faults::check_node_name(s)?;
+    harness::faults::check_node_name(s).map_err(|e| e.to_string())?;
     Ok(s.to_string())
 }
 

@@ -163,7 +163,7 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
             let _ = writeln!(
                 out,
                 "counterexample: {}\n  replay: {}",
-                cx.faults.describe(&target.space.nodes),
+                cx.faults.describe(&target.space().nodes),
                 cx.replay
             );
         }
@@ -253,7 +253,7 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
 
 /// The `ldfi check` arguments that re-verify a candidate's files.
 fn recheck(target: &harness::Target, c: &Checked) -> String {
-    let s = &target.space;
+    let s = target.space();
     let files: Vec<String> = c.files.iter().map(|f| f.display().to_string()).collect();
     let mut line = format!(
         "{} -N {} -t {} -f {} -c {}",

@@ -6,7 +6,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use dedalus::eval::{Crash, Delay, Evaluator, FaultSchedule, Omission, Run, RunConfig};
+use dedalus::eval::{Evaluator, Run, RunConfig};
+use dedalus::faults::{BoundsError, Fault, FaultError, FaultProblem, FaultSet};
 use dedalus::provenance::Time;
 
 use harness::report::{self, saved::SavedCounterexample, why::GoalError};
@@ -90,6 +91,30 @@ pub(super) struct RunArgs {
     limits: super::LimitArgs,
 }
 
+/// `--omit FROM,TO,T`, with node names (resolved by [`RunArgs::faults`]).
+#[derive(Clone, Debug)]
+pub(super) struct Omission {
+    from: String,
+    to: String,
+    time: Time,
+}
+
+/// `--crash NODE,T`.
+#[derive(Clone, Debug)]
+pub(super) struct Crash {
+    node: String,
+    time: Time,
+}
+
+/// `--delay FROM,TO,T,D`.
+#[derive(Clone, Debug)]
+pub(super) struct Delay {
+    from: String,
+    to: String,
+    time: Time,
+    by: u32,
+}
+
 /// Splits `FROM,TO,T`-style flag values into exactly `n` fields.
 fn fields<'s>(s: &'s str, form: &str, example: &str) -> Result<Vec<&'s str>, String> {
     let n = form.split(',').count();
@@ -140,15 +165,21 @@ pub(super) fn parse_delay(s: &str) -> Result<Delay, String> {
 impl RunArgs {
     fn config(&self) -> Result<RunConfig, Failure> {
         let eff = self.eff.unwrap_or(self.eot);
-        if self.eot == 0 {
-            return Err(Failure::msg("--eot must be at least 1"));
-        }
-        if eff > self.eot {
-            return Err(Failure::msg(format!(
-                "--eff {eff} exceeds --eot {}: EFF may not exceed EOT (omit --eff to take EFF = EOT)",
-                self.eot
-            )));
-        }
+        let bounds = dedalus::faults::Bounds {
+            eot: self.eot,
+            eff,
+            crashes: 0,
+            max_delay: self.max_delay,
+        };
+        bounds.check_times().map_err(|e| {
+            Failure::msg(match e {
+                BoundsError::NoTime => "--eot must be at least 1".to_string(),
+                BoundsError::EffAfterEot { eff, eot } => format!(
+                    "--eff {eff} exceeds --eot {eot}: EFF may not exceed EOT (omit --eff to take EFF = EOT)"
+                ),
+                e => format!("{}: {e}", e.flag()),
+            })
+        })?;
         if !self.delays.is_empty() && self.max_delay == 0 {
             return Err(Failure::msg(
                 "--delay needs --max-delay D (the largest admissible delay; 0 means no delays)",
@@ -158,14 +189,88 @@ impl RunArgs {
             eot: self.eot,
             eff,
             max_delay: self.max_delay,
-            faults: FaultSchedule {
-                omissions: self.omissions.clone(),
-                crashes: self.crashes.clone(),
-                delays: self.delays.clone(),
-            },
+            faults: FaultSet::none(),
             limits: self.limits.limits(),
         })
     }
+
+    /// The fault flags as a fault set, node names resolved against
+    /// `evaluator`'s nodes; a flag given twice (or two for one message) is
+    /// an error, as the set would silently merge them. The rest of what a
+    /// fault must satisfy is checked by the run ([`dedalus::faults::Bounds::check_faults`]).
+    fn faults(&self, evaluator: &Evaluator) -> Result<FaultSet, Failure> {
+        fault_set(evaluator, &self.omissions, &self.crashes, &self.delays)
+    }
+}
+
+/// The fault flags as a fault set, node names resolved against
+/// `evaluator`'s nodes; a flag given twice (or two for one message) is an
+/// error, as the set would silently merge them.
+pub(super) fn fault_set(
+    evaluator: &Evaluator,
+    omissions: &[Omission],
+    crashes: &[Crash],
+    delays: &[Delay],
+) -> Result<FaultSet, Failure> {
+    let node = |name: &str, what: &str| {
+        evaluator.node_id(name).ok_or_else(|| {
+            Failure::msg(format!(
+                "{what} names `{name}`, which is not a node (nodes: {})",
+                evaluator.nodes().join(", ")
+            ))
+        })
+    };
+    let mut set = FaultSet::none();
+    let mut add = |fault: Fault, twice: FaultProblem| {
+        let envelope = fault.envelope();
+        let taken = set.contains(&fault)
+            || set.iter().any(|f| {
+                (envelope.is_some() && f.envelope() == envelope)
+                    || (fault.crash().is_some()
+                        && f.crash().map(|c| c.0) == fault.crash().map(|c| c.0))
+            });
+        if taken {
+            return Err(Failure::msg(
+                FaultError {
+                    fault,
+                    problem: twice,
+                }
+                .describe(evaluator.nodes()),
+            ));
+        }
+        set.insert(fault);
+        Ok(())
+    };
+    for o in omissions {
+        let (from, to) = (node(&o.from, "an omission")?, node(&o.to, "an omission")?);
+        let twice = FaultProblem::TwiceOmitted;
+        add(
+            Fault::Omission {
+                from,
+                to,
+                time: o.time,
+            },
+            twice,
+        )?;
+    }
+    for c in crashes {
+        let node = node(&c.node, "a crash")?;
+        add(
+            Fault::Crash { node, time: c.time },
+            FaultProblem::CrashesTwice,
+        )?;
+    }
+    for d in delays {
+        let (from, to) = (node(&d.from, "a delay")?, node(&d.to, "a delay")?);
+        let fault = Fault::Delay {
+            from,
+            to,
+            time: d.time,
+            by: d.by,
+        };
+        add(fault, FaultProblem::TwoMessageFaults)?;
+    }
+    Ok(set)
 }
 
 /// A tuple lookup's failure, said with the flag that named the tuple.
@@ -242,7 +347,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
             )));
         }
     }
-    let cfg = args.config()?;
+    let mut cfg = args.config()?;
     if let Some(at) = args.at
         && (at == 0 || at > cfg.eot)
     {
@@ -269,12 +374,13 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
     }
     super::note(&super::unplaced_facts(&program, &args.nodes));
     let evaluator = Evaluator::new(&program, &args.nodes)?;
+    cfg.faults = args.faults(&evaluator)?;
     let cancel = dedalus::eval::Cancel {
         deadline: None,
         flag: Some(super::interrupt_flag()),
     };
     let run = evaluator.run_until(&cfg, &cancel)?;
-    super::note(&unmatched_faults(&run));
+    super::note(&unmatched_faults(&run, args));
     super::note(&super::unaddressed_sends(&run));
     // Like `check`: 1 when the run violates the specification.
     let code = if run.violations().is_some_and(|v| !v.is_empty()) {
@@ -313,7 +419,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
 
 /// Warnings about fault flags that hit no message of the run: a typo in
 /// a node name or a time is otherwise silently a different run.
-fn unmatched_faults(run: &Run) -> String {
+fn unmatched_faults(run: &Run, args: &RunArgs) -> String {
     let msgs = run.messages();
     let node = |name: &str| run.nodes().iter().position(|n| n == name);
     let sent = |from: &str, to: &str, t: Time| {
@@ -322,8 +428,7 @@ fn unmatched_faults(run: &Run) -> String {
         })
     };
     let mut out = String::new();
-    let f = run.faults();
-    for o in &f.omissions {
+    for o in &args.omissions {
         if !sent(&o.from, &o.to, o.time) {
             out.push_str(&format!(
                 "warning: --omit {},{},{} matches no message: {} sends nothing to {} at t={}\n",
@@ -331,7 +436,7 @@ fn unmatched_faults(run: &Run) -> String {
             ));
         }
     }
-    for d in &f.delays {
+    for d in &args.delays {
         if !sent(&d.from, &d.to, d.time) {
             out.push_str(&format!(
                 "warning: --delay {},{},{},{} matches no message: {} sends nothing to {} at t={}\n",

@@ -94,44 +94,29 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    fn crashed_by(&mut self, node: NodeId, time: Time) -> Vec<Bool> {
-        if self.space.crashes == 0 {
-            return Vec::new();
-        }
-        (1..=time.min(self.space.eot))
-            .map(|t| self.vars.get(Fault::Crash { node, time: t }))
-            .collect()
-    }
-
-    /// Every fault that stops message `m` arriving `delay` steps late.
+    /// Every fault that stops message `m` arriving `delay` steps late: the
+    /// fate of `dedalus::faults::fate` as a formula over the faults that
+    /// can affect the message ([`dedalus::faults::Bounds::silencing_crashes`],
+    /// [`dedalus::faults::Bounds::message_faults`]).
     fn stopped(&mut self, m: u32, delay: u32) -> Bool {
-        let msg = &self.g.messages()[m as usize];
-        let (from, to, sent) = (msg.from, msg.to, msg.sent);
-        if from == to {
+        let e = self.g.messages()[m as usize].envelope();
+        if e.from == e.to {
             return Bool::from_bool(false);
         }
-        let mut stops = self.crashed_by(from, sent);
-        if sent < self.space.eff {
+        let bounds = self.space.bounds();
+        let mut stops: Vec<Bool> = bounds
+            .silencing_crashes(e)
+            .map(|f| self.vars.get(f))
+            .collect();
+        if e.sent < self.space.eff {
             if delay == 0 {
-                stops.push(self.vars.get(Fault::Omission {
-                    from,
-                    to,
-                    time: sent,
-                }));
-                for by in 1..=self.space.max_delay {
-                    stops.push(self.vars.get(Fault::Delay {
-                        from,
-                        to,
-                        time: sent,
-                        by,
-                    }));
-                }
+                stops.extend(bounds.message_faults(e).map(|f| self.vars.get(f)));
             } else {
                 // It arrived late only under exactly this delay.
                 let d = self.vars.get(Fault::Delay {
-                    from,
-                    to,
-                    time: sent,
+                    from: e.from,
+                    to: e.to,
+                    time: e.sent,
                     by: delay,
                 });
                 stops.push(d.not());
@@ -321,16 +306,12 @@ impl<'a> Encoder<'a> {
     fn budget(&mut self) -> Vec<Bool> {
         let mut out = Vec::new();
         let mut per_node: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
-        let mut per_channel: BTreeMap<(NodeId, NodeId, Time), Vec<Bool>> = BTreeMap::new();
+        let mut per_channel: BTreeMap<crate::faults::Envelope, Vec<Bool>> = BTreeMap::new();
         for (f, b) in &self.vars.by_fault {
-            match *f {
-                Fault::Crash { node, .. } => per_node.entry(node).or_default().push(b.clone()),
-                Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
-                    per_channel
-                        .entry((from, to, time))
-                        .or_default()
-                        .push(b.clone())
-                }
+            if let Some((node, _)) = f.crash() {
+                per_node.entry(node).or_default().push(b.clone());
+            } else if let Some(e) = f.envelope() {
+                per_channel.entry(e).or_default().push(b.clone());
             }
         }
         let mut crashed = Vec::new();
@@ -489,7 +470,7 @@ mod tests {
             .to_vec();
         let cancel = Cancel::never();
         let setting = Setting {
-            space: &t.space,
+            space: t.space(),
             program,
             interner,
             reach: &reach,
@@ -501,7 +482,7 @@ mod tests {
         let done = g
             .key(
                 program.relation("done").unwrap(),
-                t.space.eot,
+                t.space().eot,
                 &[nodes[1], Value::Int(1)],
             )
             .expect("the failure-free run derives it");

@@ -70,15 +70,9 @@ impl Refutations {
     }
 }
 
-/// Whether `faults` stop or delay `msg`.
+/// Whether `faults` stop or delay `msg` ([`crate::faults::fate`]).
 pub(crate) fn disturbs(faults: &crate::faults::FaultSet, msg: &MergedMessage) -> bool {
-    use crate::faults::Fault;
-    faults.iter().any(|f| match *f {
-        Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
-            (from, to, time) == (msg.from, msg.to, msg.sent)
-        }
-        Fault::Crash { node, time } => node == msg.from && time <= msg.sent,
-    })
+    faults.fate(msg.envelope()) != dedalus::provenance::Fate::Delivered
 }
 
 #[cfg(test)]

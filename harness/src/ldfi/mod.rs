@@ -192,7 +192,7 @@ fn lineage_search(
     let cx = Context {
         target,
         nodes: target
-            .space
+            .space()
             .nodes
             .iter()
             .map(|n| {
@@ -208,7 +208,7 @@ fn lineage_search(
         pre: spec.pre,
         post: spec.post,
         blockers: analysis::blockers(program, &reach, spec.pre),
-        exact: analysis::exact_whynot(program, &reach, target.space.max_delay > 0),
+        exact: analysis::exact_whynot(program, &reach, target.space().max_delay > 0),
         reach,
         cancel,
         fallible: analysis::divides_by_variables(program),
@@ -234,7 +234,7 @@ fn lineage_search(
             let fresh = !tried.contains(&norm);
             tried.insert(set);
             tried.insert(norm.clone());
-            if fresh && target.space.admits(&norm) {
+            if fresh && target.space().admits(&norm) {
                 batch.push(norm);
             }
         }
@@ -289,7 +289,8 @@ fn sweep(
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
 ) -> Vec<FaultSet> {
-    let space = &cx.target.space;
+    let space = cx.target.space();
+    let bounds = space.bounds();
     let mut suspects = BTreeSet::new();
     for atom in &refutations.watched {
         if !lineage
@@ -299,40 +300,17 @@ fn sweep(
             continue;
         }
         for (_, msg) in lineage::suspects(lineage, atom, &cx.reach) {
-            if msg.sent < space.eff {
-                suspects.insert(crate::faults::Fault::Omission {
-                    from: msg.from,
-                    to: msg.to,
-                    time: msg.sent,
-                });
-            } else if space.crashes > 0 {
-                suspects.insert(crate::faults::Fault::Crash {
-                    node: msg.from,
-                    time: msg.sent,
-                });
-            }
+            suspects.extend(bounds.latest_stop(msg.envelope()));
         }
     }
     if cx.fallible {
         // A division by a variable may fail under any disturbance: lineage
         // explains what was derived, not what a fault makes a rule compute.
+        // Its omission, and its sender's crash when it is sent.
         for msg in lineage.messages() {
-            if msg.from == msg.to {
-                continue;
-            }
-            if msg.sent < space.eff {
-                suspects.insert(crate::faults::Fault::Omission {
-                    from: msg.from,
-                    to: msg.to,
-                    time: msg.sent,
-                });
-            }
-            if space.crashes > 0 {
-                suspects.insert(crate::faults::Fault::Crash {
-                    node: msg.from,
-                    time: msg.sent,
-                });
-            }
+            let e = msg.envelope();
+            suspects.extend(bounds.message_faults(e).take(1));
+            suspects.extend(bounds.silencing_crashes(e).last());
         }
     }
     let suspects: Vec<_> = suspects.into_iter().collect();
@@ -362,11 +340,11 @@ fn propose(
     tried: &BTreeSet<FaultSet>,
 ) -> Result<(Vec<FaultSet>, Vec<lineage::AbsentAtom>), NoAnswer> {
     let program = cx.target.evaluator().program();
-    let eot = cx.target.space.eot;
+    let eot = cx.target.space().eot;
     // A fresh z3 context per round: the answer depends only on this round's formula.
     interruptible(&cx.cancel, || {
         let setting = encode::Setting {
-            space: &cx.target.space,
+            space: cx.target.space(),
             program,
             interner: cx.target.evaluator().interner(),
             reach: &cx.reach,

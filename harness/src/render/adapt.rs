@@ -43,9 +43,9 @@ pub fn lanes(run: &Run, title: &str) -> Lanes {
         .collect();
     let mut crashes: Vec<(usize, u32)> = run
         .faults()
-        .crashes
         .iter()
-        .filter_map(|c| Some((index(&c.node)?, c.time)))
+        .filter_map(|f| f.crash())
+        .filter_map(|(node, time)| Some((index(run.node_name(node))?, time)))
         .collect();
     crashes.sort();
     Lanes {

@@ -30,23 +30,11 @@ pub fn listing(run: &Run, files: &[PathBuf], max_delay: u32, at: Time) -> String
 /// The first line: program files, nodes, bounds and the faults of the
 /// run (`max_delay`, the largest admissible delay, is shown when positive).
 pub fn header(run: &Run, files: &[PathBuf], max_delay: u32) -> String {
-    let f = run.faults();
-    let mut faults: Vec<String> = Vec::new();
-    faults.extend(
-        f.omissions
-            .iter()
-            .map(|o| format!("omit {}->{}@{}", o.from, o.to, o.time)),
-    );
-    faults.extend(
-        f.crashes
-            .iter()
-            .map(|c| format!("crash {}@{}", c.node, c.time)),
-    );
-    faults.extend(
-        f.delays
-            .iter()
-            .map(|d| format!("delay {}->{}@{} by {}", d.from, d.to, d.time, d.by)),
-    );
+    let faults: Vec<String> = run
+        .faults()
+        .iter()
+        .map(|f| f.describe(run.nodes()))
+        .collect();
     let faults = if faults.is_empty() {
         "none".to_string()
     } else {

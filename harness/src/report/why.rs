@@ -13,9 +13,10 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use dedalus::constant::{Constant, FoldError};
 use dedalus::eval::Run;
 use dedalus::provenance::{Fate, FiringId, Origin, Time, TupleId};
-use dedalus::syntax::ast::{Arg, BinOp, Clause, Expr};
+use dedalus::syntax::ast::{Arg, Clause, Expr};
 use dedalus::value::Value;
 
 /// Why a tuple asked about cannot be found in a run.
@@ -133,13 +134,13 @@ pub fn goal(run: &Run, text: &str, at: Time) -> Result<TupleId, GoalError> {
             text: text.to_string(),
         })?;
         shown.push(match &c {
-            Const::Int(i) => i.to_string(),
-            Const::Str(s) => format!("\"{s}\""),
+            Constant::Int(i) => i.to_string(),
+            Constant::Str(s) => format!("\"{s}\""),
         });
         // A string the run never interned cannot be in any tuple.
         let v = match c {
-            Const::Int(i) => Some(Value::Int(i)),
-            Const::Str(s) => run.interner().get(&s).map(Value::Str),
+            Constant::Int(i) => Some(Value::Int(i)),
+            Constant::Str(s) => run.interner().get(s).map(Value::Str),
         };
         values = values.zip(v).map(|(mut vs, v)| {
             vs.push(v);
@@ -173,36 +174,18 @@ fn plural(n: &usize) -> &'static str {
     if *n == 1 { "" } else { "s" }
 }
 
-enum Const {
-    Int(i64),
-    Str(String),
-}
-
-/// Folds a ground expression the way facts are folded (checked arithmetic).
-fn fold(e: &Expr) -> Result<Const, String> {
-    match e {
-        Expr::Int(i, _) => Ok(Const::Int(*i)),
-        Expr::Str(s, _) => Ok(Const::Str(s.clone())),
-        Expr::Var(v) => Err(format!(
-            "the tuple must be ground, but `{}` is a variable",
-            v.name
-        )),
-        Expr::Wildcard(_) => Err("the tuple must be ground, but `_` is a wildcard".into()),
-        Expr::Bin(l, op, r, _) => {
-            let (Const::Int(a), Const::Int(b)) = (fold(l)?, fold(r)?) else {
-                return Err(format!("arithmetic on a string (`{e}`)"));
-            };
-            let v = match op {
-                BinOp::Add => a.checked_add(b),
-                BinOp::Sub => a.checked_sub(b),
-                BinOp::Mul => a.checked_mul(b),
-                BinOp::Div => a.checked_div(b),
-                BinOp::Rem => a.checked_rem(b),
-            };
-            v.map(Const::Int)
-                .ok_or_else(|| format!("`{e}` overflows or divides by zero"))
+/// Folds a ground expression the way facts are folded
+/// ([`dedalus::constant::fold`]).
+fn fold(e: &Expr) -> Result<Constant<'_>, String> {
+    dedalus::constant::fold(e).map_err(|err| match err {
+        FoldError::NotGround(Expr::Var(v)) => {
+            format!("the tuple must be ground, but `{}` is a variable", v.name)
         }
-    }
+        FoldError::NotGround(_) => "the tuple must be ground, but `_` is a wildcard".into(),
+        FoldError::OnString(at) => format!("arithmetic on a string (`{at}`)"),
+        FoldError::Arith { expr, .. } => format!("`{expr}` overflows or divides by zero"),
+        _ => format!("`{e}` does not fold"),
+    })
 }
 
 /// One line of the tree still to print.

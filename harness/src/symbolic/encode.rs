@@ -6,7 +6,8 @@
 //! row iff that crash is chosen; an instance iff its positive premises hold
 //! and its negated ones do not; an aggregate output iff the group's members
 //! that fire yield it; an arrival iff the message is sent and its fate
-//! ([`crate::faults`]) brings it then. Certain tuples are constants.
+//! ([`crate::faults::fate`], as a formula) brings it then. Certain tuples
+//! are constants.
 //!
 //! "Holds iff some source holds" alone would admit self-supporting cycles
 //! of positive recursion within a timestep; tuples on such cycles also get
@@ -22,7 +23,7 @@ use dedalus::value::Value;
 use rustc_hash::FxHashMap;
 use z3::ast::{Bool, Int};
 
-use crate::faults::{Fault, FaultSpace};
+use crate::faults::{Envelope, Fault, FaultSpace};
 use crate::solver::FaultVars;
 
 /// The size of an encoding.
@@ -135,16 +136,21 @@ impl<'g> Encoder<'g> {
     }
 
     /// The fate of a message `from -> to` sent at `t`: it arrives `delay`
-    /// steps late (0: on time). Mirrors the evaluator's `send` (§5: a crash
-    /// of the sender wins over an omission or a delay).
+    /// steps late (0: on time). The rule of [`crate::faults::fate`] as a
+    /// formula: a node's messages to itself always arrive on time; a crash
+    /// of the sender ([`crashed_by`](Self::crashed_by), the prefix
+    /// disjunction of [`crate::faults::Bounds::silencing_crashes`]) wins over an omission or
+    /// a delay; otherwise it is on time iff none of its
+    /// [`crate::faults::Bounds::message_faults`] is chosen, late by `delay` iff that delay is.
     fn arrives(&mut self, from: NodeId, to: NodeId, t: Time, delay: u32) -> Bool {
         if from == to {
             return Bool::from_bool(delay == 0);
         }
         let alive = self.crashed_by(from, t).not();
-        let faulty = t >= 1 && t < self.space.eff;
+        let bounds = self.space.bounds();
+        let e = Envelope::new(from, to, t);
         if delay > 0 {
-            if !faulty || delay > self.space.max_delay {
+            if !bounds.faulty(t) || delay > self.space.max_delay {
                 return Bool::from_bool(false);
             }
             let d = self.fault(Fault::Delay {
@@ -156,19 +162,8 @@ impl<'g> Encoder<'g> {
             return Bool::and(&[alive, d]);
         }
         let mut all = vec![alive];
-        if faulty {
-            all.push(self.fault(Fault::Omission { from, to, time: t }).not());
-            for by in 1..=self.space.max_delay {
-                all.push(
-                    self.fault(Fault::Delay {
-                        from,
-                        to,
-                        time: t,
-                        by,
-                    })
-                    .not(),
-                );
-            }
+        for f in bounds.message_faults(e) {
+            all.push(self.fault(f).not());
         }
         Bool::and(&all)
     }
@@ -426,14 +421,13 @@ impl<'g> Encoder<'g> {
     /// A message takes at most one omission or delay; a node crashes at most
     /// once; at most `crashes` nodes crash.
     fn admissible(&mut self) {
-        let mut channel: BTreeMap<(NodeId, NodeId, Time), Vec<Bool>> = BTreeMap::new();
+        let mut channel: BTreeMap<Envelope, Vec<Bool>> = BTreeMap::new();
         let mut crash: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
         for (f, b) in &self.faults.by_fault {
-            match *f {
-                Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
-                    channel.entry((from, to, time)).or_default().push(b.clone())
-                }
-                Fault::Crash { node, .. } => crash.entry(node).or_default().push(b.clone()),
+            if let Some(e) = f.envelope() {
+                channel.entry(e).or_default().push(b.clone());
+            } else if let Some((node, _)) = f.crash() {
+                crash.entry(node).or_default().push(b.clone());
             }
         }
         for bs in channel.values().filter(|bs| bs.len() > 1) {

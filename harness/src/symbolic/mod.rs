@@ -102,7 +102,7 @@ pub const MAX_ALL: usize = 1000;
 /// [`MAX_ALL`]), smallest first.
 pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Error> {
     let mut stats = Stats::default();
-    let space = &target.space;
+    let space = target.space();
     let t0 = Instant::now();
     let grounding = match target
         .evaluator()

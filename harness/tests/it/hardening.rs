@@ -162,7 +162,7 @@ fn a_runtime_error_only_a_fault_triggers_is_a_counterexample_not_a_certificate()
             o.verdict.name()
         );
         let cx = o.counterexample().unwrap();
-        assert_eq!(cx.faults.describe(&t.space.nodes), "omit a->b@1");
+        assert_eq!(cx.faults.describe(&t.space().nodes), "omit a->b@1");
         assert!(cx.violated.is_empty());
         let error = cx.error.as_deref().expect("the runtime error is reported");
         assert!(error.contains("division by zero"), "{error}");

@@ -164,7 +164,7 @@ fn all_collects_every_minimal_counterexample() {
     let mut found: Vec<String> = o
         .counterexamples
         .iter()
-        .map(|c| c.faults.describe(&t.space.nodes))
+        .map(|c| c.faults.describe(&t.space().nodes))
         .collect();
     found.sort();
     assert_eq!(found, vec!["omit a->b@1", "omit a->c@1"]);

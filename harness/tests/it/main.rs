@@ -2,6 +2,7 @@
 mod bad_inputs;
 mod cli;
 mod corpus;
+mod faults;
 mod fuzz;
 mod hardening;
 mod late;

@@ -366,7 +366,7 @@ fn bootstrap_fallback_gets_no_repair_and_no_location_that_is_not_a_node() {
             "{:?}",
             c.verdict
         );
-        assert!(c.candidate.locations(&target.space.nodes).is_ok());
+        assert!(c.candidate.locations(&target.space().nodes).is_ok());
     }
     let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
     let events: Vec<&str> = q.diff.iter().map(|f| f.event.as_str()).collect();

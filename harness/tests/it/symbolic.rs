@@ -117,7 +117,7 @@ proptest! {
         let t = target(&src, eot, eff, crashes, case.max_delay.min(1));
         prop_assume!(t.is_some());
         let t = t.unwrap();
-        prop_assume!(t.space.combinations().exact().is_some_and(|n| n <= 20_000));
+        prop_assume!(t.space().combinations().exact().is_some_and(|n| n <= 20_000));
         let none = t.run(&harness::FaultSet::none()).unwrap();
         prop_assume!(t.judge(&none) == harness::Judgement::Correct);
 
@@ -138,14 +138,14 @@ proptest! {
             "symbolic inconclusive on\n{src}\n{:?}",
             s.verdict
         );
-        prop_assert_eq!(e.verdict.name(), s.verdict.name(), "on\n{}\nspace {:?}", src, t.space);
+        prop_assert_eq!(e.verdict.name(), s.verdict.name(), "on\n{}\nspace {:?}", src, t.space());
         if let (Some(ec), Some(sc)) = (e.counterexample(), s.counterexample()) {
             prop_assert_eq!(
                 ec.faults.len(),
                 sc.faults.len(),
                 "smallest counterexamples differ: exhaustive {} vs symbolic {} on\n{}",
-                ec.faults.describe(&t.space.nodes),
-                sc.faults.describe(&t.space.nodes),
+                ec.faults.describe(&t.space().nodes),
+                sc.faults.describe(&t.space().nodes),
                 src
             );
         }
@@ -230,19 +230,19 @@ proptest! {
     ) {
         let src = protocol(bits, k);
         let t = target(&src, eot, eff, crashes, max_delay).unwrap_or_else(|| panic!("{src}"));
-        prop_assume!(t.space.combinations().exact().is_some_and(|n| n <= 30_000));
+        prop_assume!(t.space().combinations().exact().is_some_and(|n| n <= 30_000));
         let e = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|err| panic!("{err}\n{src}"));
         let s = harness::search(&t, Strategy::Symbolic, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|err| panic!("{err}\n{src}"));
-        prop_assert_eq!(e.verdict.name(), s.verdict.name(), "on\n{}\nspace {:?}", src, t.space);
+        prop_assert_eq!(e.verdict.name(), s.verdict.name(), "on\n{}\nspace {:?}", src, t.space());
         if let (Some(ec), Some(sc)) = (e.counterexample(), s.counterexample()) {
             prop_assert_eq!(
                 ec.faults.len(),
                 sc.faults.len(),
                 "smallest counterexamples differ: exhaustive {} vs symbolic {} on\n{}",
-                ec.faults.describe(&t.space.nodes),
-                sc.faults.describe(&t.space.nodes),
+                ec.faults.describe(&t.space().nodes),
+                sc.faults.describe(&t.space().nodes),
                 src
             );
         }
@@ -346,7 +346,7 @@ fn agree(src: &str, nodes: &[&str], bounds: (u32, u32, u32, u32), verdict: &str,
                 cx.faults.len(),
                 faults,
                 "{strategy:?}: {}",
-                cx.faults.describe(&t.space.nodes)
+                cx.faults.describe(&t.space().nodes)
             );
         }
     }

@@ -10,7 +10,8 @@
 //! the delay would shrink (or grow) without the fault, which also counts
 //! what the fault set in motion (a timer that had to expire, a retry).
 
-use dedalus::eval::{EvalError, Evaluator, FaultSchedule, Run, RunConfig};
+use dedalus::eval::{EvalError, Evaluator, Run, RunConfig};
+use dedalus::faults::{Fault, FaultSet};
 use dedalus::provenance::{Fate, Message, Time, TupleId};
 use dedalus::value::Value;
 
@@ -34,14 +35,6 @@ pub struct Counterfactual {
     pub change: Option<Instant>,
 }
 
-/// One fault of a schedule, by kind.
-#[derive(Clone, Copy, Debug)]
-enum Which {
-    Omission(usize),
-    Crash(usize),
-    Delay(usize),
-}
-
 /// For each fault of `cfg`: its weight in `annotation` (over `run`'s
 /// `events`), and the queried delay from `from` to `to` (tuples of `run`)
 /// once the run is re-evaluated without it.
@@ -53,21 +46,19 @@ pub fn counterfactuals(
     annotation: &Annotation,
     (from, to): (TupleId, TupleId),
 ) -> Result<Vec<Counterfactual>, EvalError> {
-    let f = &cfg.faults;
-    let which = (0..f.omissions.len())
-        .map(Which::Omission)
-        .chain((0..f.crashes.len()).map(Which::Crash))
-        .chain((0..f.delays.len()).map(Which::Delay));
     let delay = annotation.weight;
     let mut out = Vec::new();
-    for w in which {
+    for fault in cfg.faults.iter() {
         let mut without = cfg.clone();
-        let fault = remove(&mut without.faults, w);
-        let weight = own_weight(run, events_of_run, annotation, |m| hits(run, f, w, m));
+        without.faults = FaultSet::none();
+        for other in cfg.faults.iter().filter(|f| *f != fault) {
+            without.faults.insert(*other);
+        }
+        let weight = own_weight(run, events_of_run, annotation, |m| hits(fault, m));
         let replay = eval.run(&without)?;
         let after = replayed_delay(run, &replay, from, to);
         out.push(Counterfactual {
-            fault,
+            fault: fault.flag(run.nodes()),
             weight,
             delay: after,
             change: after.map(|d| d - delay),
@@ -76,40 +67,19 @@ pub fn counterfactuals(
     Ok(out)
 }
 
-/// Removes fault `w` from `faults`; the fault as a flag.
-fn remove(faults: &mut FaultSchedule, w: Which) -> String {
-    match w {
-        Which::Omission(i) => {
-            let o = faults.omissions.remove(i);
-            format!("--omit {},{},{}", o.from, o.to, o.time)
+/// Whether `fault` is what happened to message `m`.
+fn hits(fault: &Fault, m: &Message) -> bool {
+    match *fault {
+        Fault::Omission { from, to, time } => {
+            m.fate == Fate::Omitted && (from, to, time) == (m.from, m.to, m.sent)
         }
-        Which::Crash(i) => {
-            let c = faults.crashes.remove(i);
-            format!("--crash {},{}", c.node, c.time)
+        Fault::Crash { node, time } => {
+            matches!(m.fate, Fate::Crashed(_)) && node == m.from && time <= m.sent
         }
-        Which::Delay(i) => {
-            let d = faults.delays.remove(i);
-            format!("--delay {},{},{},{}", d.from, d.to, d.time, d.by)
+        Fault::Delay { from, to, time, .. } => {
+            matches!(m.fate, Fate::Delayed(_)) && (from, to, time) == (m.from, m.to, m.sent)
         }
-    }
-}
-
-/// Whether fault `w` of `f` is what happened to message `m`.
-fn hits(run: &Run, f: &FaultSchedule, w: Which, m: &Message) -> bool {
-    let (from, to) = (run.node_name(m.from), run.node_name(m.to));
-    match w {
-        Which::Omission(i) => {
-            let o = &f.omissions[i];
-            m.fate == Fate::Omitted && o.from == from && o.to == to && o.time == m.sent
-        }
-        Which::Crash(i) => {
-            let c = &f.crashes[i];
-            matches!(m.fate, Fate::Crashed(_)) && c.node == from && c.time <= m.sent
-        }
-        Which::Delay(i) => {
-            let d = &f.delays[i];
-            matches!(m.fate, Fate::Delayed(_)) && d.from == from && d.to == to && d.time == m.sent
-        }
+        _ => false,
     }
 }
 

@@ -1,7 +1,8 @@
 //! Runs of the corpus's asynchronous primary/backup protocol.
 
 use dedalus::Program;
-use dedalus::eval::{Crash, Evaluator, FaultSchedule, Omission, Run, RunConfig};
+use dedalus::eval::{Evaluator, Run, RunConfig};
+use dedalus::faults::Fault;
 
 pub const NODES: [&str; 4] = ["client", "primary", "r1", "r2"];
 
@@ -18,24 +19,19 @@ pub fn run(program: &Program, omit: &[(&str, &str, u32)], crash: &[(&str, u32)])
     let eval = Evaluator::new(program, &NODES).expect("compiles");
     let mut cfg = RunConfig::new(6);
     cfg.eff = 4;
-    cfg.faults = FaultSchedule {
-        omissions: omit
-            .iter()
-            .map(|&(from, to, time)| Omission {
-                from: from.into(),
-                to: to.into(),
-                time,
-            })
-            .collect(),
-        crashes: crash
-            .iter()
-            .map(|&(node, time)| Crash {
-                node: node.into(),
-                time,
-            })
-            .collect(),
-        ..FaultSchedule::none()
-    };
+    let id = |n: &str| eval.node_id(n).expect("a node");
+    cfg.faults = omit
+        .iter()
+        .map(|&(from, to, time)| Fault::Omission {
+            from: id(from),
+            to: id(to),
+            time,
+        })
+        .chain(crash.iter().map(|&(node, time)| Fault::Crash {
+            node: id(node),
+            time,
+        }))
+        .collect();
     eval.run(&cfg).expect("runs")
 }
 

@@ -3,7 +3,8 @@
 //! graphs, and Dedalus runs (a retry after a loss, a held-back message, a
 //! wait for `notin`) with their counterfactual replays.
 
-use dedalus::eval::{Delay, Evaluator, FaultSchedule, Omission, RunConfig};
+use dedalus::eval::{Evaluator, RunConfig};
+use dedalus::faults::{Fault, FaultSet};
 use nemo::temporal::{
     Annotation, Cause, Event, EventGraph, EventId, Instant, Kind, Sequencing, Via, annotate,
     counterfactuals, explain, late, t_query,
@@ -391,7 +392,7 @@ const RETRY: &str = r#"
     pending("c", "s", 1)@1;
 "#;
 
-fn retry_run(cfg_faults: FaultSchedule) -> (Evaluator, RunConfig) {
+fn retry_run(cfg_faults: FaultSet) -> (Evaluator, RunConfig) {
     let program = dedalus::load_str("retry.ded", RETRY).expect("loads");
     let eval = Evaluator::new(&program, &["c", "s"]).expect("compiles");
     let mut cfg = RunConfig::new(10);
@@ -413,15 +414,13 @@ fn tuple(run: &dedalus::eval::Run, rel: &str, t: u32) -> u32 {
 /// retry does (1 step earlier).
 #[test]
 fn retries_after_losses_carry_the_delay() {
-    let omit = |t| Omission {
-        from: "c".into(),
-        to: "s".into(),
-        time: t,
+    // Nodes c = 0, s = 1.
+    let omit = |time| Fault::Omission {
+        from: 0,
+        to: 1,
+        time,
     };
-    let (eval, cfg) = retry_run(FaultSchedule {
-        omissions: vec![omit(1), omit(2)],
-        ..FaultSchedule::none()
-    });
+    let (eval, cfg) = retry_run(FaultSet::from_iter([omit(1), omit(2)]));
     let run = eval.run(&cfg).expect("runs");
     let from = tuple(&run, "pending", 1);
     let to = tuple(&run, "acked", 5);
@@ -470,12 +469,12 @@ fn a_held_back_message_weighs_its_hold() {
     let eval = Evaluator::new(&program, &["c", "s"]).expect("compiles");
     let mut cfg = RunConfig::new(8);
     cfg.max_delay = 3;
-    cfg.faults.delays = vec![Delay {
-        from: "c".into(),
-        to: "s".into(),
+    cfg.faults.insert(Fault::Delay {
+        from: 0,
+        to: 1,
         time: 1,
         by: 3,
-    }];
+    });
     let run = eval.run(&cfg).expect("runs");
     let from = tuple(&run, "start", 1);
     let to = tuple(&run, "ack", 6);
@@ -539,15 +538,12 @@ fn a_wait_for_notin_goes_to_the_blocking_tuple() {
 /// the held copy (a held-by-delay edge), which takes the wait.
 #[test]
 fn a_retry_while_a_copy_is_held_back_follows_the_hold() {
-    let (eval, cfg) = retry_run(FaultSchedule {
-        delays: vec![Delay {
-            from: "c".into(),
-            to: "s".into(),
-            time: 1,
-            by: 3,
-        }],
-        ..FaultSchedule::none()
-    });
+    let (eval, cfg) = retry_run(FaultSet::from_iter([Fault::Delay {
+        from: 0,
+        to: 1,
+        time: 1,
+        by: 3,
+    }]));
     let run = eval.run(&cfg).expect("runs");
     let from = tuple(&run, "pending", 1);
     let to = tuple(&run, "acked", 4);

@@ -11,9 +11,12 @@
 
 use std::fmt;
 
-use dedalus::eval::{Crash, Delay, FaultSchedule, Omission};
+#[path = "schedule.rs"]
+pub mod schedule;
+
 use proptest::collection::vec;
 use proptest::prelude::*;
+use schedule::{Crash, Delay, FaultSchedule, Omission};
 
 /// The run's nodes.
 pub const NODES: [&str; 3] = ["a", "b", "c"];

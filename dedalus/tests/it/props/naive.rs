@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::schedule::FaultSchedule;
 use dedalus::Program;
-use dedalus::eval::FaultSchedule;
 use dedalus::syntax::ast::{
     Arg, BinOp, BodyAtom, CmpOp, Comparison, Expr, HeadTime, Literal, Rule,
 };

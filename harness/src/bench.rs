@@ -268,6 +268,7 @@ pub fn growth(
             eff: eot - 1,
             crashes,
             max_delay: 0,
+            omissions: true,
         };
         let target = crate::Target::new(vec!["bench.ded".into()], program, space)?;
         let o = crate::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;

@@ -153,7 +153,7 @@ pub fn text(outcome: &Outcome) -> String {
     let s = &outcome.space;
     let _ = writeln!(
         out,
-        "{}: {} runs ({} vacuous: no pre tuple), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} = {} combinations",
+        "{}: {} runs ({} vacuous: no pre tuple), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {}{} = {} combinations",
         match outcome.verdict {
             Verdict::Holds if vacuous(outcome) => "HOLDS VACUOUSLY",
             Verdict::Holds => "HOLDS",
@@ -170,6 +170,7 @@ pub fn text(outcome: &Outcome) -> String {
         s.eff,
         s.crashes,
         s.max_delay,
+        s.model_note(),
         outcome.combinations
     );
     if let Some(st) = &outcome.symbolic {

@@ -135,12 +135,13 @@ impl Outcome {
     pub fn certificate(&self) -> String {
         let s = &self.space;
         let space = format!(
-            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations)",
+            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {}{} ({} admissible fault combinations)",
             s.nodes.join(","),
             s.eot,
             s.eff,
             s.crashes,
             s.max_delay,
+            s.model_note(),
             self.combinations
         );
         match &self.proof {

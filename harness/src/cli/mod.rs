@@ -162,6 +162,10 @@ struct SearchArgs {
     /// Keep searching after the first counterexample and report all of them.
     #[arg(long)]
     all: bool,
+    /// Reliable, unordered channels: messages may be delayed (--max-delay) but
+    /// never lost, except through a crash (overrides a spec's `omissions`).
+    #[arg(long)]
+    no_omissions: bool,
     #[command(flatten)]
     limits: LimitArgs,
     /// Where saved counterexamples go (created if missing).
@@ -229,6 +233,13 @@ impl SearchArgs {
             (StrategyName::Exhaustive, None) => Ok(Strategy::Exhaustive),
             (StrategyName::Symbolic, None) => Ok(Strategy::Symbolic),
             (StrategyName::Lineage, None) => Ok(Strategy::Lineage),
+        }
+    }
+
+    /// `space` under the fault model these flags choose.
+    fn model(&self, space: &mut harness::FaultSpace) {
+        if self.no_omissions {
+            space.omissions = false;
         }
     }
 

@@ -203,11 +203,13 @@ impl<'a> Encoder<'a> {
         let mut stops = self.crashed_by(from, sent);
         if sent < self.space.eff {
             if delay == 0 {
-                stops.push(self.vars.get(Fault::Omission {
-                    from,
-                    to,
-                    time: sent,
-                }));
+                if self.space.omissions {
+                    stops.push(self.vars.get(Fault::Omission {
+                        from,
+                        to,
+                        time: sent,
+                    }));
+                }
                 for by in 1..=self.space.max_delay {
                     stops.push(self.vars.get(Fault::Delay {
                         from,

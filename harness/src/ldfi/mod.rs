@@ -258,12 +258,11 @@ fn sweep(
             continue;
         }
         for (_, msg) in lineage.suspects(atom, &cx.reach) {
-            if msg.sent < space.eff {
-                suspects.insert(crate::faults::Fault::Omission {
-                    from: msg.from,
-                    to: msg.to,
-                    time: msg.sent,
-                });
+            let disturbance = (msg.sent < space.eff)
+                .then(|| space.disturbance(msg.from, msg.to, msg.sent))
+                .flatten();
+            if let Some(fault) = disturbance {
+                suspects.insert(fault);
             } else if space.crashes > 0 {
                 suspects.insert(crate::faults::Fault::Crash {
                     node: msg.from,
@@ -279,12 +278,10 @@ fn sweep(
             if msg.from == msg.to {
                 continue;
             }
-            if msg.sent < space.eff {
-                suspects.insert(crate::faults::Fault::Omission {
-                    from: msg.from,
-                    to: msg.to,
-                    time: msg.sent,
-                });
+            if msg.sent < space.eff
+                && let Some(fault) = space.disturbance(msg.from, msg.to, msg.sent)
+            {
+                suspects.insert(fault);
             }
             if space.crashes > 0 {
                 suspects.insert(crate::faults::Fault::Crash {

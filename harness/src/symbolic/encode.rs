@@ -157,7 +157,9 @@ impl<'g> Encoder<'g> {
         }
         let mut all = vec![alive];
         if faulty {
-            all.push(self.fault(Fault::Omission { from, to, time: t }).not());
+            if self.space.omissions {
+                all.push(self.fault(Fault::Omission { from, to, time: t }).not());
+            }
             for by in 1..=self.space.max_delay {
                 all.push(
                     self.fault(Fault::Delay {

@@ -137,6 +137,8 @@ harness::spec_tests! {
     spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),
     spec_paxos_quorum1 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_quorum1.yaml"),
     spec_paxos_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_small.yaml"),
+    spec_read_deadline_slack_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_slack_small.yaml"),
+    spec_read_deadline_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_small.yaml"),
     spec_relay_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast.yaml"),
     spec_relay_broadcast_lastround_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_lastround_small.yaml"),
     spec_relay_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_small.yaml"),
@@ -148,6 +150,8 @@ harness::spec_tests! {
     spec_sync_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup.yaml"),
     spec_sync_primary_backup_crash2_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_crash2_small.yaml"),
     spec_sync_primary_backup_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_small.yaml"),
+    spec_view_vote_held_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/view_vote_held_small.yaml"),
+    spec_view_vote_race_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/view_vote_race_small.yaml"),
 }
 
 /// Every spec file has its test above (add new specs to the list).

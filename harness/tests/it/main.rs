@@ -5,6 +5,7 @@ mod corpus;
 mod fuzz;
 mod hardening;
 mod ldfi;
+mod races;
 mod repair;
 mod snapshots;
 mod spec;

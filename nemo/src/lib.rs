@@ -10,7 +10,9 @@
 //!   run, the skeleton difference `SkelDiffC` over all good runs, the
 //!   triggers of `pre` and `post`, the hazard window;
 //! - [`repair`]: candidate corrections as edits of the program's syntax
-//!   tree, printed back to Dedalus and shown as unified diffs.
+//!   tree, printed back to Dedalus and shown as unified diffs;
+//! - [`why`]: the wat-provenance of a tuple: the minimal sub-traces of the
+//!   run's inputs that produce it under every supertrace.
 //!
 //! Nemo proposes; it never certifies. The harness crate runs the fault
 //! search on every candidate and presents only what the search verified.
@@ -20,6 +22,7 @@
 pub mod graph;
 pub mod queries;
 pub mod repair;
+pub mod why;
 
 pub use graph::{Const, Graph, Key, RuleKind, Vertex, VertexId};
 pub use queries::{Debugging, debug};

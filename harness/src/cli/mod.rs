@@ -15,6 +15,7 @@ mod debug;
 mod hunt;
 mod repair;
 mod run;
+mod wat;
 mod why;
 
 use std::io::Write as _;
@@ -118,6 +119,9 @@ enum Command {
     /// Propose repairs and verify each with the search at the same bounds.
     #[command(after_long_help = repair::EXAMPLES)]
     Repair(repair::RepairArgs),
+    /// Why a tuple holds: the minimal sets of the run's inputs that produce it (wat-provenance).
+    #[command(after_long_help = wat::EXAMPLES)]
+    Why(wat::WatArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -532,6 +536,7 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
         Command::Debug(args) => debug::main(&args),
         Command::Repair(args) => repair::main(&args),
+        Command::Why(args) => wat::main(&args),
     };
     match result {
         Ok(_) if interrupted() => EXIT_INTERRUPTED,

@@ -99,7 +99,7 @@ fn number(s: &str, what: &str, form: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} must be a non-negative integer in {form}, got `{s}`"))
 }
 
-fn parse_omission(s: &str) -> Result<Omission, String> {
+pub(super) fn parse_omission(s: &str) -> Result<Omission, String> {
     const FORM: &str = "FROM,TO,T";
     let p = fields(s, FORM, "a,b,1")?;
     Ok(Omission {
@@ -109,7 +109,7 @@ fn parse_omission(s: &str) -> Result<Omission, String> {
     })
 }
 
-fn parse_crash(s: &str) -> Result<Crash, String> {
+pub(super) fn parse_crash(s: &str) -> Result<Crash, String> {
     const FORM: &str = "NODE,T";
     let p = fields(s, FORM, "a,2")?;
     Ok(Crash {
@@ -118,7 +118,7 @@ fn parse_crash(s: &str) -> Result<Crash, String> {
     })
 }
 
-fn parse_delay(s: &str) -> Result<Delay, String> {
+pub(super) fn parse_delay(s: &str) -> Result<Delay, String> {
     const FORM: &str = "FROM,TO,T,D";
     let p = fields(s, FORM, "a,b,1,2")?;
     Ok(Delay {

@@ -10,3 +10,4 @@ mod repair;
 mod snapshots;
 mod spec;
 mod symbolic;
+mod wat;

@@ -1,7 +1,8 @@
 //! Integration tests of the nemo crate: graphs and their algebra, queries,
-//! repairs.
+//! repairs, wat-provenance.
 
 mod fixtures;
 mod graph;
 mod queries;
 mod repair;
+mod why;

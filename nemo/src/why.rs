@@ -28,6 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use dedalus::Program;
 use dedalus::eval::{Evaluator, FaultSchedule, Omission, Run, RunConfig};
 use dedalus::provenance::{Fate, NodeId, Origin, Time, TupleId};
+use rayon::prelude::*;
 
 /// The most candidate inputs answered exactly (2^16 sub-traces at most).
 pub const MAX_EXACT: usize = 16;
@@ -266,7 +267,14 @@ impl<'r> Replay<'r> {
     /// kept channel batches on which that replay sent nothing (dropping
     /// them too would replay the very same run).
     fn replay(&mut self, removed: &[&Input]) -> Result<(bool, BTreeSet<Channel>), WhyError> {
+        let eval = self.prepare(removed)?;
         self.count += 1;
+        self.evaluate(&eval, removed)
+    }
+
+    /// The program compiled without the facts in `removed` (cached: one
+    /// compilation per set of removed facts).
+    fn prepare(&mut self, removed: &[&Input]) -> Result<Evaluator, WhyError> {
         let facts: BTreeSet<usize> = removed
             .iter()
             .filter_map(|i| match i {
@@ -274,6 +282,27 @@ impl<'r> Replay<'r> {
                 Input::Message { .. } => None,
             })
             .collect();
+        if let Some(e) = self.evaluators.get(&facts) {
+            return Ok(e.clone());
+        }
+        let mut program = self.run.program().clone();
+        let mut i = 0;
+        program.facts.retain(|_| {
+            i += 1;
+            !facts.contains(&(i - 1))
+        });
+        let e = Evaluator::new(&program, self.run.nodes())
+            .map_err(|e| WhyError::Replay(e.to_string()))?;
+        self.evaluators.insert(facts, e.clone());
+        Ok(e)
+    }
+
+    /// [`Replay::replay`] on a program `prepare` compiled for `removed`.
+    fn evaluate(
+        &self,
+        eval: &Evaluator,
+        removed: &[&Input],
+    ) -> Result<(bool, BTreeSet<Channel>), WhyError> {
         let dropped: BTreeSet<Channel> = removed
             .iter()
             .filter_map(|i| match **i {
@@ -282,21 +311,6 @@ impl<'r> Replay<'r> {
             })
             .collect();
         let run = self.run;
-        let eval = match self.evaluators.get(&facts) {
-            Some(e) => e.clone(),
-            None => {
-                let mut program = run.program().clone();
-                let mut i = 0;
-                program.facts.retain(|_| {
-                    i += 1;
-                    !facts.contains(&(i - 1))
-                });
-                let e = Evaluator::new(&program, run.nodes())
-                    .map_err(|e| WhyError::Replay(e.to_string()))?;
-                self.evaluators.insert(facts, e.clone());
-                e
-            }
-        };
         let replayed = eval
             .run(&self.config(&dropped))
             .map_err(|e| WhyError::Replay(e.to_string()))?;
@@ -385,20 +399,19 @@ fn exact(replay: &mut Replay<'_>, candidates: &[Input]) -> Result<Option<Vec<Wit
             Input::Fact(_) => None,
         })
         .collect();
-    let mut holds = |mask: u32, replay: &mut Replay<'_>| -> Result<bool, WhyError> {
-        if let Some(&b) = known.get(&mask) {
-            return Ok(b);
-        }
-        let removed: Vec<&Input> = (0..n)
+    let removed = |mask: u32| -> Vec<&Input> {
+        (0..n)
             .filter(|&i| mask & (1 << i) == 0)
             .map(|i| &candidates[i])
-            .collect();
-        let (b, silent) = replay.replay(&removed)?;
+            .collect()
+    };
+    // Records a replay's result for `mask` and every sub-mask of the
+    // channels it left silent.
+    let learn = |known: &mut HashMap<u32, bool>, mask: u32, b: bool, silent: &BTreeSet<Channel>| {
         let silent: u32 = silent
             .iter()
             .filter_map(|c| bit_of.get(c))
             .fold(0, |a, b| a | b);
-        // Every sub-mask of the silent bits, removed from `mask`.
         let mut sub = silent;
         loop {
             known.insert(mask & !sub, b);
@@ -407,9 +420,10 @@ fn exact(replay: &mut Replay<'_>, candidates: &[Input]) -> Result<Option<Vec<Wit
             }
             sub = (sub - 1) & silent;
         }
-        Ok(b)
     };
-    if !holds(full, replay)? {
+    let (b, silent) = replay.replay(&removed(full))?;
+    learn(&mut known, full, b, &silent);
+    if !b {
         return Err(WhyError::Replay(
             "the run replayed with all its inputs does not produce the tuple".into(),
         ));
@@ -434,12 +448,33 @@ fn exact(replay: &mut Replay<'_>, candidates: &[Input]) -> Result<Option<Vec<Wit
                 }
             }
         }
+        // The level's unknown sub-traces, compiled in order, replayed in
+        // parallel (results do not depend on the order).
+        let unknown: Vec<u32> = next
+            .iter()
+            .copied()
+            .filter(|m| !known.contains_key(m))
+            .collect();
+        if replay.count + unknown.len() > MAX_REPLAYS {
+            return Ok(None);
+        }
+        let mut jobs = Vec::with_capacity(unknown.len());
+        for &mask in &unknown {
+            jobs.push((mask, replay.prepare(&removed(mask))?));
+        }
+        replay.count += jobs.len();
+        let shared: &Replay<'_> = replay;
+        let results: Vec<_> = jobs
+            .par_iter()
+            .map(|(mask, eval)| shared.evaluate(eval, &removed(*mask)).map(|r| (*mask, r)))
+            .collect();
+        for r in results {
+            let (mask, (b, silent)) = r?;
+            learn(&mut known, mask, b, &silent);
+        }
         let mut good = Vec::new();
         for child in next {
-            if replay.count >= MAX_REPLAYS {
-                return Ok(None);
-            }
-            let ok = holds(child, replay)?;
+            let ok = known[&child];
             closed.insert(child, ok);
             if ok {
                 good.push(child);

@@ -179,6 +179,7 @@ fn bad_input_is_a_clear_error() {
 #[test]
 fn every_corpus_spec_is_answered_quickly() {
     let mut slowest = (Duration::ZERO, String::new());
+    let mut times = Vec::new();
     let (mut queries, mut exact) = (0, 0);
     for path in harness::spec_files(&root().join("specs")).unwrap() {
         let spec = harness::Spec::load(&path).unwrap();
@@ -193,6 +194,7 @@ fn every_corpus_spec_is_answered_quickly() {
                 let answer = nemo::why::wat(&run, goal)
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 let took = start.elapsed();
+                times.push(took);
                 queries += 1;
                 exact += usize::from(answer.exact);
                 assert!(!answer.witnesses.is_empty(), "{}", path.display());
@@ -206,9 +208,13 @@ fn every_corpus_spec_is_answered_quickly() {
             }
         }
     }
+    times.sort();
     eprintln!(
-        "why: {queries} queries ({exact} exact), slowest {:?}: {}",
-        slowest.0, slowest.1
+        "why: {queries} queries ({exact} exact), median {:?}, total {:?}, slowest {:?}: {}",
+        times[times.len() / 2],
+        times.iter().sum::<Duration>(),
+        slowest.0,
+        slowest.1
     );
     assert!(queries >= 50, "{queries}");
     assert!(

@@ -347,6 +347,10 @@ pub struct Bounds {
     pub crashes: u32,
     /// Largest delay (0: no delays).
     pub max_delay: u32,
+    /// Whether messages may be lost by omission. `false` is the model of
+    /// reliable, unordered channels: a message may be late (a delay) but is
+    /// lost only through its sender's crash.
+    pub omissions: bool,
 }
 
 /// Why bounds or a node set are impossible. Each variant knows the spec
@@ -531,12 +535,12 @@ impl Bounds {
     }
 
     /// The admissible omission and delays of `e` itself (none for a node's
-    /// messages to itself, or at or after EFF): the omission first, then
-    /// delays by 1..=max_delay.
+    /// messages to itself, or at or after EFF): the omission first (if
+    /// omissions are admissible), then delays by 1..=max_delay.
     pub fn message_faults(&self, e: Envelope) -> impl Iterator<Item = Fault> + use<> {
         let on = e.from != e.to && self.faulty(e.sent);
         let Envelope { from, to, sent } = e;
-        let omission = on.then_some(Fault::Omission {
+        let omission = (on && self.omissions).then_some(Fault::Omission {
             from,
             to,
             time: sent,
@@ -552,12 +556,22 @@ impl Bounds {
             }))
     }
 
-    /// The one admissible fault that stops the messages of `e` as late as
-    /// possible: its omission before EFF, else its sender's crash at the
-    /// send time (`None`: nothing can stop them).
+    /// The admissible fault of `e` itself that disturbs it the most: its
+    /// omission, or without omissions its longest delay (`None` for a
+    /// node's messages to itself, at or after EFF, or with neither).
+    pub fn disturbance(&self, e: Envelope) -> Option<Fault> {
+        if self.omissions {
+            self.message_faults(e).next()
+        } else {
+            self.message_faults(e).last()
+        }
+    }
+
+    /// The one admissible fault that disturbs the messages of `e` as late as
+    /// possible: its [`Bounds::disturbance`] before EFF, else its sender's
+    /// crash at the send time (`None`: nothing can touch them).
     pub fn latest_stop(&self, e: Envelope) -> Option<Fault> {
-        self.message_faults(e)
-            .next()
+        self.disturbance(e)
             .or_else(|| self.silencing_crashes(e).last())
     }
 
@@ -580,6 +594,9 @@ impl Bounds {
                     }
                     if from == to {
                         return fails(FaultProblem::SelfMessage);
+                    }
+                    if omission && !self.omissions {
+                        return fails(FaultProblem::NoOmissions);
                     }
                     if !self.faulty(time) {
                         return fails(FaultProblem::AfterEff { eff: self.eff });
@@ -672,6 +689,11 @@ impl FaultError {
             FaultProblem::CrashOutsideTime { eot } => {
                 format!("{what}: crash times are within 1..=EOT ({eot})")
             }
+            FaultProblem::NoOmissions => {
+                format!(
+                    "{what}: the channels are reliable here (no omissions): messages may only be late"
+                )
+            }
             FaultProblem::CrashesTwice => format!(
                 "node `{}` crashes twice: a node crashes at most once",
                 self.fault.crash().map_or_else(String::new, |(c, _)| n(c))
@@ -712,4 +734,6 @@ pub enum FaultProblem {
     },
     /// A node crashing twice.
     CrashesTwice,
+    /// An omission where the channels are reliable (no omissions).
+    NoOmissions,
 }

@@ -201,6 +201,19 @@ impl Program {
         &self.facts
     }
 
+    /// The same program with only the facts `keep` says yes to (by index
+    /// in load order). Facts are data: the rules, relations and strata of a
+    /// checked program stay valid without any of them.
+    pub fn with_facts(&self, mut keep: impl FnMut(usize) -> bool) -> Program {
+        let mut program = self.clone();
+        let mut i = 0;
+        program.facts.retain(|_| {
+            i += 1;
+            keep(i - 1)
+        });
+        program
+    }
+
     /// Number of strata (one more than the largest [`Relation::stratum`]).
     pub fn strata(&self) -> u32 {
         self.strata

@@ -50,9 +50,11 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
         for (from, to, time) in channels {
             let mut more = Vec::new();
             for s in &sets {
-                let mut o = s.clone();
-                o.insert(Fault::Omission { from, to, time });
-                more.push(o);
+                if space.omissions {
+                    let mut o = s.clone();
+                    o.insert(Fault::Omission { from, to, time });
+                    more.push(o);
+                }
                 for by in 1..=space.max_delay {
                     let mut d = s.clone();
                     d.insert(Fault::Delay { from, to, time, by });

@@ -27,6 +27,10 @@ pub struct FaultSpace {
     pub crashes: u32,
     /// Largest delay (0: no delays).
     pub max_delay: u32,
+    /// Whether messages may be lost by omission. `false` is the model of
+    /// reliable, unordered channels: a message is late (a delay) but never
+    /// lost, except through a crash of its sender.
+    pub omissions: bool,
 }
 
 impl FaultSpace {
@@ -42,6 +46,7 @@ impl FaultSpace {
             eff: self.eff,
             crashes: self.crashes,
             max_delay: self.max_delay,
+            omissions: self.omissions,
         }
     }
 
@@ -80,12 +85,19 @@ impl FaultSpace {
             && set.iter().filter(|f| f.crash().is_some()).count() <= self.crashes as usize
     }
 
+    /// What the fault model leaves out, for bounds and certificates:
+    /// `", no omissions"` under reliable channels, else nothing.
+    pub fn model_note(&self) -> &'static str {
+        if self.omissions { "" } else { ", no omissions" }
+    }
+
     /// The number of admissible fault sets.
     pub fn combinations(&self) -> Combinations {
-        // Each channel-time is untouched, omitted, or delayed by 1..=max_delay;
+        // Each channel-time is untouched, omitted (if omissions are
+        // admissible), or delayed by 1..=max_delay;
         // each set of at most `crashes` nodes crashes, each at one of EOT times.
         let channels = self.channel_count() as f64;
-        let per_channel = 2.0 + self.max_delay as f64;
+        let per_channel = f64::from(1 + u32::from(self.omissions)) + self.max_delay as f64;
         let mut log10 = channels * per_channel.log10();
         let n = self.nodes.len() as u32;
         let mut crash_sets = 0.0f64;

@@ -46,15 +46,18 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
             time: rng.random_range(1..=space.eot),
         });
     }
+    // Under reliable channels (no omissions) the choice is between on
+    // time and a delay, uniformly as well.
+    let omit = u32::from(space.omissions);
     for (from, to, time) in space.channels() {
-        match rng.random_range(0..2 + space.max_delay) {
+        match rng.random_range(0..1 + omit + space.max_delay) {
             0 => {}
-            1 => set.insert(Fault::Omission { from, to, time }),
+            1 if omit == 1 => set.insert(Fault::Omission { from, to, time }),
             d => set.insert(Fault::Delay {
                 from,
                 to,
                 time,
-                by: d - 1,
+                by: d - omit,
             }),
         }
     }

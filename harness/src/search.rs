@@ -135,12 +135,13 @@ impl Covered<'_> {
     pub fn bounds(&self) -> String {
         let s = self.space;
         format!(
-            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} ({} admissible fault combinations)",
+            "nodes {}, EOT {}, EFF {}, crashes {}, max_delay {}{} ({} admissible fault combinations)",
             s.nodes.join(","),
             s.eot,
             s.eff,
             s.crashes,
             s.max_delay,
+            s.model_note(),
             self.combinations
         )
     }

@@ -9,6 +9,8 @@
 //! eff: 2
 //! crashes: 0
 //! max_delay: 0          # optional, default 0
+//! omissions: true       # optional, default true; false: reliable channels
+//!                       # (delays and crashes only)
 //! expect: violated      # optional: holds | violated
 //! ```
 
@@ -43,6 +45,11 @@ impl Expect {
     }
 }
 
+/// `omissions:` when a spec leaves it out: the full fault model.
+fn omissions_by_default() -> bool {
+    true
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SpecFile {
@@ -55,6 +62,8 @@ struct SpecFile {
     crashes: u32,
     #[serde(default)]
     max_delay: u32,
+    #[serde(default = "omissions_by_default")]
+    omissions: bool,
     #[serde(default)]
     expect: Option<Expect>,
 }
@@ -209,7 +218,7 @@ impl Spec {
                 Some(at),
                 format!("the spec nests `[`/`{{` more than {MAX_NESTING} deep"),
                 Some(
-                    "a spec is a flat mapping: program, nodes, eot, eff, crashes, max_delay, expect",
+                    "a spec is a flat mapping: program, nodes, eot, eff, crashes, max_delay, omissions, expect",
                 ),
             ));
         }
@@ -237,7 +246,7 @@ impl Spec {
                 Some(if saved {
                     "this is a saved counterexample: replay it with `ldfi run --counterexample FILE`"
                 } else {
-                    "keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"
+                    "keys: description, program, nodes, eot, eff, crashes, max_delay, omissions, expect (holds | violated | vacuous)"
                 }),
             )
         })?;
@@ -255,6 +264,7 @@ impl Spec {
             eff: file.eff,
             crashes: file.crashes,
             max_delay: file.max_delay,
+            omissions: file.omissions,
         };
         if let Err(e) = space.validate() {
             return Err(err(at(e.key()), e.to_string(), None));

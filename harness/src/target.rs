@@ -65,6 +65,13 @@ impl Target {
         })
     }
 
+    /// Sets the fault model: whether messages may be lost by omission
+    /// (`false`: reliable, unordered channels, where messages are only late
+    /// or silenced by a crash). The nodes and bounds stay as validated.
+    pub fn set_omissions(&mut self, omissions: bool) {
+        self.space.omissions = omissions;
+    }
+
     /// The fault space (validated, `max_delay` clamped; fixed for the
     /// target's life, since the program is compiled for its nodes).
     pub fn space(&self) -> &FaultSpace {

@@ -13,6 +13,8 @@
 //!   tree, printed back to Dedalus and shown as unified diffs;
 //! - [`temporal`]: temporal provenance (the Zeno method): why an event
 //!   happened when it did, with delay annotations that add up.
+//! - [`why`]: the wat-provenance of a tuple: the minimal sub-traces of the
+//!   run's inputs that produce it under every supertrace.
 //!
 //! Nemo proposes; it never certifies. The harness crate runs the fault
 //! search on every candidate and presents only what the search verified.
@@ -23,6 +25,7 @@ pub mod graph;
 pub mod queries;
 pub mod repair;
 pub mod temporal;
+pub mod why;
 
 pub use graph::{Const, Graph, Key, RuleKind, Vertex, VertexId};
 pub use queries::{Debugging, debug};

@@ -433,6 +433,8 @@ impl Evaluator {
             eff: cfg.eff,
             crashes: 0,
             max_delay: cfg.max_delay,
+            // One run may lose any message it is told to.
+            omissions: true,
         };
         bounds.check_times()?;
         bounds

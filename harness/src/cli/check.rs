@@ -126,6 +126,7 @@ impl CheckArgs {
             eff: self.eff.unwrap_or(eot),
             crashes: self.crashes.unwrap_or(0),
             max_delay: self.max_delay.unwrap_or(0),
+            omissions: true,
         };
         let program = load(&self.inputs)?;
         let target = Target::new(self.inputs.clone(), &program, space)?;
@@ -161,6 +162,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let budget = args.search.budget();
     let (mut target, spec) = args.target()?;
     target.limits = args.search.limits.limits();
+    args.search.model(&mut target);
     note(&super::unplaced_facts(
         target.evaluator().program(),
         &target.space().nodes,

@@ -113,6 +113,7 @@ impl ProgramArgs {
             eff: self.eff.unwrap_or(eot),
             crashes: self.crashes.unwrap_or(0),
             max_delay: self.max_delay.unwrap_or(0),
+            omissions: true,
         };
         let program = load(&self.inputs)?;
         Ok((Target::new(self.inputs.clone(), &program, space)?, None))

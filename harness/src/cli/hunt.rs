@@ -94,6 +94,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
             Spec::load(path).and_then(|spec| {
                 let mut target = harness::target_of(&spec)?;
                 target.limits = args.search.limits.limits();
+                args.search.model(&mut target);
                 let outcome = harness::search(&target, strategy, &budget, &mut |_| {})?;
                 // The CI formats that show frontiers and patches: nemo's
                 // repairs, verified at the same bounds.

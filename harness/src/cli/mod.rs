@@ -15,6 +15,7 @@ mod hunt;
 mod late;
 mod repair;
 mod run;
+mod wat;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -118,6 +119,9 @@ enum Command {
     /// Explain why an event came when it did: delays attributed to their causes.
     #[command(after_long_help = late::EXAMPLES)]
     Late(late::LateArgs),
+    /// Why a tuple holds: the minimal sets of the run's inputs that produce it (wat-provenance).
+    #[command(after_long_help = wat::EXAMPLES)]
+    Why(wat::WatArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -162,6 +166,10 @@ struct SearchArgs {
     /// Keep searching after the first counterexample and report all of them.
     #[arg(long)]
     all: bool,
+    /// Reliable, unordered channels: messages may be delayed (--max-delay) but
+    /// never lost, except through a crash (overrides a spec's `omissions`).
+    #[arg(long)]
+    no_omissions: bool,
     #[command(flatten)]
     limits: LimitArgs,
     /// Where saved counterexamples go (created if missing).
@@ -229,6 +237,13 @@ impl SearchArgs {
             (StrategyName::Exhaustive, None) => Ok(Strategy::Exhaustive),
             (StrategyName::Symbolic, None) => Ok(Strategy::Symbolic),
             (StrategyName::Lineage, None) => Ok(Strategy::Lineage),
+        }
+    }
+
+    /// `target` under the fault model these flags choose.
+    fn model(&self, target: &mut harness::Target) {
+        if self.no_omissions {
+            target.set_omissions(false);
         }
     }
 
@@ -535,6 +550,7 @@ pub fn main() -> i32 {
         Command::Debug(args) => debug::main(&args),
         Command::Repair(args) => repair::main(&args),
         Command::Late(args) => late::main(&args),
+        Command::Why(args) => wat::main(&args),
     };
     match result {
         Ok(_) if interrupted() => exit::INTERRUPTED,

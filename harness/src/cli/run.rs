@@ -94,25 +94,25 @@ pub(super) struct RunArgs {
 /// `--omit FROM,TO,T`, with node names (resolved by [`RunArgs::faults`]).
 #[derive(Clone, Debug)]
 pub(super) struct Omission {
-    from: String,
-    to: String,
-    time: Time,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) time: Time,
 }
 
 /// `--crash NODE,T`.
 #[derive(Clone, Debug)]
 pub(super) struct Crash {
-    node: String,
-    time: Time,
+    pub(super) node: String,
+    pub(super) time: Time,
 }
 
 /// `--delay FROM,TO,T,D`.
 #[derive(Clone, Debug)]
 pub(super) struct Delay {
-    from: String,
-    to: String,
-    time: Time,
-    by: u32,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) time: Time,
+    pub(super) by: u32,
 }
 
 /// Splits `FROM,TO,T`-style flag values into exactly `n` fields.
@@ -170,6 +170,7 @@ impl RunArgs {
             eff,
             crashes: 0,
             max_delay: self.max_delay,
+            omissions: true,
         };
         bounds.check_times().map_err(|e| {
             Failure::msg(match e {

@@ -306,10 +306,10 @@ fn sweep(
     if cx.fallible {
         // A division by a variable may fail under any disturbance: lineage
         // explains what was derived, not what a fault makes a rule compute.
-        // Its omission, and its sender's crash when it is sent.
+        // Its greatest disturbance, and its sender's crash when it is sent.
         for msg in lineage.messages() {
             let e = msg.envelope();
-            suspects.extend(bounds.message_faults(e).take(1));
+            suspects.extend(bounds.disturbance(e));
             suspects.extend(bounds.silencing_crashes(e).last());
         }
     }
@@ -465,6 +465,7 @@ mod testing {
             eff,
             crashes,
             max_delay: 0,
+            omissions: true,
         };
         Target::new(vec!["t.ded".into()], &program, space).unwrap_or_else(|e| panic!("{e}"))
     }

@@ -90,6 +90,9 @@ pub struct Bounds {
     pub crashes: u32,
     /// The largest message delay (0: none).
     pub max_delay: u32,
+    /// Whether messages may be lost (false: reliable, unordered channels,
+    /// where messages are only late, or silenced by a crash).
+    pub omissions: bool,
 }
 
 impl Bounds {
@@ -100,6 +103,7 @@ impl Bounds {
             eff: space.eff,
             crashes: space.crashes,
             max_delay: space.max_delay,
+            omissions: space.omissions,
         }
     }
 }

@@ -44,7 +44,7 @@ pub fn outcome(report: &Report) -> String {
     let b = &report.bounds;
     let _ = writeln!(
         out,
-        "{}: {} runs ({} vacuous: no pre tuple), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {} = {} combinations",
+        "{}: {} runs ({} vacuous: no pre tuple), {} ms, strategy {}; space: nodes {}, EOT {}, EFF {}, crashes {}, max_delay {}{} = {} combinations",
         match o.verdict {
             Verdict::Holds if o.vacuous => "HOLDS VACUOUSLY",
             Verdict::Holds => "HOLDS",
@@ -61,6 +61,7 @@ pub fn outcome(report: &Report) -> String {
         b.eff,
         b.crashes,
         b.max_delay,
+        if b.omissions { "" } else { ", no omissions" },
         o.combinations
     );
     if let Some(st) = &o.symbolic {

@@ -77,7 +77,8 @@ pub enum Answer {
 
 impl dedalus::eval::ground::Channels for FaultSpace {
     fn reliable(&self, _from: u32, _to: u32, sent: u32) -> bool {
-        self.crashes == 0 && sent >= self.eff
+        // Without omissions and delays, only a crash can disturb a message.
+        self.crashes == 0 && (sent >= self.eff || (!self.omissions && self.max_delay == 0))
     }
 
     fn max_delay(&self, _from: u32, _to: u32, sent: u32) -> u32 {

@@ -131,12 +131,17 @@ harness::spec_tests! {
     spec_kafka_minisr => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr.yaml"),
     spec_kafka_minisr_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_minisr_small.yaml"),
     spec_kafka_nocrash => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_nocrash.yaml"),
+    spec_kv_arith => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kv_arith.yaml"),
+    spec_kv_last_set => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kv_last_set.yaml"),
+    spec_kv_pardon => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kv_pardon.yaml"),
     spec_leader_epoch_race => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/leader_epoch_race.yaml"),
     spec_kafka_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/kafka_small.yaml"),
     spec_paxos => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos.yaml"),
     spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),
     spec_paxos_quorum1 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_quorum1.yaml"),
     spec_paxos_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_small.yaml"),
+    spec_read_deadline_slack_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_slack_small.yaml"),
+    spec_read_deadline_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_small.yaml"),
     spec_relay_broadcast => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast.yaml"),
     spec_relay_broadcast_lastround_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_lastround_small.yaml"),
     spec_relay_broadcast_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/relay_broadcast_small.yaml"),
@@ -148,6 +153,8 @@ harness::spec_tests! {
     spec_sync_primary_backup => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup.yaml"),
     spec_sync_primary_backup_crash2_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_crash2_small.yaml"),
     spec_sync_primary_backup_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/sync_primary_backup_small.yaml"),
+    spec_view_vote_held_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/view_vote_held_small.yaml"),
+    spec_view_vote_race_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/view_vote_race_small.yaml"),
 }
 
 /// Every spec file has its test above (add new specs to the list).

@@ -18,6 +18,7 @@ fn space(nodes: usize, eot: u32, eff: u32, crashes: u32, max_delay: u32) -> Faul
         eff,
         crashes,
         max_delay,
+        omissions: true,
     }
 }
 
@@ -153,6 +154,7 @@ fn bounds_errors_know_their_key_and_flag() {
         eff,
         crashes,
         max_delay: 0,
+        omissions: true,
     };
     let cases: [(Result<(), BoundsError>, &str, &str); 5] = [
         (b(0, 0, 0).validate(&nodes), "eot", "--eot"),

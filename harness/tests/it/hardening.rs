@@ -310,6 +310,7 @@ fn counting_combinations_does_not_list_every_channel() {
         eff: 2,
         crashes: 0,
         max_delay: 0,
+        omissions: true,
     };
     assert_eq!(space.channel_count(), 20_003 * 20_002);
     let start = Instant::now();
@@ -326,6 +327,7 @@ fn counting_combinations_does_not_list_every_channel() {
         eff: 4,
         crashes: 1,
         max_delay: 0,
+        omissions: true,
     };
     assert_eq!(small.channel_count() as usize, small.channels().len());
 }
@@ -443,6 +445,7 @@ fn every_argument_of_a_replay_line_is_shell_quoted() {
         eff: 2,
         crashes: 0,
         max_delay: 0,
+        omissions: true,
     };
     let faults: harness::FaultSet = [harness::Fault::Omission {
         from: 0,

@@ -17,6 +17,7 @@ pub(crate) fn target(src: &str, nodes: &[&str], eot: u32, eff: u32, crashes: u32
         eff,
         crashes,
         max_delay: 0,
+        omissions: true,
     };
     Target::new(vec![PathBuf::from("test.ded")], &program, space).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -128,6 +129,7 @@ pub(crate) fn race(max_delay: u32) -> Target {
         eff: 2,
         crashes: 0,
         max_delay,
+        omissions: true,
     };
     Target::new(vec![PathBuf::from("race.ded")], &program, space).unwrap()
 }

@@ -84,7 +84,12 @@ fn spec_for(src: &str, eot: u32, pick: &[u8; 4]) -> Option<String> {
     Some(pre + &post)
 }
 
-fn target(src: &str, eot: u32, eff: u32, crashes: u32, max_delay: u32) -> Option<Target> {
+fn target(
+    src: &str,
+    eot: u32,
+    (eff, crashes, max_delay): (u32, u32, u32),
+    omissions: bool,
+) -> Option<Target> {
     let program = dedalus::load_str("gen.ded", src).ok()?;
     let space = FaultSpace {
         nodes: generator::NODES.iter().map(|n| n.to_string()).collect(),
@@ -92,6 +97,7 @@ fn target(src: &str, eot: u32, eff: u32, crashes: u32, max_delay: u32) -> Option
         eff,
         crashes,
         max_delay,
+        omissions,
     };
     Target::new(vec![PathBuf::from("gen.ded")], &program, space).ok()
 }
@@ -114,7 +120,7 @@ proptest! {
         prop_assume!(spec.is_some());
         let src = format!("{}{}", case.src, spec.unwrap());
         // Small enough for exhaustive search to be quick.
-        let t = target(&src, eot, eff, crashes, case.max_delay.min(1));
+        let t = target(&src, eot, (eff, crashes, case.max_delay.min(1)), true);
         prop_assume!(t.is_some());
         let t = t.unwrap();
         prop_assume!(t.space().combinations().exact().is_some_and(|n| n <= 20_000));
@@ -218,7 +224,9 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    /// Protocol-shaped programs, where faults matter: the same equalities.
+    /// Protocol-shaped programs, where faults matter: the same equalities,
+    /// under the full fault model and under reliable channels (delays and
+    /// crashes only).
     #[test]
     fn symbolic_equals_exhaustive_on_protocols(
         bits in any::<u32>(),
@@ -227,9 +235,11 @@ proptest! {
         eff in 2..=3u32,
         crashes in 0..=1u32,
         max_delay in 0..=2u32,
+        omissions in any::<bool>(),
     ) {
         let src = protocol(bits, k);
-        let t = target(&src, eot, eff, crashes, max_delay).unwrap_or_else(|| panic!("{src}"));
+        let t = target(&src, eot, (eff, crashes, max_delay), omissions)
+            .unwrap_or_else(|| panic!("{src}"));
         prop_assume!(t.space().combinations().exact().is_some_and(|n| n <= 30_000));
         let e = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|err| panic!("{err}\n{src}"));
@@ -273,6 +283,7 @@ fn three_losses_behind_a_count_threshold() {
         eff: 2,
         crashes: 0,
         max_delay: 0,
+        omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
     for strategy in [Strategy::Ldfi, Strategy::Symbolic, Strategy::Exhaustive] {
@@ -315,6 +326,7 @@ fn positive_cycles_need_a_foundation() {
         eff: 2,
         crashes: 0,
         max_delay: 0,
+        omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
     let e = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {}).unwrap();
@@ -335,6 +347,7 @@ fn agree(src: &str, nodes: &[&str], bounds: (u32, u32, u32, u32), verdict: &str,
         eff,
         crashes,
         max_delay,
+        omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
     for strategy in [Strategy::Exhaustive, Strategy::Symbolic] {

@@ -1,8 +1,9 @@
 //! Integration tests of the nemo crate: graphs and their algebra, queries,
-//! repairs.
+//! repairs, wat-provenance.
 
 mod fixtures;
 mod graph;
 mod queries;
 mod repair;
 mod temporal;
+mod why;

@@ -268,6 +268,7 @@ pub(super) fn growth(
             eff: eot - 1,
             crashes,
             max_delay: 0,
+            omissions: true,
         };
         let target = Target::new(vec!["bench.ded".into()], program, space)?;
         let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;

@@ -1,0 +1,266 @@
+//! `ldfi why SPEC 'TUPLE@T'`: the wat-provenance of one tuple (see
+//! [`nemo::why`]) in one run of a spec: the minimal sets of the run's inputs
+//! (facts and delivered messages) that produce the tuple, however many of
+//! the run's other inputs are added back.
+//!
+//! The run is the spec's failure-free run, or the one the fault flags
+//! (`--omit/--crash/--delay`, as `ldfi run` takes them) or a saved
+//! counterexample (`--counterexample FILE`) choose. Not to be confused
+//! with `ldfi run --why` (module `why`), which prints the recorded
+//! derivation tree of a tuple.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+use dedalus::eval::{Run, RunConfig};
+use dedalus::faults::FaultSet;
+use dedalus::provenance::Time;
+use harness::Spec;
+use nemo::why::{Input, WatProvenance};
+use serde_json::{Value as Json, json};
+
+use harness::report::saved::SavedCounterexample;
+
+use super::run::{Crash, Delay, Omission, parse_crash, parse_delay, parse_omission};
+use super::{Failure, Format, emit};
+
+pub(super) const EXAMPLES: &str = "\
+Examples:
+  # which inputs of the failure-free run make r count w's vote at t=2?
+  ldfi why specs/view_vote_held_small.yaml 'counted(\"r\", \"w\")@2'
+
+  # the same question in a run with faults, or in a saved counterexample
+  ldfi why specs/view_vote_held_small.yaml 'counted(\"r\", \"w\")@4' --delay m,r,1,2
+  ldfi why specs/x.yaml 'pre(\"r\", \"w\")@4' --counterexample reports/x-counterexample.yaml
+
+Each answer is a witness: facts (with file:line) and delivered messages
+(sender, receiver, send time) that together produce the tuple, and keep
+producing it whatever other inputs of the run are added. Exact by replay
+when at most 16 inputs can matter; beyond, the tuple's lineage, labelled an
+approximation. Exit status 0, or 2 on bad input.";
+
+/// Arguments of `ldfi why`.
+#[derive(Args, Debug)]
+pub(super) struct WatArgs {
+    /// The spec file whose program and bounds give the run.
+    #[arg(value_name = "SPEC.yaml")]
+    spec: PathBuf,
+    /// The tuple to explain, e.g. 'log("b", "hi")@3'.
+    #[arg(value_name = "TUPLE@T")]
+    tuple: String,
+    /// Explain the tuple in this saved counterexample's run (its faults).
+    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["omissions", "crashes", "delays"])]
+    counterexample: Option<PathBuf>,
+    /// Lose the messages FROM -> TO sent at T (repeatable).
+    #[arg(long = "omit", value_name = "FROM,TO,T", value_parser = parse_omission)]
+    omissions: Vec<Omission>,
+    /// Crash NODE from time T on (repeatable).
+    #[arg(long = "crash", value_name = "NODE,T", value_parser = parse_crash)]
+    crashes: Vec<Crash>,
+    /// Deliver the message FROM -> TO sent at T D steps late (repeatable).
+    #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
+    delays: Vec<Delay>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// The fault flags of the run to explain, as given or as saved.
+type Flags = (Vec<Omission>, Vec<Crash>, Vec<Delay>);
+
+impl WatArgs {
+    /// The fault flags of the run to explain.
+    fn flags(&self) -> Result<Flags, Failure> {
+        let Some(path) = &self.counterexample else {
+            return Ok((
+                self.omissions.clone(),
+                self.crashes.clone(),
+                self.delays.clone(),
+            ));
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
+        let doc = SavedCounterexample::from_yaml(&text).map_err(|e| {
+            Failure::msg(format!(
+                "{}: not a saved counterexample ({e}); `check --save` and `hunt` write them",
+                path.display()
+            ))
+        })?;
+        let f = doc.faults;
+        Ok((
+            f.omissions
+                .into_iter()
+                .map(|(from, to, time)| Omission { from, to, time })
+                .collect(),
+            f.crashes
+                .into_iter()
+                .map(|(node, time)| Crash { node, time })
+                .collect(),
+            f.delays
+                .into_iter()
+                .map(|(from, to, time, by)| Delay { from, to, time, by })
+                .collect(),
+        ))
+    }
+}
+
+/// `ldfi why`.
+pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
+    let spec = Spec::load(&args.spec)?;
+    let target = harness::target_of(&spec)?;
+    let (omissions, crashes, delays) = args.flags()?;
+    let faults = super::run::fault_set(target.evaluator(), &omissions, &crashes, &delays)?;
+    let space = target.space();
+    let mut cfg = RunConfig::new(space.eot);
+    cfg.eff = space.eff;
+    cfg.max_delay = delays
+        .iter()
+        .map(|d| d.by)
+        .max()
+        .unwrap_or(0)
+        .max(space.max_delay);
+    let described = describe(&faults, &space.nodes);
+    cfg.faults = faults;
+    let run = target.evaluator().run(&cfg)?;
+    // The parser of `run --why`, its messages reworded for this command.
+    let goal = harness::report::why::goal(&run, &args.tuple, run.eot())
+        .map_err(|e| super::run::goal_failure("why", e))?;
+    let answer = nemo::why::wat(&run, goal).map_err(|e| Failure::msg(e.to_string()))?;
+    let shown = run.show_tuple(goal);
+    match args.format {
+        Format::Json => {
+            let doc = json!({
+                "tuple": shown,
+                "spec": args.spec.display().to_string(),
+                "run": described,
+                "exact": answer.exact,
+                "candidates": answer.candidates.len(),
+                "replays": answer.replays,
+                "witnesses": answer.witnesses.iter().map(|w| {
+                    json!({"inputs": w.inputs.iter().map(|i| input_json(&run, i)).collect::<Vec<_>>()})
+                }).collect::<Vec<_>>(),
+            });
+            emit(&format!("{doc}\n"));
+        }
+        Format::Text => emit(&text(&run, &shown, &described, &answer)),
+    }
+    Ok(0)
+}
+
+/// `the failure-free run` or `the run with: --omit a,b,1 ...`.
+fn describe(f: &FaultSet, nodes: &[String]) -> String {
+    if f.is_empty() {
+        return "the failure-free run".into();
+    }
+    let flags: Vec<String> = f.iter().map(|fault| fault.flag(nodes)).collect();
+    format!("the run with {}", flags.join(" "))
+}
+
+/// A fact's source text (without `;`) and `file:line`.
+fn fact_at(run: &Run, index: usize) -> (String, String) {
+    let program = run.program();
+    let f = &program.facts()[index];
+    let text = program
+        .sources()
+        .snippet(f.span)
+        .trim()
+        .trim_end_matches(';')
+        .trim_end()
+        .to_string();
+    let (line, _) = program.sources().line_col(f.span);
+    (
+        text,
+        format!("{}:{line}", program.sources().path(f.span.file).display()),
+    )
+}
+
+/// The tuples a delivered channel batch carried, and when it arrived.
+fn carried(run: &Run, from: u32, to: u32, sent: Time) -> (Vec<String>, Option<Time>) {
+    let prov = run.provenance();
+    let mut tuples = Vec::new();
+    let mut received = None;
+    for m in run.sorted_messages() {
+        if (m.from, m.to, m.sent) == (from, to, sent) && m.received.is_some() {
+            tuples.push(run.show_atom(m.rel, prov.message_values(m)));
+            received = m.received;
+        }
+    }
+    (tuples, received)
+}
+
+fn input_json(run: &Run, input: &Input) -> Json {
+    match *input {
+        Input::Fact(i) => {
+            let (fact, at) = fact_at(run, i);
+            json!({"kind": "fact", "fact": fact, "at": at})
+        }
+        Input::Message { from, to, sent } => {
+            let (tuples, received) = carried(run, from, to, sent);
+            json!({
+                "kind": "message",
+                "from": run.node_name(from),
+                "to": run.node_name(to),
+                "sent": sent,
+                "received": received,
+                "tuples": tuples,
+            })
+        }
+    }
+}
+
+fn text(run: &Run, shown: &str, described: &str, answer: &WatProvenance) -> String {
+    let mut out = String::new();
+    let n = answer.witnesses.len();
+    let _ = writeln!(out, "why {shown} in {described}");
+    if answer.exact {
+        let _ = writeln!(
+            out,
+            "wat-provenance (exact): {n} minimal witness{} closed under supertrace; \
+             {} candidate input{} after pruning, {} replays",
+            if n == 1 { "" } else { "es" },
+            answer.candidates.len(),
+            if answer.candidates.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            answer.replays
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "APPROXIMATION (lineage): {} candidate inputs after pruning, more than {} to replay \
+             exactly; the inputs the tuple's recorded derivations used, not checked against \
+             supertraces",
+            answer.candidates.len(),
+            nemo::why::MAX_EXACT
+        );
+    }
+    for (k, w) in answer.witnesses.iter().enumerate() {
+        let _ = writeln!(out, "witness {}:", k + 1);
+        if w.inputs.is_empty() {
+            let _ = writeln!(out, "  (no input of the run is needed)");
+        }
+        for input in &w.inputs {
+            match *input {
+                Input::Fact(i) => {
+                    let (fact, at) = fact_at(run, i);
+                    let _ = writeln!(out, "  fact     {fact}  ({at})");
+                }
+                Input::Message { from, to, sent } => {
+                    let (tuples, received) = carried(run, from, to, sent);
+                    let _ = writeln!(
+                        out,
+                        "  message  {} -> {} sent at {sent}{}: {}",
+                        run.node_name(from),
+                        run.node_name(to),
+                        received.map_or_else(String::new, |r| format!(", received at {r}")),
+                        tuples.join(", ")
+                    );
+                }
+            }
+        }
+    }
+    out
+}

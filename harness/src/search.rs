@@ -30,6 +30,19 @@ pub struct Budget {
 }
 
 impl Budget {
+    /// This budget with its timeout at most `timeout` (a spec's own
+    /// `timeout:`): the shorter of the two wins.
+    pub fn within(&self, timeout: Option<Duration>) -> Budget {
+        let timeout = match (self.timeout, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Budget {
+            timeout,
+            ..self.clone()
+        }
+    }
+
     /// Whether the interrupt flag is raised.
     pub fn interrupted(&self) -> bool {
         self.interrupt

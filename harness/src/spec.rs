@@ -10,6 +10,7 @@
 //! crashes: 0
 //! max_delay: 0          # optional, default 0
 //! expect: violated      # optional: holds | violated
+//! timeout: 30           # optional: seconds this spec's search may take
 //! ```
 
 use std::fmt;
@@ -57,6 +58,8 @@ struct SpecFile {
     max_delay: u32,
     #[serde(default)]
     expect: Option<Expect>,
+    #[serde(default)]
+    timeout: Option<f64>,
 }
 
 /// A loaded spec file.
@@ -72,6 +75,9 @@ pub struct Spec {
     pub space: FaultSpace,
     /// The expected verdict.
     pub expect: Option<Expect>,
+    /// The time budget of this spec's search (`timeout:`, in seconds);
+    /// a command-line `--timeout` that is shorter wins.
+    pub timeout: Option<std::time::Duration>,
     /// Where `nodes:` is written (for errors about nodes).
     nodes_at: Option<(usize, usize)>,
 }
@@ -237,7 +243,7 @@ impl Spec {
                 Some(if saved {
                     "this is a saved counterexample: replay it with `ldfi run --counterexample FILE`"
                 } else {
-                    "keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous)"
+                    "keys: description, program, nodes, eot, eff, crashes, max_delay, expect (holds | violated | vacuous), timeout (seconds)"
                 }),
             )
         })?;
@@ -270,6 +276,21 @@ impl Spec {
             };
             return Err(err(at(key), e.0, None));
         }
+        let timeout = match file.timeout {
+            None => None,
+            Some(secs) => Some(
+                std::time::Duration::try_from_secs_f64(secs)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        err(
+                            at("timeout"),
+                            format!("`timeout` must be a positive number of seconds, got {secs}"),
+                            Some("timeout: 30"),
+                        )
+                    })?,
+            ),
+        };
         let base = path.parent().unwrap_or(Path::new(""));
         Ok(Spec {
             path: path.to_path_buf(),
@@ -277,6 +298,7 @@ impl Spec {
             program: file.program.iter().map(|p| tidy(&base.join(p))).collect(),
             space,
             expect: file.expect,
+            timeout,
             nodes_at: at("nodes"),
         })
     }

@@ -151,8 +151,11 @@ pub(super) fn exit_code(report: &Report) -> i32 {
 /// `ldfi check`.
 pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
-    let budget = args.search.budget();
     let (mut target, spec) = args.target()?;
+    let budget = args
+        .search
+        .budget()
+        .within(spec.as_ref().and_then(|s| s.timeout));
     target.limits = args.search.limits.limits();
     note(&super::unplaced_facts(
         target.evaluator().program(),

@@ -12,8 +12,10 @@ mod check;
 mod debug;
 mod exit;
 mod hunt;
+mod jobs;
 mod repair;
 mod run;
+mod shard;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};

@@ -16,6 +16,7 @@ mod jobs;
 mod repair;
 mod run;
 mod shard;
+mod sweep;
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -116,6 +117,9 @@ enum Command {
     /// Propose repairs and verify each with the search at the same bounds.
     #[command(after_long_help = exit::help(repair::EXAMPLES, repair::EXIT))]
     Repair(repair::RepairArgs),
+    /// Check a spec at increasing EOT: the deepest certified within a time budget.
+    #[command(after_long_help = exit::help(sweep::EXAMPLES, sweep::EXIT))]
+    Sweep(sweep::SweepArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -522,6 +526,7 @@ pub fn main() -> i32 {
         Command::Bench(args) => bench::main(&args),
         Command::Debug(args) => debug::main(&args),
         Command::Repair(args) => repair::main(&args),
+        Command::Sweep(args) => sweep::main(&args),
     };
     match result {
         Ok(_) if interrupted() => exit::INTERRUPTED,

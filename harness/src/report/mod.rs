@@ -22,6 +22,7 @@
 pub mod hunt;
 pub mod run;
 pub mod saved;
+pub mod sweep;
 pub mod text;
 pub mod why;
 

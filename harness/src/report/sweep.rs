@@ -422,17 +422,18 @@ mod tests {
     }
 
     #[test]
-    fn the_deepest_certified_eot_is_the_last_of_the_certified_prefix() {
+    fn the_deepest_certified_eot_is_the_last_certified_row() {
         let s = sweep(vec![row(3, "holds"), row(4, "holds"), row(5, "violated")]);
         assert_eq!(s.deepest(), Some(Deepest { eot: 4, eff: 3 }));
-        assert_eq!(sweep(vec![row(3, "vacuous")]).deepest(), None);
-        let s = sweep(vec![row(1, "vacuous"), row(2, "holds"), row(3, "violated")]);
-        assert_eq!(s.deepest(), Some(Deepest { eot: 2, eff: 1 }));
         assert!(
             s.text().contains("deepest certified: EOT 4, EFF 3"),
             "{}",
             s.text()
         );
+        assert_eq!(sweep(vec![row(3, "vacuous")]).deepest(), None);
+        // Too short for `pre` at first: vacuous, then certified.
+        let s = sweep(vec![row(1, "vacuous"), row(2, "holds"), row(3, "violated")]);
+        assert_eq!(s.deepest(), Some(Deepest { eot: 2, eff: 1 }));
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod hardening;
 mod ldfi;
 mod repair;
 mod report;
+mod scale;
 mod snapshots;
 mod spec;
 mod symbolic;

@@ -105,7 +105,7 @@ pub use api::{check, search, spec_files, target_of};
 pub use error::Error;
 pub use faults::{Fault, FaultSet, FaultSpace};
 pub use report::Report;
-pub use search::{Budget, Progress};
+pub use search::{Budget, Phase, Progress};
 pub use spec::{Expect, Spec};
 pub use strategy::{SearchStrategy, Strategy, StrategyId};
 pub use target::{Judgement, Target};

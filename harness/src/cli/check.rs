@@ -213,7 +213,8 @@ impl Progress {
         if self.on {
             self.drawn = true;
             note(&format!(
-                "\r\x1b[2K  searching: {} runs, {} counterexample{}, {:.1} s",
+                "\r\x1b[2K  searching ({}): {} runs, {} counterexample{}, {:.1} s",
+                p.phase.name(),
                 p.runs,
                 p.counterexamples,
                 if p.counterexamples == 1 { "" } else { "s" },

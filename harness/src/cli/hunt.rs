@@ -280,8 +280,9 @@ impl Display {
         {
             let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
             bar.set_message(format!(
-                "{}: {} runs, {} counterexample{}",
+                "{} ({}): {} runs, {} counterexample{}",
                 running.join(", "),
+                p.phase.name(),
                 p.runs,
                 p.counterexamples,
                 if p.counterexamples == 1 { "" } else { "s" }

@@ -293,3 +293,19 @@ fn a_failed_assertion_names_the_counterexample_and_the_files_it_wrote() {
     holds.assert_holds();
     holds.assert_expected();
 }
+
+#[test]
+fn searches_say_when_they_start_the_symbolic_check() {
+    let s = corpus();
+    let spec = harness::Spec::load(&s.path().join("specs/retry.yaml")).expect("loads");
+    let target = harness::target_of(&spec).expect("a target");
+    let phases = |strategy: harness::Strategy| {
+        let mut seen = Vec::new();
+        let budget = harness::Budget::default();
+        harness::search(&target, strategy, &budget, &mut |p| seen.push(p.phase)).expect("searches");
+        seen
+    };
+    assert!(phases(harness::Strategy::Ldfi).contains(&harness::Phase::Symbolic));
+    assert!(phases(harness::Strategy::Symbolic).contains(&harness::Phase::Symbolic));
+    assert!(!phases(harness::Strategy::Lineage).contains(&harness::Phase::Symbolic));
+}

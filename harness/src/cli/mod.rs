@@ -83,7 +83,8 @@ Examples:
     long_about = "Lineage-driven fault injection for Dedalus protocols.\n\n\
         `run` evaluates one run under a fault schedule and explains it; `check` searches \
         the admissible fault space for a run that violates the program's specification \
-        (pre => post at EOT); `hunt` checks every spec file of a directory; `bench` measures \
+        (pre => post at EOT); `hunt` checks every spec file of a directory; `sweep` finds the \
+        deepest EOT a spec is certified at within a time budget; `bench` measures \
         evaluation speed and search cost.",
     after_long_help = exit::help(EXAMPLES, &[
         (exit::OK, "success: the specification holds, the expectation is met, a repair is verified"),

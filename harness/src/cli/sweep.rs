@@ -53,7 +53,7 @@ pub(super) struct SweepArgs {
     /// EOT − EFF at every EOT [default: the spec's EOT − EFF].
     #[arg(long, value_name = "N")]
     gap: Option<u32>,
-    /// Where the SVG plot goes [default: reports/<spec>-sweep.svg].
+    /// Where the SVG plot goes [default: reports/SPEC-sweep.svg, SPEC the spec file's stem].
     #[arg(long, value_name = "FILE")]
     plot: Option<PathBuf>,
     /// Output format.
@@ -100,13 +100,28 @@ pub(super) fn main(args: &SweepArgs) -> Result<i32, Failure> {
         if !args.quiet {
             note(&format!("EOT {eot}, EFF {} ... ", at.space.eff));
         }
-        let target = harness::target_of(&at)?;
         let budget = Budget {
             timeout: Some(left),
             interrupt: Some(super::interrupt_flag()),
             ..Budget::default()
         };
-        let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+        let checked = harness::target_of(&at)
+            .and_then(|target| harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {}));
+        let outcome = match checked {
+            Ok(outcome) => outcome,
+            // The first EOT is the spec's own: its error is the command's.
+            Err(e) if sweep.rows.is_empty() => return Err(e.into()),
+            // A deeper one (a runaway run, say) ends the sweep; the table
+            // still shows what was certified.
+            Err(e) => {
+                if !args.quiet {
+                    note("error\n");
+                }
+                Failure::from(e).print();
+                sweep.stopped = Stop::Error;
+                break;
+            }
+        };
         let report = Report::new(&outcome).spec(&at);
         let row = SweepRow::of(&report);
         if !args.quiet {

@@ -233,7 +233,11 @@ impl Sweep {
             }
             Stop::MaxEot => "the largest EOT asked for was reached".to_string(),
             Stop::Interrupted => "interrupted".to_string(),
-            Stop::Error => format!("EOT {} reached no verdict", last.map_or(0, |r| r.eot)),
+            Stop::Error => match last {
+                Some(r) if !r.certified() => format!("EOT {} reached no verdict", r.eot),
+                Some(r) => format!("the check after EOT {} failed", r.eot),
+                None => "the first check failed".to_string(),
+            },
         };
         let _ = writeln!(out, "stopped: {why}");
         if let Some(replay) = last.and_then(|r| r.replay.as_ref()) {
@@ -253,7 +257,7 @@ impl Sweep {
         const H: f64 = 400.0;
         const LEFT: f64 = 70.0;
         const RIGHT: f64 = 70.0;
-        const TOP: f64 = 40.0;
+        const TOP: f64 = 56.0;
         const BOTTOM: f64 = 50.0;
         let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
         let eots: Vec<u32> = self.rows.iter().map(|r| r.eot).collect();
@@ -290,7 +294,15 @@ impl Sweep {
             out,
             r#"<path d="M{x0},{y0} V{y1} H{x1} V{y0}" fill="none" stroke="black"/>"#
         );
-        for &e in &eots {
+        // At most about 15 EOT labels, so that they never overlap.
+        let every = eots.len().div_ceil(15).max(1);
+        for (i, &e) in eots.iter().enumerate() {
+            let last = i + 1 == eots.len();
+            // The last EOT is always labelled; a regular label too close
+            // to it is left out.
+            if !last && (i % every != 0 || i + every / 2 + 1 >= eots.len() && every > 1) {
+                continue;
+            }
             let _ = writeln!(
                 out,
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="middle">{e}</text>"#,
@@ -306,8 +318,11 @@ impl Sweep {
         );
         let _ = writeln!(
             out,
-            r##"<text x="{x0}" y="{:.1}" text-anchor="end" fill="#1f5fbf">{max_runs}</text>"##,
-            y0 + 4.0
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="end" fill="#1f5fbf">{max_runs}</text><text x="{:.1}" y="{:.1}" text-anchor="end" fill="#1f5fbf">0</text>"##,
+            x0 - 6.0,
+            y0 + 4.0,
+            x0 - 6.0,
+            y1 + 4.0
         );
         let _ = writeln!(
             out,
@@ -318,8 +333,11 @@ impl Sweep {
         );
         let _ = writeln!(
             out,
-            r##"<text x="{x1}" y="{:.1}" text-anchor="start" fill="#c06000">{max_ms}</text>"##,
-            y0 + 4.0
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="start" fill="#c06000">{max_ms}</text><text x="{:.1}" y="{:.1}" text-anchor="start" fill="#c06000">0</text>"##,
+            x1 + 6.0,
+            y0 + 4.0,
+            x1 + 6.0,
+            y1 + 4.0
         );
         let _ = writeln!(
             out,
@@ -373,12 +391,12 @@ impl Sweep {
         let _ = writeln!(
             out,
             r##"<text x="{:.1}" y="{:.1}" fill="#1f5fbf">● runs</text><text x="{:.1}" y="{:.1}" fill="#c06000">● time</text><text x="{:.1}" y="{:.1}" fill="#d00000">● not certified</text>"##,
-            LEFT + 8.0,
-            TOP + 14.0,
-            LEFT + 70.0,
-            TOP + 14.0,
-            LEFT + 132.0,
-            TOP + 14.0
+            LEFT,
+            TOP - 14.0,
+            LEFT + 62.0,
+            TOP - 14.0,
+            LEFT + 124.0,
+            TOP - 14.0
         );
         out.push_str("</svg>\n");
         out

@@ -240,6 +240,11 @@ fn a_sweep_out_of_budget_is_inconclusive_not_certified() {
     let bad = ldfi(s.path(), &["sweep", "specs/retry.yaml", "--budget", "0"]);
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("positive"), "{}", bad.stderr);
+    s.write("specs/gone.yaml", &spec("nope.ded", 4, 2, "holds"));
+    let gone = ldfi(s.path(), &["sweep", "specs/gone.yaml", "--budget", "10"]);
+    assert_eq!(gone.code, 2);
+    assert!(gone.stderr.contains("nope.ded"), "{}", gone.stderr);
+    assert!(gone.stdout.is_empty(), "{}", gone.stdout);
 }
 
 #[test]

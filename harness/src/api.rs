@@ -47,12 +47,14 @@ pub fn target_of(spec: &Spec) -> Result<Target, Error> {
 /// Checks the spec file at `path` with LDFI (paths are relative to the
 /// current directory; `cargo test` runs in the crate's directory). The
 /// report's assertions ([`Report::assert_holds`], ...) print the
-/// counterexample and its replay line when they fail. A report with a
+/// counterexample and its replay line when they fail. The spec's
+/// `timeout:` bounds the search. A report with a
 /// counterexample also holds the failure-free run it departs from.
 pub fn check(path: impl AsRef<Path>) -> Result<Report, Error> {
     let spec = Spec::load(path.as_ref())?;
     let target = target_of(&spec)?;
-    let outcome = search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+    let budget = Budget::default().within(spec.timeout);
+    let outcome = search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
     let report = Report::new(&outcome).spec(&spec);
     Ok(match target.run(&FaultSet::none()) {
         Ok(good) if !report.counterexamples.is_empty() => report.good_run(&good),

@@ -125,7 +125,7 @@ pub use api::{check, search, spec_files, target_of};
 pub use error::Error;
 pub use faults::{Fault, FaultSet, FaultSpace};
 pub use report::Report;
-pub use search::{Budget, Observation, Observer, Progress, RunVerdict, SearchObserver};
+pub use search::{Budget, Observation, Observer, Phase, Progress, RunVerdict, SearchObserver};
 pub use spec::{Expect, Spec};
 pub use strategy::{SearchStrategy, Strategy, StrategyId};
 pub use target::{Judgement, Target};

@@ -100,6 +100,19 @@ impl Observer {
 }
 
 impl Budget {
+    /// This budget with its timeout at most `timeout` (a spec's own
+    /// `timeout:`): the shorter of the two wins.
+    pub fn within(&self, timeout: Option<Duration>) -> Budget {
+        let timeout = match (self.timeout, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Budget {
+            timeout,
+            ..self.clone()
+        }
+    }
+
     /// Whether the interrupt flag is raised.
     pub fn interrupted(&self) -> bool {
         self.interrupt
@@ -117,6 +130,28 @@ pub struct Progress {
     pub counterexamples: usize,
     /// Time so far.
     pub elapsed: Duration,
+    /// What the search is doing now.
+    pub phase: Phase,
+}
+
+/// What a search is doing, for progress displays.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Running fault sets.
+    Runs,
+    /// The symbolic check: grounding, encoding and solving the formula.
+    Symbolic,
+}
+
+impl Phase {
+    /// `runs` or `symbolic check`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Runs => "runs",
+            Phase::Symbolic => "symbolic check",
+        }
+    }
 }
 
 /// What a certificate covers: the fault space searched and the runs made.
@@ -241,6 +276,15 @@ impl<'t> Searcher<'t> {
             runs: self.runs,
             counterexamples: self.found.len(),
             elapsed: self.start.elapsed(),
+            phase: Phase::Runs,
+        }
+    }
+
+    /// The progress report sent before the symbolic check.
+    pub fn solving(&self) -> crate::search::Progress {
+        Progress {
+            phase: Phase::Symbolic,
+            ..self.progress()
         }
     }
 

@@ -12,6 +12,7 @@
 //! omissions: true       # optional, default true; false: reliable channels
 //!                       # (delays and crashes only)
 //! expect: violated      # optional: holds | violated
+//! timeout: 30           # optional: seconds this spec's search may take
 //! ```
 
 use std::fmt;
@@ -66,6 +67,8 @@ struct SpecFile {
     omissions: bool,
     #[serde(default)]
     expect: Option<Expect>,
+    #[serde(default)]
+    timeout: Option<f64>,
 }
 
 /// A loaded spec file.
@@ -81,6 +84,9 @@ pub struct Spec {
     pub space: FaultSpace,
     /// The expected verdict.
     pub expect: Option<Expect>,
+    /// The time budget of this spec's search (`timeout:`, in seconds);
+    /// a command-line `--timeout` that is shorter wins.
+    pub timeout: Option<std::time::Duration>,
     /// Where `nodes:` is written (for errors about nodes).
     nodes_at: Option<(usize, usize)>,
 }
@@ -246,7 +252,7 @@ impl Spec {
                 Some(if saved {
                     "this is a saved counterexample: replay it with `ldfi run --counterexample FILE`"
                 } else {
-                    "keys: description, program, nodes, eot, eff, crashes, max_delay, omissions, expect (holds | violated | vacuous)"
+                    "keys: description, program, nodes, eot, eff, crashes, max_delay, omissions, expect (holds | violated | vacuous), timeout (seconds)"
                 }),
             )
         })?;
@@ -269,6 +275,21 @@ impl Spec {
         if let Err(e) = space.validate() {
             return Err(err(at(e.key()), e.to_string(), None));
         }
+        let timeout = match file.timeout {
+            None => None,
+            Some(secs) => Some(
+                std::time::Duration::try_from_secs_f64(secs)
+                    .ok()
+                    .filter(|d| !d.is_zero())
+                    .ok_or_else(|| {
+                        err(
+                            at("timeout"),
+                            format!("`timeout` must be a positive number of seconds, got {secs}"),
+                            Some("timeout: 30"),
+                        )
+                    })?,
+            ),
+        };
         let base = path.parent().unwrap_or(Path::new(""));
         Ok(Spec {
             path: path.to_path_buf(),
@@ -276,6 +297,7 @@ impl Spec {
             program: file.program.iter().map(|p| tidy(&base.join(p))).collect(),
             space,
             expect: file.expect,
+            timeout,
             nodes_at: at("nodes"),
         })
     }

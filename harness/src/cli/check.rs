@@ -159,8 +159,11 @@ pub(super) fn exit_code(report: &Report) -> i32 {
 /// `ldfi check`.
 pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
-    let budget = args.search.budget();
     let (mut target, spec) = args.target()?;
+    let budget = args
+        .search
+        .budget()
+        .within(spec.as_ref().and_then(|s| s.timeout));
     target.limits = args.search.limits.limits();
     args.search.model(&mut target);
     note(&super::unplaced_facts(
@@ -224,7 +227,8 @@ impl Progress {
         if self.on {
             self.drawn = true;
             note(&format!(
-                "\r\x1b[2K  searching: {} runs, {} counterexample{}, {:.1} s",
+                "\r\x1b[2K  searching ({}): {} runs, {} counterexample{}, {:.1} s",
+                p.phase.name(),
                 p.runs,
                 p.counterexamples,
                 if p.counterexamples == 1 { "" } else { "s" },

@@ -12,9 +12,12 @@ mod check;
 mod debug;
 mod exit;
 mod hunt;
+mod jobs;
 mod late;
 mod repair;
 mod run;
+mod shard;
+mod sweep;
 mod wat;
 
 use std::io::Write as _;
@@ -82,7 +85,8 @@ Examples:
     long_about = "Lineage-driven fault injection for Dedalus protocols.\n\n\
         `run` evaluates one run under a fault schedule and explains it; `check` searches \
         the admissible fault space for a run that violates the program's specification \
-        (pre => post at EOT); `hunt` checks every spec file of a directory; `bench` measures \
+        (pre => post at EOT); `hunt` checks every spec file of a directory; `sweep` finds the \
+        deepest EOT a spec is certified at within a time budget; `bench` measures \
         evaluation speed and search cost.",
     after_long_help = exit::help(EXAMPLES, &[
         (exit::OK, "success: the specification holds, the expectation is met, a repair is verified"),
@@ -122,6 +126,9 @@ enum Command {
     /// Why a tuple holds: the minimal sets of the run's inputs that produce it (wat-provenance).
     #[command(after_long_help = wat::EXAMPLES)]
     Why(wat::WatArgs),
+    /// Check a spec at increasing EOT: the deepest certified within a time budget.
+    #[command(after_long_help = exit::help(sweep::EXAMPLES, sweep::EXIT))]
+    Sweep(sweep::SweepArgs),
 }
 
 /// Output format of `run` and `check`.
@@ -551,6 +558,7 @@ pub fn main() -> i32 {
         Command::Repair(args) => repair::main(&args),
         Command::Late(args) => late::main(&args),
         Command::Why(args) => wat::main(&args),
+        Command::Sweep(args) => sweep::main(&args),
     };
     match result {
         Ok(_) if interrupted() => exit::INTERRUPTED,

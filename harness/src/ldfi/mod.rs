@@ -154,7 +154,7 @@ fn lineage_search(
     let mut no_proof =
         String::from("lineage alone proves nothing (use the default strategy for a proof)");
     if prove {
-        progress(&s.progress());
+        progress(&s.solving());
         match crate::symbolic::decide(target, &cancel, budget.all)? {
             Answer::Holds(stats) => {
                 // The certificate is the symbolic check's.

@@ -13,15 +13,19 @@
 //!   are kept out of it, each marked "not in the JSON document");
 //! - [`saved`]: a counterexample as the YAML file `ldfi run --counterexample`
 //!   replays;
-//! - [`hunt`]: the summary of checking a directory of specs.
+//! - [`hunt`]: the summary of checking a directory of specs;
+//! - [`sweep`]: one spec checked at increasing EOT (`ldfi sweep`);
+//! - [`files`]: what a failed assertion writes for the test's reader.
 //!
 //! The renderers of one run as evaluated (tables, messages, a spacetime
 //! listing, the specification at EOT) are in [`run`], the provenance tree
 //! of one tuple in [`why`].
 
+pub mod files;
 pub mod hunt;
 pub mod run;
 pub mod saved;
+pub mod sweep;
 pub mod text;
 pub mod why;
 
@@ -470,32 +474,26 @@ impl Report {
         }
     }
 
-    /// Panics, showing the counterexample and its replay line, unless the
-    /// specification holds.
+    /// Panics, showing the counterexample, its replay line and the report
+    /// files written (see [`files`]), unless the specification holds.
     #[track_caller]
     pub fn assert_holds(&self) {
         if !matches!(self.outcome.verdict, Verdict::Holds) {
-            panic!(
-                "{}: expected the specification to hold\n{}",
-                self.spec_name(),
-                text::outcome(self)
-            );
+            self.fail("expected the specification to hold");
         }
     }
 
-    /// Panics unless a counterexample was found.
+    /// Panics, showing the outcome and the report files written, unless a
+    /// counterexample was found.
     #[track_caller]
     pub fn assert_violated(&self) {
         if !matches!(self.outcome.verdict, Verdict::Violated) {
-            panic!(
-                "{}: expected a counterexample\n{}",
-                self.spec_name(),
-                text::outcome(self)
-            );
+            self.fail("expected a counterexample");
         }
     }
 
-    /// Panics unless the verdict is the spec's `expect`.
+    /// Panics unless the verdict is the spec's `expect` (as
+    /// [`Report::assert_holds`] does).
     #[track_caller]
     pub fn assert_expected(&self) {
         match self.expect() {
@@ -503,21 +501,27 @@ impl Report {
             Some(Expect::Violated) => self.assert_violated(),
             Some(Expect::Vacuous) => {
                 if !self.met() {
-                    panic!(
-                        "{}: expected a vacuous certificate\n{}",
-                        self.spec_name(),
-                        text::outcome(self)
-                    );
+                    self.fail("expected a vacuous certificate");
                 }
             }
             None => match &self.outcome.verdict {
-                Verdict::Inconclusive { reason } => {
-                    panic!("{}: inconclusive: {reason}", self.spec_name())
-                }
-                Verdict::Interrupted => panic!("{}: interrupted", self.spec_name()),
+                Verdict::Inconclusive { reason } => self.fail(&format!("inconclusive: {reason}")),
+                Verdict::Interrupted => self.fail("interrupted"),
                 _ => {}
             },
         }
+    }
+
+    /// Writes the report files and panics with `what`, the outcome (with
+    /// each counterexample's replay line) and where the files are.
+    #[track_caller]
+    fn fail(&self, what: &str) -> ! {
+        panic!(
+            "{}: {what}\n{}{}",
+            self.spec_name(),
+            text::outcome(self),
+            files::note(self)
+        )
     }
 
     fn spec_name(&self) -> String {

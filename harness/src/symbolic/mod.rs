@@ -360,6 +360,7 @@ pub fn search(
     if s.record(none, run, &mut |_| {})? {
         return s.finish(progress);
     }
+    progress(&s.solving());
     match decide(target, &cancel, budget.all)? {
         Answer::Holds(stats) => {
             let statement = |covered: &Covered| certificate(covered, &stats);

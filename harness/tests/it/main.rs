@@ -11,6 +11,7 @@ mod races;
 mod render;
 mod repair;
 mod report;
+mod scale;
 mod snapshots;
 mod spec;
 mod symbolic;

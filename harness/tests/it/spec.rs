@@ -70,3 +70,14 @@ fn a_node_used_as_a_location_must_be_listed() {
     assert!(err.contains("node `c` is used as a location"), "{err}");
     assert!(err.contains("two_nodes.yaml:2:1"), "{err}");
 }
+
+#[test]
+fn a_spec_may_bound_its_search_time() {
+    let spec = parse(&format!("{GOOD}timeout: 2.5\n")).unwrap();
+    assert_eq!(spec.timeout, Some(std::time::Duration::from_millis(2500)));
+    assert_eq!(parse(GOOD).unwrap().timeout, None);
+    for bad in ["0", "-1", "x"] {
+        let e = parse(&format!("{GOOD}timeout: {bad}\n")).unwrap_err();
+        assert!(e.to_string().contains("timeout"), "{bad}: {e}");
+    }
+}

@@ -116,45 +116,9 @@ fn table(rows: &[HuntEntry]) -> String {
             ]
         })
         .collect();
-    let mut widths = header.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
     // Numbers right-aligned, text left-aligned.
     let right = [false, false, false, true, true, false];
-    let line = |row: &[String]| {
-        let mut s = String::new();
-        for (i, c) in row.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - c.chars().count());
-            if i > 0 {
-                s.push_str("  ");
-            }
-            if right[i] {
-                s.push_str(&pad);
-                s.push_str(c);
-            } else {
-                s.push_str(c);
-                s.push_str(&pad);
-            }
-        }
-        s.trim_end().to_string()
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "{}", line(&header.map(String::from)));
-    let _ = writeln!(
-        out,
-        "{}",
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .join("  ")
-    );
-    for row in &cells {
-        let _ = writeln!(out, "{}", line(row));
-    }
+    let mut out = super::text::columns(header, &cells, right);
     let met = rows.iter().filter(|r| r.met).count();
     let _ = writeln!(out, "{met} of {} met", rows.len());
     out

@@ -179,39 +179,9 @@ impl Sweep {
                 ]
             })
             .collect();
-        let mut widths = header.map(str::len);
-        for row in &cells {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.len());
-            }
-        }
-        let line = |row: &[String]| {
-            let cols: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    if i == 2 {
-                        format!("{c:<w$}", w = widths[i])
-                    } else {
-                        format!("{c:>w$}", w = widths[i])
-                    }
-                })
-                .collect();
-            cols.join("  ").trim_end().to_string()
-        };
-        let _ = writeln!(out, "{}", line(&header.map(String::from)));
-        let _ = writeln!(
-            out,
-            "{}",
-            widths
-                .iter()
-                .map(|w| "-".repeat(*w))
-                .collect::<Vec<_>>()
-                .join("  ")
-        );
-        for row in &cells {
-            let _ = writeln!(out, "{}", line(row));
-        }
+        // The verdict left-aligned, numbers right-aligned.
+        let right = [true, true, false, true, true, true, true];
+        out.push_str(&super::text::columns(header, &cells, right));
         match self.deepest() {
             Some(d) => {
                 let _ = writeln!(out, "deepest certified: EOT {}, EFF {}", d.eot, d.eff);

@@ -167,3 +167,44 @@ pub fn messages(messages: &[MessageReport]) -> String {
     }
     out
 }
+
+/// Rows under a header in aligned columns, two spaces apart, a rule of
+/// dashes under the header, no trailing spaces. `right[i]` right-aligns
+/// column `i` (numbers); the others are left-aligned.
+pub(crate) fn columns<const N: usize>(
+    header: [&str; N],
+    rows: &[[String; N]],
+    right: [bool; N],
+) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, c) in widths.iter_mut().zip(row) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |row: &[String; N]| {
+        let mut s = String::new();
+        for (i, c) in row.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - c.chars().count());
+            if i > 0 {
+                s.push_str("  ");
+            }
+            if right[i] {
+                s.push_str(&pad);
+                s.push_str(c);
+            } else {
+                s.push_str(c);
+                s.push_str(&pad);
+            }
+        }
+        s.trim_end().to_string()
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", line(&header.map(String::from)));
+    let rule = widths.map(|w| "-".repeat(w));
+    let _ = writeln!(out, "{}", rule.join("  "));
+    for row in rows {
+        let _ = writeln!(out, "{}", line(row));
+    }
+    out
+}

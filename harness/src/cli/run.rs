@@ -66,15 +66,8 @@ pub(super) struct RunArgs {
     /// Largest admissible delay (0: no delays).
     #[arg(long, value_name = "D", default_value_t = 0)]
     max_delay: u32,
-    /// Lose the messages FROM -> TO sent at T (repeatable).
-    #[arg(long = "omit", value_name = "FROM,TO,T", value_parser = parse_omission)]
-    omissions: Vec<Omission>,
-    /// Crash NODE from time T on: its messages to others are lost (repeatable).
-    #[arg(long = "crash", value_name = "NODE,T", value_parser = parse_crash)]
-    crashes: Vec<Crash>,
-    /// Deliver the message FROM -> TO sent at T D steps late (repeatable; needs --max-delay).
-    #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
-    delays: Vec<Delay>,
+    #[command(flatten)]
+    faults: FaultFlags,
     /// Show only this relation's table (text format).
     #[arg(long, value_name = "NAME")]
     relation: Option<String>,
@@ -97,6 +90,52 @@ pub(super) struct Omission {
     pub(super) from: String,
     pub(super) to: String,
     pub(super) time: Time,
+}
+
+/// The fault flags of one run, shared by the commands that evaluate one:
+/// `--omit`, `--crash`, `--delay` (node names, resolved against a program's
+/// nodes by [`FaultFlags::resolve`]).
+#[derive(Args, Clone, Debug, Default)]
+pub(super) struct FaultFlags {
+    /// Lose the messages FROM -> TO sent at T (repeatable).
+    #[arg(long = "omit", value_name = "FROM,TO,T", value_parser = parse_omission)]
+    pub(super) omissions: Vec<Omission>,
+    /// Crash NODE from time T on: its messages to others are lost (repeatable).
+    #[arg(long = "crash", value_name = "NODE,T", value_parser = parse_crash)]
+    pub(super) crashes: Vec<Crash>,
+    /// Deliver the message FROM -> TO sent at T D steps late (repeatable; D within the run's largest delay).
+    #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
+    pub(super) delays: Vec<Delay>,
+}
+
+impl FaultFlags {
+    /// The flags of a saved counterexample's fault lists.
+    pub(super) fn saved(f: harness::report::FaultLists) -> FaultFlags {
+        FaultFlags {
+            omissions: f
+                .omissions
+                .into_iter()
+                .map(|(from, to, time)| Omission { from, to, time })
+                .collect(),
+            crashes: f
+                .crashes
+                .into_iter()
+                .map(|(node, time)| Crash { node, time })
+                .collect(),
+            delays: f
+                .delays
+                .into_iter()
+                .map(|(from, to, time, by)| Delay { from, to, time, by })
+                .collect(),
+        }
+    }
+
+    /// The flags as a fault set, node names resolved against `evaluator`'s
+    /// nodes; a flag given twice (or two for one message) is an error, as
+    /// the set would silently merge them.
+    pub(super) fn resolve(&self, evaluator: &Evaluator) -> Result<FaultSet, Failure> {
+        fault_set(evaluator, &self.omissions, &self.crashes, &self.delays)
+    }
 }
 
 /// `--crash NODE,T`.
@@ -181,7 +220,7 @@ impl RunArgs {
                 e => format!("{}: {e}", e.flag()),
             })
         })?;
-        if !self.delays.is_empty() && self.max_delay == 0 {
+        if !self.faults.delays.is_empty() && self.max_delay == 0 {
             return Err(Failure::msg(
                 "--delay needs --max-delay D (the largest admissible delay; 0 means no delays)",
             ));
@@ -200,7 +239,7 @@ impl RunArgs {
     /// an error, as the set would silently merge them. The rest of what a
     /// fault must satisfy is checked by the run ([`dedalus::faults::Bounds::check_faults`]).
     fn faults(&self, evaluator: &Evaluator) -> Result<FaultSet, Failure> {
-        fault_set(evaluator, &self.omissions, &self.crashes, &self.delays)
+        self.faults.resolve(evaluator)
     }
 }
 
@@ -307,22 +346,7 @@ fn saved(args: &RunArgs, path: &std::path::Path) -> Result<RunArgs, Failure> {
     out.eot = doc.eot;
     out.eff = Some(doc.eff);
     out.max_delay = doc.max_delay;
-    let f = doc.faults;
-    out.omissions = f
-        .omissions
-        .into_iter()
-        .map(|(from, to, time)| Omission { from, to, time })
-        .collect();
-    out.crashes = f
-        .crashes
-        .into_iter()
-        .map(|(node, time)| Crash { node, time })
-        .collect();
-    out.delays = f
-        .delays
-        .into_iter()
-        .map(|(from, to, time, by)| Delay { from, to, time, by })
-        .collect();
+    out.faults = FaultFlags::saved(doc.faults);
     Ok(out)
 }
 
@@ -429,7 +453,7 @@ fn unmatched_faults(run: &Run, args: &RunArgs) -> String {
         })
     };
     let mut out = String::new();
-    for o in &args.omissions {
+    for o in &args.faults.omissions {
         if !sent(&o.from, &o.to, o.time) {
             out.push_str(&format!(
                 "warning: --omit {},{},{} matches no message: {} sends nothing to {} at t={}\n",
@@ -437,7 +461,7 @@ fn unmatched_faults(run: &Run, args: &RunArgs) -> String {
             ));
         }
     }
-    for d in &args.delays {
+    for d in &args.faults.delays {
         if !sent(&d.from, &d.to, d.time) {
             out.push_str(&format!(
                 "warning: --delay {},{},{},{} matches no message: {} sends nothing to {} at t={}\n",

@@ -22,7 +22,7 @@ use serde_json::{Value as Json, json};
 
 use harness::report::saved::SavedCounterexample;
 
-use super::run::{Crash, Delay, Omission, parse_crash, parse_delay, parse_omission};
+use super::run::FaultFlags;
 use super::{Failure, Format, emit};
 
 pub(super) const EXAMPLES: &str = "\
@@ -52,32 +52,18 @@ pub(super) struct WatArgs {
     /// Explain the tuple in this saved counterexample's run (its faults).
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["omissions", "crashes", "delays"])]
     counterexample: Option<PathBuf>,
-    /// Lose the messages FROM -> TO sent at T (repeatable).
-    #[arg(long = "omit", value_name = "FROM,TO,T", value_parser = parse_omission)]
-    omissions: Vec<Omission>,
-    /// Crash NODE from time T on (repeatable).
-    #[arg(long = "crash", value_name = "NODE,T", value_parser = parse_crash)]
-    crashes: Vec<Crash>,
-    /// Deliver the message FROM -> TO sent at T D steps late (repeatable).
-    #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
-    delays: Vec<Delay>,
+    #[command(flatten)]
+    faults: FaultFlags,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
 }
 
-/// The fault flags of the run to explain, as given or as saved.
-type Flags = (Vec<Omission>, Vec<Crash>, Vec<Delay>);
-
 impl WatArgs {
-    /// The fault flags of the run to explain.
-    fn flags(&self) -> Result<Flags, Failure> {
+    /// The fault flags of the run to explain, as given or as saved.
+    fn flags(&self) -> Result<FaultFlags, Failure> {
         let Some(path) = &self.counterexample else {
-            return Ok((
-                self.omissions.clone(),
-                self.crashes.clone(),
-                self.delays.clone(),
-            ));
+            return Ok(self.faults.clone());
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
@@ -87,21 +73,7 @@ impl WatArgs {
                 path.display()
             ))
         })?;
-        let f = doc.faults;
-        Ok((
-            f.omissions
-                .into_iter()
-                .map(|(from, to, time)| Omission { from, to, time })
-                .collect(),
-            f.crashes
-                .into_iter()
-                .map(|(node, time)| Crash { node, time })
-                .collect(),
-            f.delays
-                .into_iter()
-                .map(|(from, to, time, by)| Delay { from, to, time, by })
-                .collect(),
-        ))
+        Ok(FaultFlags::saved(doc.faults))
     }
 }
 
@@ -109,12 +81,13 @@ impl WatArgs {
 pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
     let spec = Spec::load(&args.spec)?;
     let target = harness::target_of(&spec)?;
-    let (omissions, crashes, delays) = args.flags()?;
-    let faults = super::run::fault_set(target.evaluator(), &omissions, &crashes, &delays)?;
+    let flags = args.flags()?;
+    let faults = flags.resolve(target.evaluator())?;
     let space = target.space();
     let mut cfg = RunConfig::new(space.eot);
     cfg.eff = space.eff;
-    cfg.max_delay = delays
+    cfg.max_delay = flags
+        .delays
         .iter()
         .map(|d| d.by)
         .max()

@@ -120,8 +120,11 @@ fn ctrl_c_stops_the_search_with_exit_130() {
     assert!(sent.success());
     let start = Instant::now();
     let out = child.wait_with_output().expect("wait");
+    // Liveness, not speed: the exit code and the output below show that the
+    // interrupt, not the end of the search, stopped it; the bound is loose
+    // because a loaded CI machine can be slow to schedule the process.
     assert!(
-        start.elapsed() < Duration::from_secs(5),
+        start.elapsed() < Duration::from_secs(30),
         "{:?}",
         start.elapsed()
     );

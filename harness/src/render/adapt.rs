@@ -7,12 +7,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use dedalus::eval::Run;
 use dedalus::provenance::Fate;
 use nemo::queries::{Debugging, Frontier, RunGraphs};
+use nemo::temporal::{Cause, Via};
 use nemo::{Graph, Vertex, VertexId};
 
 use super::model::{
-    CheckView, CounterexampleView, FileEdit, Finding, GraphVertex, GraphView, Highlight, HuntRow,
-    LaneMessage, Lanes, LineReplacement, MessageFate, PatchStatus, PatchView, Query,
-    SourceLocation, Tone, VertexKind,
+    CheckView, CounterexampleView, DelayCause, DelayTree, FileEdit, Finding, GraphVertex,
+    GraphView, Highlight, HuntRow, LaneMessage, Lanes, LineReplacement, MessageFate, PatchStatus,
+    PatchView, Query, SourceLocation, Tone, VertexKind,
 };
 use crate::repair::{Checked, Diagnosis, Rejection, Repairs};
 use crate::report::{Bounds, CounterexampleReport, MessageFate as ReportFate, Report, RunTrace};
@@ -405,6 +406,40 @@ pub fn check_view(
         }
     }
     Ok(view)
+}
+
+/// The delay tree of `root` (nemo's explained annotation) under `title`:
+/// every cause depth first, the largest weight first under each parent.
+pub fn delay_tree(title: &str, root: &Cause) -> DelayTree {
+    fn walk(c: &Cause, depth: usize, out: &mut Vec<DelayCause>) {
+        let handed: i64 = c.children.iter().map(|k| k.weight).sum();
+        out.push(DelayCause {
+            depth,
+            vertex: c.vertex(),
+            kind: c.kind.name().to_string(),
+            node: c.node.clone(),
+            via: match c.via {
+                Via::Sequencing(s) => s.describe().to_string(),
+                Via::Root | Via::Causal => String::new(),
+            },
+            interval: c.interval,
+            weight: c.weight,
+            own: c.weight - handed,
+        });
+        let mut children: Vec<&Cause> = c.children.iter().collect();
+        // Stable: equal weights keep nemo's order.
+        children.sort_by_key(|k| std::cmp::Reverse(k.weight));
+        for k in children {
+            walk(k, depth + 1, out);
+        }
+    }
+    let mut causes = Vec::with_capacity(root.size());
+    walk(root, 0, &mut causes);
+    DelayTree {
+        title: title.to_string(),
+        delay: root.weight,
+        causes,
+    }
 }
 
 /// The repair candidates of `repairs` (verified first, smallest patch

@@ -201,9 +201,22 @@ fn every_text_is_escaped() {
             edits: vec![],
         }],
         notes: vec![nasty.into()],
+        delays: vec![render::DelayTree {
+            title: nasty.into(),
+            delay: 1,
+            causes: vec![render::DelayCause {
+                vertex: nasty.into(),
+                kind: nasty.into(),
+                node: nasty.into(),
+                via: nasty.into(),
+                weight: 1,
+                ..render::DelayCause::default()
+            }],
+        }],
         ..render::CheckView::default()
     };
     let page = render::html(&view, &["<x>.dot".into()]);
+    assert!(page.contains("<section id=\"delays\">"));
     assert!(!page.contains("<script"), "no raw markup from the input");
     assert!(!page.contains("'x'"));
     assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));

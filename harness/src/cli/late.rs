@@ -16,7 +16,9 @@
 //! gave the fault.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use harness::render::DelayTree;
 
 use clap::Args;
 use dedalus::eval::{Evaluator, Run, RunConfig};
@@ -44,6 +46,9 @@ Examples:
 
   # why post came late (or never) in the counterexample the search finds
   ldfi late specs/simple_broadcast.yaml --post
+
+  # the same, plus the HTML report with the weighted delay trees of post
+  ldfi late specs/retry_broadcast.yaml --post --report       # reports/retry_broadcast/
 
 Exit status: 0 explained, 2 an error (an unknown tuple, a tuple not derived
 at that time, --from after --to).";
@@ -84,6 +89,9 @@ pub(super) struct LateArgs {
     /// Over a spec file: why `post` came later in the counterexample than in the failure-free run.
     #[arg(long, conflicts_with_all = ["omissions", "crashes", "delays"])]
     post: bool,
+    /// With --post: also write the self-contained HTML report of the check, with the weighted delay trees of post, to DIR [default: reports/NAME].
+    #[arg(long, value_name = "DIR", num_args = 0..=1, requires = "post")]
+    report: Option<Option<PathBuf>>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -472,7 +480,20 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
         interrupt: Some(super::interrupt_flag()),
         ..Budget::default()
     };
-    emit(&explain_post(&target, args.format, &budget)?);
+    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let mut trees = Vec::new();
+    let wanted = args.report.is_some().then_some(&mut trees);
+    emit(&explain_outcome(&target, &outcome, args.format, wanted)?);
+    if let Some(dir) = &args.report {
+        let mut view = harness::render::adapt::check_view(&target, Some(&spec), &outcome, None)?;
+        view.delays = trees;
+        let dir = super::report_dir(
+            dir.as_deref(),
+            Path::new("reports"),
+            &super::stem(&spec.path),
+        );
+        super::write_html_report(&dir, &view)?;
+    }
     Ok(0)
 }
 
@@ -484,6 +505,18 @@ pub(super) fn explain_post(
     budget: &Budget,
 ) -> Result<String, Failure> {
     let outcome = harness::search(target, Strategy::Ldfi, budget, &mut |_| {})?;
+    explain_outcome(target, &outcome, format, None)
+}
+
+/// What `--post` prints for the search `outcome` over `target`; with
+/// `trees`, the delay trees of post (the good run's first) are pushed
+/// onto it for the HTML report.
+fn explain_outcome(
+    target: &Target,
+    outcome: &harness::Outcome,
+    format: Format,
+    trees: Option<&mut Vec<DelayTree>>,
+) -> Result<String, Failure> {
     let Some(cx) = outcome.counterexample() else {
         let msg = format!(
             "no counterexample ({}): post is never missing at EOT, so never late",
@@ -548,6 +581,15 @@ pub(super) fn explain_post(
         }
         None => never_counterfactuals(target, &cx.faults, bad, &missing)?,
     };
+    if let Some(trees) = trees {
+        if let Some(a) = &good_answer {
+            trees.push(delay_tree("failure-free run", a, &good));
+        }
+        if let Some((a, longer)) = &bad_answer {
+            let run = longer.as_ref().unwrap_or(bad);
+            trees.push(delay_tree("counterexample", a, run));
+        }
+    }
     if format == Format::Json {
         let answer = |run: &Run, a: &PostAnswer| query_json(run, &a.late, a.from, a.to);
         let doc = json!({
@@ -647,6 +689,18 @@ pub(super) fn explain_post(
     }
     let _ = writeln!(out, "\nreplay: {}", cx.replay);
     Ok(out)
+}
+
+/// The delay tree of `a` (over `run`, the `which` one) as the HTML report
+/// shows it.
+fn delay_tree(which: &str, a: &PostAnswer, run: &Run) -> DelayTree {
+    let title = format!(
+        "{which}: {} came {} after {}",
+        run.show_tuple(a.to),
+        steps(a.late.delay()),
+        run.show_tuple(a.from)
+    );
+    harness::render::adapt::delay_tree(&title, &a.late.tree)
 }
 
 /// When `post` never comes in the counterexample: for each of its faults,

@@ -237,3 +237,60 @@ fn text(run: &Run, shown: &str, described: &str, answer: &WatProvenance) -> Stri
     }
     out
 }
+
+/// The `ldfi bench` table of `ldfi why` over `specs` (in `dir`): in each
+/// spec's failure-free run, the wat-provenance of its first `pre` tuple at
+/// EOT and of the matching `post`, and how long each took (the best of 3
+/// runs, or of 1 when `quick`; the run itself excluded).
+pub(super) fn bench_markdown(
+    dir: &std::path::Path,
+    specs: &[&str],
+    quick: bool,
+) -> Result<String, Failure> {
+    let mut md = String::from(
+        "## ldfi why on pre/post at EOT (failure-free run; best of runs)\n\n\
+         | spec | tuple | inputs | replays | witnesses | exact | time (ms) |\n\
+         | --- | --- | ---: | ---: | ---: | --- | ---: |\n",
+    );
+    for name in specs {
+        let spec = Spec::load(&dir.join(name))?;
+        let target = harness::target_of(&spec)?;
+        let run = target.run(&FaultSet::none())?;
+        let eot = run.eot();
+        let rel = |r: &str| run.program().relation(r);
+        let first_pre = rel("pre").and_then(|pre| {
+            let mut rows: Vec<Vec<dedalus::value::Value>> =
+                run.rows(pre, eot).map(|r| r.values.to_vec()).collect();
+            rows.sort_by(|a, b| run.interner().cmp_rows(a, b));
+            rows.into_iter().next()
+        });
+        let Some(values) = first_pre else {
+            md.push_str(&format!("| {name} | no pre at EOT | | | | | |\n"));
+            continue;
+        };
+        let goals = ["pre", "post"]
+            .iter()
+            .filter_map(|r| run.find(rel(r)?, &values, eot));
+        for goal in goals {
+            let mut best = std::time::Duration::MAX;
+            let mut answer = None;
+            for _ in 0..if quick { 1 } else { 3 } {
+                let start = std::time::Instant::now();
+                let a = nemo::why::wat(&run, goal).map_err(|e| Failure::msg(e.to_string()))?;
+                best = best.min(start.elapsed());
+                answer = Some(a);
+            }
+            let Some(a) = answer else { continue };
+            md.push_str(&format!(
+                "| {name} | `{}` | {} | {} | {} | {} | {:.2} |\n",
+                run.show_tuple(goal),
+                a.candidates.len(),
+                a.replays,
+                a.witnesses.len(),
+                if a.exact { "yes" } else { "lineage" },
+                best.as_secs_f64() * 1000.0
+            ));
+        }
+    }
+    Ok(md)
+}

@@ -7,14 +7,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use dedalus::eval::Run;
 use dedalus::provenance::Fate;
 use nemo::queries::{Debugging, Frontier, RunGraphs};
+use nemo::temporal::{Cause, Via};
 use nemo::{Graph, Vertex, VertexId};
 
 use super::model::{
-    CheckView, CounterexampleView, FileEdit, Finding, GraphVertex, GraphView, Highlight, HuntRow,
-    LaneMessage, Lanes, LineReplacement, MessageFate, PatchStatus, PatchView, Query,
-    SourceLocation, Tone, VertexKind,
+    CheckView, CounterexampleView, DelayCause, DelayTree, FileEdit, Finding, GraphVertex,
+    GraphView, Highlight, HuntRow, LaneMessage, Lanes, LineReplacement, MessageFate, PatchStatus,
+    PatchView, Query, SourceLocation, Tone, VertexKind,
 };
 use crate::repair::{Checked, Diagnosis, Rejection, Repairs};
+use crate::report::{Bounds, CounterexampleReport, MessageFate as ReportFate, Report, RunTrace};
 use crate::spec::Spec;
 use crate::verdict::{Counterexample, Outcome, Verdict};
 use crate::{Error, FaultSet, Target};
@@ -160,12 +162,13 @@ pub fn debugging_findings(d: &Debugging) -> Vec<Finding> {
 
 /// A counterexample as reports print it.
 pub fn counterexample_view(cx: &Counterexample, nodes: &[String]) -> CounterexampleView {
+    counterexample_report_view(&CounterexampleReport::new(cx, nodes))
+}
+
+/// A counterexample of the report model as reports print it.
+pub fn counterexample_report_view(cx: &CounterexampleReport) -> CounterexampleView {
     CounterexampleView {
-        faults: if cx.faults.is_empty() {
-            "fails without faults".into()
-        } else {
-            cx.faults.describe(nodes)
-        },
+        faults: cx.summary.clone(),
         violated: cx
             .violated
             .iter()
@@ -180,14 +183,130 @@ pub fn counterexample_view(cx: &Counterexample, nodes: &[String]) -> Counterexam
     }
 }
 
-fn verdict_words(outcome: &Outcome) -> (String, Tone) {
-    match outcome.verdict {
-        Verdict::Holds if outcome.vacuous() => ("holds vacuously".into(), Tone::Neutral),
+/// The spacetime diagram of a run of the report model, over `bounds`.
+pub fn trace_lanes(trace: &RunTrace, bounds: &Bounds, title: &str) -> Lanes {
+    let index = |name: &str| bounds.nodes.iter().position(|n| n == name);
+    let messages = trace
+        .messages
+        .iter()
+        .filter_map(|m| {
+            Some(LaneMessage {
+                from: index(&m.from)?,
+                to: index(&m.to)?,
+                sent: m.sent,
+                received: m.received,
+                fate: match m.fate {
+                    ReportFate::Delivered => MessageFate::Delivered,
+                    ReportFate::Delayed => MessageFate::Delayed(m.delay.unwrap_or(0)),
+                    ReportFate::Omitted => MessageFate::Omitted,
+                    ReportFate::Crashed => MessageFate::CrashSilenced,
+                },
+                label: m.atom(),
+            })
+        })
+        .collect();
+    let mut crashes: Vec<(usize, u32)> = trace
+        .faults
+        .crashes
+        .iter()
+        .filter_map(|(node, time)| Some((index(node)?, *time)))
+        .collect();
+    crashes.sort();
+    Lanes {
+        title: title.to_string(),
+        nodes: bounds.nodes.clone(),
+        eot: bounds.eot,
+        eff: bounds.eff,
+        messages,
+        crashes,
+    }
+}
+
+fn verdict_words(verdict: &Verdict, vacuous: bool) -> (String, Tone) {
+    match verdict {
+        Verdict::Holds if vacuous => ("holds vacuously".into(), Tone::Neutral),
         Verdict::Holds => ("holds".into(), Tone::Good),
         Verdict::Violated => ("violated".into(), Tone::Bad),
         Verdict::Inconclusive { .. } => ("inconclusive".into(), Tone::Neutral),
         Verdict::Interrupted => ("interrupted".into(), Tone::Neutral),
     }
+}
+
+/// The summary of `report`: what was checked, the bounds, the verdict, its
+/// cost and certificate, the expectation; no runs drawn.
+fn summary(report: &Report) -> CheckView {
+    let b = &report.bounds;
+    let o = &report.outcome;
+    let (verdict, tone) = verdict_words(report.verdict(), o.vacuous);
+    let mut view = CheckView {
+        title: report
+            .spec
+            .clone()
+            .unwrap_or_else(|| report.program.join(" ")),
+        description: report.description.clone(),
+        bounds: vec![
+            ("nodes".into(), b.nodes.join(", ")),
+            ("EOT".into(), b.eot.to_string()),
+            ("EFF".into(), b.eff.to_string()),
+            ("crashes".into(), b.crashes.to_string()),
+            ("max_delay".into(), b.max_delay.to_string()),
+            ("combinations".into(), o.combinations.clone()),
+        ],
+        strategy: report.strategy.to_string(),
+        verdict,
+        tone,
+        runs: o.runs,
+        elapsed_ms: o.elapsed.as_millis() as u64,
+        certificate: o.proof.map(|_| {
+            o.certificate
+                .clone()
+                .unwrap_or_else(|| "nothing is certified".into())
+        }),
+        expectation: report.expectation.map(|e| {
+            format!(
+                "{}: expected {}, got {}",
+                if e.met { "met" } else { "NOT met" },
+                e.expect.name(),
+                report.got()
+            )
+        }),
+        ..CheckView::default()
+    };
+    if let Verdict::Inconclusive { reason } = report.verdict() {
+        view.notes
+            .push(format!("inconclusive: {reason}; nothing is certified"));
+    }
+    view
+}
+
+/// The report of `report` from the report model alone: the summary, the
+/// first counterexample, and the spacetime diagrams of the runs it holds
+/// (the failure-free run, where given, beside the failing one). The model
+/// holds no provenance, so there are no graphs and no findings; a note
+/// says where to get them.
+pub fn report_view(report: &Report) -> CheckView {
+    let mut view = summary(report);
+    if let Some(good) = &report.good {
+        view.lanes
+            .push(trace_lanes(good, &report.bounds, "failure-free run"));
+    }
+    if let Some(cx) = report.counterexample() {
+        let cx_view = counterexample_report_view(cx);
+        view.lanes.push(trace_lanes(
+            &cx.run,
+            &report.bounds,
+            &format!("counterexample: {}", cx_view.faults),
+        ));
+        view.counterexample = Some(cx_view);
+        let check = match &report.spec {
+            Some(spec) => format!("ldfi check {spec} --report DIR"),
+            None => "ldfi check --report DIR".to_string(),
+        };
+        view.notes.push(format!(
+            "provenance graphs, Nemo's findings and repair suggestions: `{check}`"
+        ));
+    }
+    view
 }
 
 /// The report of one check of `target`. With a counterexample (and no
@@ -201,50 +320,11 @@ pub fn check_view(
     diagnosis: Option<&Diagnosis>,
 ) -> Result<CheckView, Error> {
     let s = &outcome.space;
-    let (verdict, tone) = verdict_words(outcome);
-    let title = match spec {
-        Some(spec) => spec.path.display().to_string(),
-        None => outcome
-            .files
-            .iter()
-            .map(|f| f.display().to_string())
-            .collect::<Vec<_>>()
-            .join(" "),
+    let report = match spec {
+        Some(spec) => Report::new(outcome).spec(spec),
+        None => Report::new(outcome),
     };
-    let expectation = spec.and_then(|sp| {
-        let e = sp.expect?;
-        let report = crate::report::Report::new(outcome).spec(sp);
-        Some(format!(
-            "{}: expected {}, got {}",
-            if report.met() { "met" } else { "NOT met" },
-            e.name(),
-            report.got()
-        ))
-    });
-    let mut view = CheckView {
-        title,
-        description: spec.and_then(|sp| sp.description.clone()),
-        bounds: vec![
-            ("nodes".into(), s.nodes.join(", ")),
-            ("EOT".into(), s.eot.to_string()),
-            ("EFF".into(), s.eff.to_string()),
-            ("crashes".into(), s.crashes.to_string()),
-            ("max_delay".into(), s.max_delay.to_string()),
-            ("combinations".into(), outcome.combinations.to_string()),
-        ],
-        strategy: outcome.strategy.to_string(),
-        verdict,
-        tone,
-        runs: outcome.runs,
-        elapsed_ms: outcome.elapsed.as_millis() as u64,
-        certificate: outcome.proof.as_ref().map(|_| outcome.certificate()),
-        expectation,
-        ..CheckView::default()
-    };
-    if let Verdict::Inconclusive { reason } = &outcome.verdict {
-        view.notes
-            .push(format!("inconclusive: {reason}; nothing is certified"));
-    }
+    let mut view = summary(&report);
     let Some(cx) = outcome.counterexample() else {
         let free = target.run(&FaultSet::none())?;
         view.lanes.push(lanes(&free, "failure-free run"));
@@ -260,7 +340,7 @@ pub fn check_view(
         }
         return Ok(view);
     };
-    view.counterexample = Some(counterexample_view(cx, &s.nodes));
+    view.counterexample = report.counterexample().map(counterexample_report_view);
     let owned;
     let diagnosis = match diagnosis {
         Some(d) => Some(d),
@@ -326,6 +406,40 @@ pub fn check_view(
         }
     }
     Ok(view)
+}
+
+/// The delay tree of `root` (nemo's explained annotation) under `title`:
+/// every cause depth first, the largest weight first under each parent.
+pub fn delay_tree(title: &str, root: &Cause) -> DelayTree {
+    fn walk(c: &Cause, depth: usize, out: &mut Vec<DelayCause>) {
+        let handed: i64 = c.children.iter().map(|k| k.weight).sum();
+        out.push(DelayCause {
+            depth,
+            vertex: c.vertex(),
+            kind: c.kind.name().to_string(),
+            node: c.node.clone(),
+            via: match c.via {
+                Via::Sequencing(s) => s.describe().to_string(),
+                Via::Root | Via::Causal => String::new(),
+            },
+            interval: c.interval,
+            weight: c.weight,
+            own: c.weight - handed,
+        });
+        let mut children: Vec<&Cause> = c.children.iter().collect();
+        // Stable: equal weights keep nemo's order.
+        children.sort_by_key(|k| std::cmp::Reverse(k.weight));
+        for k in children {
+            walk(k, depth + 1, out);
+        }
+    }
+    let mut causes = Vec::with_capacity(root.size());
+    walk(root, 0, &mut causes);
+    DelayTree {
+        title: title.to_string(),
+        delay: root.weight,
+        causes,
+    }
 }
 
 /// The repair candidates of `repairs` (verified first, smallest patch
@@ -405,7 +519,7 @@ pub fn hunt_row(
     diagnosis: Option<&Diagnosis>,
     repairs: Option<&Repairs>,
 ) -> HuntRow {
-    let (verdict, _) = verdict_words(outcome);
+    let (verdict, _) = verdict_words(&outcome.verdict, outcome.vacuous());
     let verdict = if verdict == "holds vacuously" {
         "vacuous".to_string()
     } else {

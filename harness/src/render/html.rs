@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::escape::xml;
-use super::model::{CheckView, PatchStatus, PatchView, Tone};
+use super::model::{CheckView, DelayTree, PatchStatus, PatchView, Tone};
 use super::{graph, spacetime};
 
 const STYLE: &str = r#"
@@ -61,8 +61,57 @@ ul.findings li{margin:4px 0}
 .diff span{display:block;padding:0 10px}
 .diff .add{background:#e6ffec;color:#116329}.diff .del{background:#ffebe9;color:#82071e}
 .diff .hunk{background:#ddf4ff;color:#0550ae}.diff .file{font-weight:700;color:#24292f}
+table.delays{border-collapse:collapse;margin:4px 0 14px;font-size:13px}
+table.delays th{text-align:left;color:var(--muted);font-weight:600;border-bottom:1px solid var(--line);padding:3px 10px}
+table.delays td{padding:3px 10px;border-bottom:1px solid #eef0f3;white-space:nowrap}
+.bar{display:inline-block;height:9px;background:#b86a1e;border-radius:2px;vertical-align:middle}
+.muted{color:var(--muted);font-weight:400}
 footer{color:var(--muted);font-size:12px;padding:0 32px 24px}
 "#;
+
+/// One delay tree as a table: each cause indented under its parent, with
+/// its interval, its weight (a bar scaled to the whole delay) and its own
+/// slice.
+fn delays(s: &mut String, t: &DelayTree) {
+    let _ = write!(
+        s,
+        "<h3>{} <span class=\"muted\">({} step{})</span></h3>\
+         <table class=\"delays\"><thead><tr><th>cause</th><th>kind</th><th>node</th>\
+         <th>interval</th><th>weight</th><th>own</th></tr></thead><tbody>",
+        xml(&t.title),
+        t.delay,
+        if t.delay == 1 { "" } else { "s" }
+    );
+    for c in &t.causes {
+        let via = if c.via.is_empty() {
+            String::new()
+        } else {
+            format!(" <span class=\"muted\">({})</span>", xml(&c.via))
+        };
+        let bar = if t.delay > 0 {
+            (c.weight.clamp(0, t.delay) * 100) / t.delay
+        } else {
+            0
+        };
+        let _ = write!(
+            s,
+            "<tr data-weight=\"{w}\" data-own=\"{own}\" data-depth=\"{d}\">\
+             <td style=\"padding-left:{pad}px\"><code>{v}</code>{via}</td><td>{k}</td><td>{n}</td>\
+             <td>[{a}, {b}]</td><td><span class=\"bar\" style=\"width:{bar}px\"></span> {w}</td>\
+             <td>{own}</td></tr>",
+            w = c.weight,
+            own = c.own,
+            d = c.depth,
+            pad = 8 + 18 * c.depth,
+            v = xml(&c.vertex),
+            k = xml(&c.kind),
+            n = xml(&c.node),
+            a = c.interval.0,
+            b = c.interval.1,
+        );
+    }
+    s.push_str("</tbody></table>");
+}
 
 /// The report page of `view`. `dots` names the DOT files written beside it.
 pub fn html(view: &CheckView, dots: &[String]) -> String {
@@ -152,6 +201,13 @@ pub fn html(view: &CheckView, dots: &[String]) -> String {
                 .any(|v| v.highlight != super::Highlight::None)
         });
         s.push_str(&legend_graph(marked));
+        s.push_str("</section>");
+    }
+    if !view.delays.is_empty() {
+        s.push_str("<section id=\"delays\"><h2>Why it came when it did</h2>");
+        for t in &view.delays {
+            delays(&mut s, t);
+        }
         s.push_str("</section>");
     }
     if !view.patches.is_empty() {

@@ -36,6 +36,9 @@ pub struct CheckView {
     pub findings: Vec<Finding>,
     /// Repair candidates, verified ones first.
     pub patches: Vec<PatchView>,
+    /// Temporal provenance: why events came when they did (`ldfi late
+    /// --post --report`), the good run's first.
+    pub delays: Vec<DelayTree>,
     /// Remarks that fit nowhere else.
     pub notes: Vec<String>,
 }
@@ -50,6 +53,42 @@ pub enum Tone {
     /// Inconclusive, interrupted, vacuous.
     #[default]
     Neutral,
+}
+
+/// The weighted delay tree of one delay (Zeno's annotation, pruned and
+/// aggregated): which events are responsible for which part of it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DelayTree {
+    /// What is explained (`failure-free run: post("b") came 1 step after pre("b")`).
+    pub title: String,
+    /// The whole delay, in timesteps: the root's weight.
+    pub delay: i64,
+    /// The causes, depth first, the root first and, under each parent,
+    /// the largest weight first.
+    pub causes: Vec<DelayCause>,
+}
+
+/// One vertex of a [`DelayTree`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DelayCause {
+    /// Its depth in the tree (the root: 0).
+    pub depth: usize,
+    /// The event (`log("b", "x")`, `(and 2 similar)` once aggregated).
+    pub vertex: String,
+    /// What kind of event, as nemo abbreviates it (`DRV`, `SND`, `RCV`...).
+    pub kind: String,
+    /// Where it happened.
+    pub node: String,
+    /// How it hangs off its parent (empty: causally; else the sequencing,
+    /// e.g. `retry after loss`).
+    pub via: String,
+    /// The interval of the delay it is responsible for.
+    pub interval: (i64, i64),
+    /// The part of the delay it is responsible for (its children's
+    /// weights included).
+    pub weight: i64,
+    /// Its own slice: its weight less what its children took.
+    pub own: i64,
 }
 
 /// A counterexample as reports print it.

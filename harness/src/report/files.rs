@@ -1,7 +1,9 @@
 //! The files a failed assertion ([`Report::assert_holds`] and its
 //! siblings) leaves behind, so that a red `cargo test` points at something
-//! to open: the text report and each counterexample as the YAML that
-//! `ldfi run --counterexample` replays.
+//! to open: the text report, the HTML report (summary and spacetime
+//! diagrams, drawn from the report model by [`crate::render::adapt::report_view`])
+//! and each counterexample as the YAML that `ldfi run --counterexample`
+//! replays.
 //!
 //! They go to [`dir`]: `$LDFI_REPORTS` when set; else, in a test binary
 //! (one that cargo placed in `<target>/<profile>/deps`), `<target>/ldfi-reports`,
@@ -41,9 +43,10 @@ fn stem(report: &Report) -> String {
         .map_or_else(|| "ldfi".into(), |s| s.to_string_lossy().into_owned())
 }
 
-/// Writes the text report of `report` as `<stem>.txt` and each
-/// counterexample as `<stem>-counterexample[-N].yaml` under [`dir`];
-/// returns the paths written.
+/// Writes the text report of `report` as `<stem>.txt`, the HTML report as
+/// `<stem>/report.html` and each counterexample as
+/// `<stem>-counterexample[-N].yaml` under [`dir`]; returns the paths
+/// written.
 pub fn write(report: &Report) -> std::io::Result<Vec<PathBuf>> {
     let dir = dir();
     std::fs::create_dir_all(&dir)?;
@@ -52,6 +55,10 @@ pub fn write(report: &Report) -> std::io::Result<Vec<PathBuf>> {
     let text = dir.join(format!("{stem}.txt"));
     std::fs::write(&text, super::text::check(report))?;
     written.push(text);
+    let view = crate::render::adapt::report_view(report);
+    let html =
+        crate::render::write_report(&dir.join(&stem), &view).map_err(std::io::Error::other)?;
+    written.extend(html);
     // Absolute program paths: the file is replayable from anywhere.
     let program: Vec<String> = report
         .program
@@ -86,10 +93,11 @@ pub(crate) fn note(report: &Report) -> String {
         Ok(paths) => {
             let mut out = String::new();
             for p in paths {
-                let what = if p.extension().is_some_and(|x| x == "yaml") {
-                    "counterexample file"
-                } else {
-                    "report file"
+                let what = match p.extension().and_then(|x| x.to_str()) {
+                    Some("yaml") => "counterexample file",
+                    Some("html") => "html report",
+                    Some("dot") => "dot file",
+                    _ => "report file",
                 };
                 out.push_str(&format!("{what}: {}\n", p.display()));
             }

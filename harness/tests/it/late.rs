@@ -304,3 +304,114 @@ fn late_post_explains_a_post_that_came_after_eot() {
     );
     assert!(text.contains("counterexample, why"), "{text}");
 }
+
+/// The rows of each delay table of an HTML report: (title, [(depth,
+/// weight, own)]).
+type DelayRows = Vec<(String, Vec<(usize, i64, i64)>)>;
+
+fn delay_tables(html: &str) -> DelayRows {
+    let section = html
+        .split("<section id=\"delays\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap_or_else(|| panic!("no delays section:\n{html}"));
+    let attr = |row: &str, name: &str| -> i64 {
+        row.split(&format!("data-{name}=\""))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no data-{name} in {row}"))
+    };
+    section
+        .split("<h3>")
+        .skip(1)
+        .map(|table| {
+            let title = table.split(" <span").next().unwrap_or("").to_string();
+            let rows = table
+                .split("<tr data-")
+                .skip(1)
+                .map(|r| {
+                    let r = format!("data-{r}");
+                    (
+                        attr(&r, "depth") as usize,
+                        attr(&r, "weight"),
+                        attr(&r, "own"),
+                    )
+                })
+                .collect();
+            (title, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn late_post_report_has_the_weighted_delay_trees_of_post() {
+    let s = Scratch::new("late-post-report");
+    s.write("request.ded", REQUEST);
+    s.write(
+        "request.yaml",
+        "program: [request.ded]\nnodes: [c, s]\neot: 4\neff: 3\ncrashes: 0\nexpect: violated\n",
+    );
+    let doc = ldfi(
+        s.path(),
+        &["late", "request.yaml", "--post", "--format", "json"],
+    )
+    .json();
+    let ran = ldfi(
+        s.path(),
+        &["late", "request.yaml", "--post", "--report", "out"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stderr.contains("wrote report to"), "{}", ran.stderr);
+    let html = std::fs::read_to_string(s.path().join("out/report.html")).expect("written");
+    assert!(html.contains("<svg"), "the check's diagrams are there too");
+    let tables = delay_tables(&html);
+    assert_eq!(tables.len(), 2, "the good run's and the counterexample's");
+    assert!(
+        tables[0].0.starts_with("failure-free run: post(1)@"),
+        "{}",
+        tables[0].0
+    );
+    assert!(
+        tables[1].0.starts_with("counterexample: post(1)@"),
+        "{}",
+        tables[1].0
+    );
+    for ((title, rows), which) in tables.iter().zip(["good", "counterexample"]) {
+        let delay = doc[which]["delay"].as_i64().expect("a delay");
+        let (depth, root, _) = rows[0];
+        assert_eq!(
+            (depth, root),
+            (0, delay),
+            "{title}: the root weighs the delay"
+        );
+        // Each cause keeps its own slice and hands the rest to its children:
+        // the own slices add up to the root's delay.
+        assert!(
+            rows.iter().all(|&(_, w, own)| own >= 0 && own <= w),
+            "{title}"
+        );
+        assert_eq!(rows.iter().map(|r| r.2).sum::<i64>(), delay, "{title}");
+        // Largest first under each parent; children one level deeper.
+        for (i, &(d, w, _)) in rows.iter().enumerate().skip(1) {
+            assert!(d <= rows[i - 1].0 + 1, "{title}: depth jumps at row {i}");
+            if let Some(prev) = rows[..i]
+                .iter()
+                .rev()
+                .take_while(|r| r.0 >= d)
+                .find(|r| r.0 == d)
+            {
+                assert!(prev.1 >= w, "{title}: row {i} outweighs its elder sibling");
+            }
+        }
+    }
+    assert!(
+        tables[1].1[0].1 > tables[0].1[0].1,
+        "post came later in the counterexample"
+    );
+
+    // Without --post there is nothing to annotate.
+    let bad = ldfi(s.path(), &["late", "request.yaml", "--report"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("--post"), "{}", bad.stderr);
+}

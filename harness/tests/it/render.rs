@@ -92,6 +92,31 @@ fn the_counterexample_report_shows_both_runs_the_frontier_and_the_replay_line() 
 }
 
 #[test]
+fn the_report_model_draws_the_same_summary_and_failed_run_as_the_outcome() {
+    // `report_view` (what a failed assertion writes) reads only the report
+    // model; `check_view` reads the outcome and its runs. Where both draw
+    // the same thing, they must agree.
+    for name in ["async_primary_backup.yaml", "simple_broadcast.yaml"] {
+        let full = check_view(name);
+        let report = harness::check(spec_path(name)).expect("checks");
+        let model = adapt::report_view(&report);
+        assert_eq!(
+            (&model.title, &model.bounds, &model.verdict, model.tone),
+            (&full.title, &full.bounds, &full.verdict, full.tone),
+            "{name}"
+        );
+        assert_eq!(model.certificate, full.certificate, "{name}");
+        assert_eq!(model.expectation, full.expectation, "{name}");
+        assert_eq!(model.counterexample, full.counterexample, "{name}");
+        // The failed run, with the same messages, fates and crash points.
+        assert_eq!(model.lanes.last(), full.lanes.last(), "{name}");
+        assert!(model.graphs.is_empty(), "the model holds no provenance");
+        let note = model.notes.last().expect("a note on the graphs");
+        assert!(note.contains("--report"), "{note}");
+    }
+}
+
+#[test]
 fn crashes_and_silenced_messages_are_marked_on_the_lanes() {
     let lanes = render::Lanes {
         title: "t".into(),
@@ -176,9 +201,22 @@ fn every_text_is_escaped() {
             edits: vec![],
         }],
         notes: vec![nasty.into()],
+        delays: vec![render::DelayTree {
+            title: nasty.into(),
+            delay: 1,
+            causes: vec![render::DelayCause {
+                vertex: nasty.into(),
+                kind: nasty.into(),
+                node: nasty.into(),
+                via: nasty.into(),
+                weight: 1,
+                ..render::DelayCause::default()
+            }],
+        }],
         ..render::CheckView::default()
     };
     let page = render::html(&view, &["<x>.dot".into()]);
+    assert!(page.contains("<section id=\"delays\">"));
     assert!(!page.contains("<script"), "no raw markup from the input");
     assert!(!page.contains("'x'"));
     assert!(page.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"));

@@ -287,6 +287,16 @@ fn a_failed_assertion_names_the_counterexample_and_the_files_it_wrote() {
             path_of("report file: ").starts_with(harness::report::files::dir()),
             "{message}"
         );
+        // The HTML report: the spacetime diagrams of the failure-free run
+        // and the counterexample, drawn from the report model.
+        let html = std::fs::read_to_string(path_of("html report: ")).expect("written");
+        assert!(html.contains("<svg"), "{html}");
+        assert!(html.contains("failure-free run"), "{html}");
+        assert!(html.contains("counterexample: omit"), "{html}");
+        assert!(
+            path_of("html report: ").starts_with(harness::report::files::dir()),
+            "{message}"
+        );
     }
     // In a test binary, the files go to the target directory.
     if std::env::var_os("LDFI_REPORTS").is_none() {

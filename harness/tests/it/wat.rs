@@ -226,3 +226,45 @@ fn every_corpus_spec_is_answered_quickly() {
         slowest.1
     );
 }
+
+#[test]
+fn bench_only_why_times_pre_and_post_and_agrees_with_ldfi_why() {
+    let out = std::env::temp_dir().join(format!("ldfi-bench-why-{}.md", std::process::id()));
+    let out_arg = out.display().to_string();
+    let (code, md, err) = ldfi(&["bench", "--only", "why", "--quick", "--out", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read_to_string(&out).expect("written"), md);
+    let _ = std::fs::remove_file(&out);
+    assert!(md.contains("## ldfi why on pre/post at EOT"), "{md}");
+    // Each row: spec, tuple, inputs, replays, witnesses, exact, time.
+    let rows: Vec<Vec<&str>> = md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(".yaml"))
+        .map(|l| l.trim_matches('|').split(" | ").map(str::trim).collect())
+        .collect();
+    let simple: Vec<&Vec<&str>> = rows
+        .iter()
+        .filter(|r| r[0] == "simple_broadcast.yaml")
+        .collect();
+    assert_eq!(simple.len(), 2, "pre and post:\n{md}");
+    for (row, rel) in simple.iter().zip(["pre(", "post("]) {
+        let tuple = row[1].trim_matches('`');
+        assert!(tuple.starts_with(rel) && tuple.ends_with("@4"), "{tuple}");
+        assert!(row[6].parse::<f64>().is_ok_and(|t| t >= 0.0), "{row:?}");
+        // The same question asked of `ldfi why` gets the same answer.
+        let (code, json, err) = ldfi(&[
+            "why",
+            "specs/simple_broadcast.yaml",
+            tuple,
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let doc: Json = serde_json::from_str(&json).expect("json");
+        assert_eq!(row[2], doc["candidates"].to_string(), "{row:?}");
+        assert_eq!(row[3], doc["replays"].to_string(), "{row:?}");
+        let witnesses = doc["witnesses"].as_array().expect("witnesses").len();
+        assert_eq!(row[4], witnesses.to_string(), "{row:?}");
+        assert_eq!(row[5] == "yes", doc["exact"] == true, "{row:?}");
+    }
+}

@@ -16,6 +16,7 @@ Examples:
   ldfi bench                 # everything (a few minutes), written to reports/bench.md
   ldfi bench --quick         # fewer repetitions and seeds
   ldfi bench --only eval     # just the evaluation table
+  ldfi bench --only why      # ldfi why on each corpus spec's pre/post at EOT
 
 Run it from the repository root (it reads protocols/ and specs/), built with
 --release: `cargo run --release --bin ldfi -- bench`.";
@@ -32,7 +33,7 @@ pub(super) struct BenchArgs {
     /// Fewer repetitions and random seeds (a smoke test of the tables).
     #[arg(long)]
     quick: bool,
-    /// Only one table: eval, corpus, scaling or late.
+    /// Only one table: eval, corpus, scaling, late or why.
     #[arg(long, value_name = "TABLE")]
     only: Option<String>,
     /// Where to write the Markdown report.
@@ -65,10 +66,10 @@ const CORPUS: &[&str] = &[
 pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     let want = |t: &str| args.only.as_deref().is_none_or(|o| o == t);
     if let Some(o) = &args.only
-        && !["eval", "corpus", "scaling", "late"].contains(&o.as_str())
+        && !["eval", "corpus", "scaling", "late", "why"].contains(&o.as_str())
     {
         return Err(Failure::msg(format!(
-            "--only takes eval, corpus, scaling or late, not `{o}`"
+            "--only takes eval, corpus, scaling, late or why, not `{o}`"
         )));
     }
     if !args.root.join("protocols").is_dir() || !args.root.join("specs").is_dir() {
@@ -158,6 +159,12 @@ pub(super) fn main(args: &BenchArgs) -> Result<i32, Failure> {
     if want("late") {
         note("bench: ldfi late --post over the corpus ...\n");
         let table = super::late::bench_markdown(&args.root.join("specs"), CORPUS, args.quick)?;
+        md.push_str(&table);
+        md.push('\n');
+    }
+    if want("why") {
+        note("bench: ldfi why on pre/post over the corpus ...\n");
+        let table = super::wat::bench_markdown(&args.root.join("specs"), CORPUS, args.quick)?;
         md.push_str(&table);
         md.push('\n');
     }

@@ -23,7 +23,7 @@ use harness::render::DelayTree;
 use clap::Args;
 use dedalus::eval::{Evaluator, Run, RunConfig};
 
-use super::run::{Crash, Delay, Omission};
+use super::run::FaultFlags;
 use dedalus::provenance::{Origin, Time, TupleId};
 use dedalus::value::Value;
 use harness::{Budget, FaultSet, Spec, Strategy, Target};
@@ -31,7 +31,6 @@ use nemo::temporal::{Cause, Counterfactual, Late, LateError, Sequencing, Via};
 use serde_json::{Value as Json, json};
 
 use super::check::is_spec;
-use super::run::{parse_crash, parse_delay, parse_omission};
 use super::{Failure, Format, LimitArgs, emit, load, parse_node};
 
 pub(super) const EXAMPLES: &str = "\
@@ -71,15 +70,8 @@ pub(super) struct LateArgs {
     /// Largest admissible delay (program files only) [default: 0].
     #[arg(long, value_name = "D")]
     max_delay: Option<u32>,
-    /// Lose the messages FROM -> TO sent at T (repeatable).
-    #[arg(long = "omit", value_name = "FROM,TO,T", value_parser = parse_omission)]
-    omissions: Vec<Omission>,
-    /// Crash NODE from time T on (repeatable).
-    #[arg(long = "crash", value_name = "NODE,T", value_parser = parse_crash)]
-    crashes: Vec<Crash>,
-    /// Deliver the message FROM -> TO sent at T D steps late (repeatable).
-    #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
-    delays: Vec<Delay>,
+    #[command(flatten)]
+    faults: FaultFlags,
     /// The earlier event: a tuple at the time it was derived, e.g. 'bcast("a", "x")@1'.
     #[arg(long, value_name = "TUPLE@T", requires = "to", conflicts_with = "post")]
     from: Option<String>,
@@ -205,8 +197,8 @@ impl LateArgs {
                 (eval, self.inputs.clone(), self.nodes.clone(), bounds)
             }
         };
-        let faults = super::run::fault_set(&eval, &self.omissions, &self.crashes, &self.delays)?;
-        if !self.delays.is_empty() && max_delay == 0 {
+        let faults = self.faults.resolve(&eval)?;
+        if !self.faults.delays.is_empty() && max_delay == 0 {
             return Err(Failure::msg(
                 "--delay needs --max-delay D (the largest admissible delay; 0 means no delays)",
             ));

@@ -171,7 +171,7 @@ fn number(s: &str, what: &str, form: &str) -> Result<u32, String> {
         .map_err(|_| format!("{what} must be a non-negative integer in {form}, got `{s}`"))
 }
 
-pub(super) fn parse_omission(s: &str) -> Result<Omission, String> {
+fn parse_omission(s: &str) -> Result<Omission, String> {
     const FORM: &str = "FROM,TO,T";
     let p = fields(s, FORM, "a,b,1")?;
     Ok(Omission {
@@ -181,7 +181,7 @@ pub(super) fn parse_omission(s: &str) -> Result<Omission, String> {
     })
 }
 
-pub(super) fn parse_crash(s: &str) -> Result<Crash, String> {
+fn parse_crash(s: &str) -> Result<Crash, String> {
     const FORM: &str = "NODE,T";
     let p = fields(s, FORM, "a,2")?;
     Ok(Crash {
@@ -190,7 +190,7 @@ pub(super) fn parse_crash(s: &str) -> Result<Crash, String> {
     })
 }
 
-pub(super) fn parse_delay(s: &str) -> Result<Delay, String> {
+fn parse_delay(s: &str) -> Result<Delay, String> {
     const FORM: &str = "FROM,TO,T,D";
     let p = fields(s, FORM, "a,b,1,2")?;
     Ok(Delay {
@@ -246,7 +246,7 @@ impl RunArgs {
 /// The fault flags as a fault set, node names resolved against
 /// `evaluator`'s nodes; a flag given twice (or two for one message) is an
 /// error, as the set would silently merge them.
-pub(super) fn fault_set(
+fn fault_set(
     evaluator: &Evaluator,
     omissions: &[Omission],
     crashes: &[Crash],

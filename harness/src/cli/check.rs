@@ -36,9 +36,11 @@ pub(super) const EXIT: &[(i32, &str)] = &[
     (exit::ERROR, "an error or an inconclusive search"),
 ];
 
-/// Arguments of `ldfi check`.
+/// A program and its bounds: a spec file, or the program's files with
+/// Molly-style flags (`-N a,b,c -t 4 -f 2 -c 0`). Shared by `check`,
+/// `debug` and `repair`.
 #[derive(Args, Debug)]
-pub(super) struct CheckArgs {
+pub(super) struct TargetArgs {
     /// A spec file (.yaml/.yml), or the program's .ded files with -N/-t.
     #[arg(required = true, value_name = "SPEC.yaml | FILE")]
     inputs: Vec<PathBuf>,
@@ -57,6 +59,13 @@ pub(super) struct CheckArgs {
     /// Largest message delay (program files only) [default: 0: no delays].
     #[arg(long, value_name = "D")]
     max_delay: Option<u32>,
+}
+
+/// Arguments of `ldfi check`.
+#[derive(Args, Debug)]
+pub(super) struct CheckArgs {
+    #[command(flatten)]
+    program: TargetArgs,
     #[command(flatten)]
     search: SearchArgs,
     /// Output format.
@@ -75,9 +84,9 @@ pub(super) fn is_spec(path: &Path) -> bool {
     path.extension().is_some_and(|x| x == "yaml" || x == "yml")
 }
 
-impl CheckArgs {
+impl TargetArgs {
     /// The target and, for a spec file, the spec.
-    fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
+    pub(super) fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
         if let [path] = self.inputs.as_slice()
             && is_spec(path)
         {
@@ -105,7 +114,7 @@ impl CheckArgs {
         }
         if let Some(spec) = self.inputs.iter().find(|p| is_spec(p)) {
             return Err(Failure::msg(format!(
-                "`{}` is a spec file: check it on its own (ldfi check {0}), not with other files",
+                "`{}` is a spec file: give it on its own, not with other files",
                 spec.display()
             )));
         }
@@ -133,8 +142,9 @@ impl CheckArgs {
         Ok((target, None))
     }
 
-    /// The name counterexamples are saved under.
-    fn stem(&self) -> String {
+    /// The name counterexamples and reports are saved under: the spec's or
+    /// first file's stem.
+    pub(super) fn stem(&self) -> String {
         self.inputs
             .first()
             .map_or_else(|| "ldfi".into(), |p| stem(p))
@@ -159,7 +169,7 @@ pub(super) fn exit_code(report: &Report) -> i32 {
 /// `ldfi check`.
 pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     let strategy = args.search.strategy()?;
-    let (mut target, spec) = args.target()?;
+    let (mut target, spec) = args.program.target()?;
     let budget = args
         .search
         .budget()
@@ -195,13 +205,13 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     };
     emit(&out);
     if args.save {
-        for path in save_counterexamples(&args.search.reports, &args.stem(), &report)? {
+        for path in save_counterexamples(&args.search.reports, &args.program.stem(), &report)? {
             note(&format!("saved counterexample to {}\n", path.display()));
         }
     }
     if let Some(dir) = &args.report {
         let view = harness::render::adapt::check_view(&target, spec.as_ref(), &outcome, None)?;
-        let dir = super::report_dir(dir.as_deref(), &args.search.reports, &args.stem());
+        let dir = super::report_dir(dir.as_deref(), &args.search.reports, &args.program.stem());
         super::write_html_report(&dir, &view)?;
     }
     Ok(exit_code(&report))

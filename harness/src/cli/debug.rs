@@ -3,21 +3,21 @@
 //! against the closest good run, the skeleton difference (SkelDiffC) over
 //! every good run, the triggers of `pre` and `post`, the hazard window.
 //!
-//! Also home of [`ProgramArgs`], the program-and-bounds arguments that
-//! `debug` and `repair` share with `check`.
+//! Also home of [`ProgramArgs`]: the program and bounds of `check`
+//! ([`TargetArgs`]) with the run budget, shared by `debug` and `repair`.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 use harness::repair::Diagnosis;
-use harness::{Counterexample, FaultSpace, Spec, Strategy, Target, Verdict};
+use harness::{Counterexample, Spec, Strategy, Target, Verdict};
 use nemo::queries::{Frontier, RunGraphs, Trigger};
 use nemo::{Const, Graph};
 use serde_json::{Value as Json, json};
 
-use super::check::is_spec;
-use super::{Failure, Format, LimitArgs, emit, exit, load, parse_node};
+use super::check::TargetArgs;
+use super::{Failure, Format, LimitArgs, emit, exit};
 
 pub(super) const EXAMPLES: &str = "\
 Examples:
@@ -35,27 +35,11 @@ pub(super) const EXIT: &[(i32, &str)] = &[
     (exit::ERROR, "an error or an inconclusive search"),
 ];
 
-/// A program and its bounds, as `check` takes them.
+/// A program and its bounds, as `check` takes them, with the run budget.
 #[derive(Args, Debug)]
 pub(super) struct ProgramArgs {
-    /// A spec file (.yaml/.yml), or the program's .ded files with -N/-t.
-    #[arg(required = true, value_name = "SPEC.yaml | FILE")]
-    inputs: Vec<PathBuf>,
-    /// The nodes, comma-separated (program files only).
-    #[arg(short = 'N', long, value_delimiter = ',', value_parser = parse_node)]
-    nodes: Vec<String>,
-    /// End of time (program files only).
-    #[arg(short = 't', long, value_name = "N")]
-    eot: Option<u32>,
-    /// End of finite failures (program files only) [default: EOT].
-    #[arg(short = 'f', long, value_name = "N")]
-    eff: Option<u32>,
-    /// How many nodes may crash (program files only) [default: 0].
-    #[arg(short = 'c', long, value_name = "N")]
-    crashes: Option<u32>,
-    /// Largest message delay (program files only) [default: 0: no delays].
-    #[arg(long, value_name = "D")]
-    max_delay: Option<u32>,
+    #[command(flatten)]
+    program: TargetArgs,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -63,60 +47,14 @@ pub(super) struct ProgramArgs {
 impl ProgramArgs {
     /// The name reports are written under: the spec's or first file's stem.
     pub(super) fn stem(&self) -> String {
-        self.inputs
-            .first()
-            .map_or_else(|| "ldfi".into(), |p| super::stem(p))
+        self.program.stem()
     }
 
     /// The target and, for a spec file, the spec.
     pub(super) fn target(&self) -> Result<(Target, Option<Spec>), Failure> {
-        let (mut target, spec) = self.target_unlimited()?;
+        let (mut target, spec) = self.program.target()?;
         target.limits = self.limits.limits();
         Ok((target, spec))
-    }
-
-    fn target_unlimited(&self) -> Result<(Target, Option<Spec>), Failure> {
-        if let [path] = self.inputs.as_slice()
-            && is_spec(path)
-        {
-            if !self.nodes.is_empty()
-                || self.eot.is_some()
-                || self.eff.is_some()
-                || self.crashes.is_some()
-                || self.max_delay.is_some()
-            {
-                return Err(Failure::msg(format!(
-                    "-N/-t/-f/-c/--max-delay cannot be combined with a spec file: `{}` sets the \
-                     nodes and bounds",
-                    path.display()
-                )));
-            }
-            let spec = Spec::load(path)?;
-            let target = harness::target_of(&spec)?;
-            return Ok((target, Some(spec)));
-        }
-        if let Some(spec) = self.inputs.iter().find(|p| is_spec(p)) {
-            return Err(Failure::msg(format!(
-                "`{}` is a spec file: give it on its own, not with other files",
-                spec.display()
-            )));
-        }
-        let Some(eot) = self.eot.filter(|_| !self.nodes.is_empty()) else {
-            return Err(Failure::msg(
-                "--nodes (-N) and --eot (-t) are required with program files, e.g. \
-                 -N a,b,c -t 4 -f 2 -c 0 (or give a spec file)",
-            ));
-        };
-        let space = FaultSpace {
-            nodes: self.nodes.clone(),
-            eot,
-            eff: self.eff.unwrap_or(eot),
-            crashes: self.crashes.unwrap_or(0),
-            max_delay: self.max_delay.unwrap_or(0),
-            omissions: true,
-        };
-        let program = load(&self.inputs)?;
-        Ok((Target::new(self.inputs.clone(), &program, space)?, None))
     }
 }
 

@@ -56,6 +56,45 @@ pub(super) fn persistence(name: &str, args: &[Expr]) -> Rule {
     rule(a.clone(), HeadTime::Next, vec![positive(a)])
 }
 
+/// A trigger remembered from the step it first holds: the fresh relation
+/// `<trigger>_held` and its two rules `held(args) :- trigger(args);` and
+/// `held(args)@next :- held(args);`, where `args` are the trigger's with its
+/// wildcards named apart from the variables of the trigger's rule.
+pub(super) struct Held {
+    /// The fresh relation's name.
+    pub name: String,
+    /// The rule that copies the trigger, then the one that persists it.
+    pub rules: [Rule; 2],
+}
+
+/// [`Held`] for `trigger`, a positive atom of `rule`'s body; `None` when
+/// the trigger aggregates. `relations` (the program's names) gains the new one.
+pub(super) fn held(
+    trigger: &Atom,
+    rule_ast: &Rule,
+    relations: &mut BTreeSet<String>,
+) -> Option<Held> {
+    let name = fresh(&format!("{}_held", trigger.name.name), relations);
+    let mut taken = names(rule_ast);
+    let args: Vec<Expr> = exprs(trigger)?
+        .into_iter()
+        .map(|e| match e {
+            Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
+            e => e,
+        })
+        .collect();
+    let copy = rule(
+        atom(&name, args.clone()),
+        HeadTime::Now,
+        vec![positive(atom(&trigger.name.name, args.clone()))],
+    );
+    let persist = persistence(&name, &args);
+    Some(Held {
+        name,
+        rules: [copy, persist],
+    })
+}
+
 pub(super) fn exprs(a: &Atom) -> Option<Vec<Expr>> {
     a.args
         .iter()

@@ -282,27 +282,14 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
         })?;
     let mut rels = relation_names(program);
     let trig = fork_trig.atom.name.name.clone();
-    let held = fresh(&format!("{trig}_held"), &mut rels);
+    // held(args) :- trigger(args);  held(args)@next :- held(args);
+    let Held {
+        name: held,
+        rules: [held_rule, held_persist],
+    } = super::syntax::held(&fork_trig.atom, fork_rule, &mut rels).ok_or("aggregate in a body")?;
     let base = e_rule.head.name.name.clone();
     let ack = fresh(&format!("{base}_ack"), &mut rels);
     let unacked = fresh(&format!("{base}_unacked"), &mut rels);
-
-    // held(args) :- trigger(args);  held(args)@next :- held(args);
-    let mut fork_names = names(fork_rule);
-    let held_args: Vec<Expr> = exprs(&fork_trig.atom)
-        .ok_or("aggregate in a body")?
-        .into_iter()
-        .map(|e| match e {
-            Expr::Wildcard(_) => var(&fresh("X", &mut fork_names)),
-            e => e,
-        })
-        .collect();
-    let held_rule = rule(
-        atom(&held, held_args.clone()),
-        HeadTime::Now,
-        vec![positive(atom(&trig, held_args.clone()))],
-    );
-    let held_persist = persistence(&held, &held_args);
 
     // ack(Src, head...)@async :- E's body, the message naming its sender Src.
     let e_head = exprs(&e_rule.head).ok_or("the rule establishing `post`'s input aggregates")?;
@@ -478,29 +465,12 @@ pub(super) fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Can
         if trig.time.is_some() {
             continue;
         }
-        let name = trig.atom.name.name.clone();
-        let held = fresh(&format!("{name}_held"), &mut rels);
-        let mut taken = names(rule_ast);
-        let args: Vec<Expr> = exprs(&trig.atom)
-            .ok_or("aggregate in a body")?
-            .into_iter()
-            .map(|e| match e {
-                Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
-                e => e,
-            })
-            .collect();
-        edits.push(Edit::Insert {
-            after: r,
-            rule: rule(
-                atom(&held, args.clone()),
-                HeadTime::Now,
-                vec![positive(atom(&name, args.clone()))],
-            ),
-        });
-        edits.push(Edit::Insert {
-            after: r,
-            rule: persistence(&held, &args),
-        });
+        let Held {
+            name: held, rules, ..
+        } = super::syntax::held(&trig.atom, rule_ast, &mut rels).ok_or("aggregate in a body")?;
+        for rule in rules {
+            edits.push(Edit::Insert { after: r, rule });
+        }
         edits.push(Edit::Insert {
             after: r,
             rule: reading(rule_ast, k, &held),

@@ -404,20 +404,6 @@ fn values_in(src: &Run, dst: &Run, values: &[Value]) -> Option<Vec<Value>> {
         .collect()
 }
 
-/// The first stretch of `rel(values)` in `run` established at or after
-/// `from`.
-fn first_established(
-    run: &Run,
-    events: &nemo::temporal::RunEvents,
-    rel: u32,
-    values: &[Value],
-    from: Time,
-) -> Option<TupleId> {
-    (from.max(1)..=run.eot())
-        .filter_map(|t| run.find(rel, values, t))
-        .find(|&id| events.established(id))
-}
-
 /// The earliest fact in `tuple`'s lineage that was established at its
 /// time: where `--post` measures the delay from.
 fn earliest_fact(run: &Run, events: &nemo::temporal::RunEvents, tuple: TupleId) -> Option<TupleId> {
@@ -448,7 +434,9 @@ fn post_answer(run: &Run, values: &[Value], from: Time) -> Result<Option<PostAns
         return Ok(None);
     };
     let events = nemo::temporal::events(run).map_err(|e| Failure::msg(e.to_string()))?;
-    let Some(to) = first_established(run, &events, rel, values, from) else {
+    let Some(to) =
+        nemo::temporal::dedalus::established_at_or_after(run, &events, rel, values, from)
+    else {
         return Ok(None);
     };
     let Some(from) = earliest_fact(run, &events, to) else {

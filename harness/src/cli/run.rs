@@ -324,17 +324,22 @@ pub(super) fn goal_failure(flag: &str, e: GoalError) -> Failure {
     }
 }
 
-/// `args` with the program, nodes, bounds and faults of the counterexample
-/// saved at `path` (its program paths are relative to the file).
-fn saved(args: &RunArgs, path: &std::path::Path) -> Result<RunArgs, Failure> {
+/// The counterexample saved at `path` by `check --save` or `hunt`.
+pub(super) fn read_saved(path: &std::path::Path) -> Result<SavedCounterexample, Failure> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
-    let doc = SavedCounterexample::from_yaml(&text).map_err(|e| {
+    SavedCounterexample::from_yaml(&text).map_err(|e| {
         Failure::msg(format!(
             "{}: not a saved counterexample ({e}); `check --save` and `hunt` write them",
             path.display()
         ))
-    })?;
+    })
+}
+
+/// `args` with the program, nodes, bounds and faults of the counterexample
+/// saved at `path` (its program paths are relative to the file).
+fn saved(args: &RunArgs, path: &std::path::Path) -> Result<RunArgs, Failure> {
+    let doc = read_saved(path)?;
     let dir = path.parent().unwrap_or(std::path::Path::new(""));
     let mut out = args.clone();
     out.counterexample = None;

@@ -20,8 +20,6 @@ use harness::Spec;
 use nemo::why::{Input, WatProvenance};
 use serde_json::{Value as Json, json};
 
-use harness::report::saved::SavedCounterexample;
-
 use super::run::FaultFlags;
 use super::{Failure, Format, emit};
 
@@ -65,15 +63,7 @@ impl WatArgs {
         let Some(path) = &self.counterexample else {
             return Ok(self.faults.clone());
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::msg(format!("cannot read `{}`: {e}", path.display())))?;
-        let doc = SavedCounterexample::from_yaml(&text).map_err(|e| {
-            Failure::msg(format!(
-                "{}: not a saved counterexample ({e}); `check --save` and `hunt` write them",
-                path.display()
-            ))
-        })?;
-        Ok(FaultFlags::saved(doc.faults))
+        Ok(FaultFlags::saved(super::run::read_saved(path)?.faults))
     }
 }
 

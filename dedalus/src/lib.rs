@@ -62,6 +62,7 @@ pub mod constant;
 pub mod diagnostic;
 pub mod eval;
 pub mod faults;
+pub mod lint;
 mod load;
 pub mod program;
 pub mod provenance;
@@ -69,6 +70,6 @@ pub mod syntax;
 pub mod value;
 
 pub use diagnostic::{Diagnostic, Diagnostics};
-pub use load::{load_files, load_str};
+pub use load::{load_files, load_str, read_text_file};
 pub use program::{Program, RelId, Relation, RuleId, Spec, SpecError};
 pub use syntax::SourceMap;

@@ -18,23 +18,37 @@ pub const MAX_SOURCE_BYTES: u64 = 16 << 20;
 /// Reads one source file: a regular file of at most [`MAX_SOURCE_BYTES`]
 /// of UTF-8 text.
 fn read_source(path: &Path) -> std::io::Result<String> {
+    read_text_file(path, MAX_SOURCE_BYTES, "a Dedalus source file")
+}
+
+/// Reads the UTF-8 text of a regular file of at most `limit` bytes (`what`
+/// names what it should be, for the errors), or
+/// fails with an error that says why. The file type is checked before the
+/// file is opened: opening a FIFO would block until a writer comes, so a
+/// named pipe in place of a program or spec would hang the tool (and a CI
+/// job) forever; a device or a directory is refused the same way.
+pub fn read_text_file(path: &Path, limit: u64, what: &str) -> std::io::Result<String> {
     use std::io::{Error, ErrorKind, Read as _};
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
+    let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
-        return Err(Error::other("it is a directory, not a Dedalus source file"));
+        return Err(Error::other(format!("it is a directory, not {what}")));
     }
     if !meta.is_file() {
         return Err(Error::other(
             "it is not a regular file (a device, a pipe or a socket)",
         ));
     }
+    let file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    file.take(MAX_SOURCE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_SOURCE_BYTES {
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        let size = if limit >= 1 << 20 {
+            format!("{} MiB", limit >> 20)
+        } else {
+            format!("{} KiB", limit >> 10)
+        };
         return Err(Error::other(format!(
-            "it is larger than {} MiB, the limit for a source file",
-            MAX_SOURCE_BYTES >> 20
+            "it is larger than {size}, the limit for {what}"
         )));
     }
     String::from_utf8(bytes).map_err(|_| Error::new(ErrorKind::InvalidData, "it is not UTF-8 text"))

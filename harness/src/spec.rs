@@ -181,31 +181,13 @@ fn too_deep(text: &str) -> Option<(usize, usize)> {
 impl Spec {
     /// Reads and validates a spec file (at most [`MAX_SPEC_BYTES`]).
     pub fn load(path: &Path) -> Result<Spec, crate::Error> {
-        use std::io::Read as _;
-        let io = |source| crate::Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let file = std::fs::File::open(path).map_err(io)?;
-        if !file.metadata().map_err(io)?.is_file() {
-            return Err(io(std::io::Error::other("not a regular file")));
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_SPEC_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io)?;
-        if bytes.len() as u64 > MAX_SPEC_BYTES {
-            return Err(io(std::io::Error::other(format!(
-                "larger than {} KiB: not a spec file",
-                MAX_SPEC_BYTES >> 10
-            ))));
-        }
-        let text = String::from_utf8(bytes).map_err(|_| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                "not UTF-8 text",
-            ))
-        })?;
+        let text =
+            dedalus::read_text_file(path, MAX_SPEC_BYTES, "a spec file").map_err(|source| {
+                crate::Error::Io {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         Ok(Spec::parse(path, &text)?)
     }
 

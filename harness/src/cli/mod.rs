@@ -380,31 +380,16 @@ fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
     Failure::Rendered(out)
 }
 
-/// Warnings about facts placed at a location that is not a node: a rule
-/// reading such a fact fires at no node, so the fact never takes part in
-/// a run (a typo such as `put("clinet", "v1")@1` makes every run vacuous).
+/// The program's lints ([`dedalus::lint`]) on `nodes`, rendered as
+/// warnings with their location and a hint: facts placed at a name that is
+/// not a node, rules that can never fire, aggregates that count
+/// combinations. A mistake of this kind makes a spec fail without faults,
+/// or meet its expectation, for the wrong reason.
 fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
-    use dedalus::syntax::ast::{Arg, Expr};
-    let located = dedalus::analysis::located_relations(program);
-    let is_located = |name: &str| program.relation(name).is_some_and(|r| located[r as usize]);
-    let mut out = String::new();
-    for f in program.facts() {
-        if !is_located(&f.atom.name.name) {
-            continue;
-        }
-        if let Some(Arg::Expr(Expr::Str(s, _))) = f.atom.args.first()
-            && !nodes.iter().any(|n| n == s)
-        {
-            let (line, col) = program.sources().line_col(f.span);
-            out.push_str(&format!(
-                "warning: fact `{f}` ({}:{line}:{col}) is placed at `{s}`, which is not a node \
-                 (nodes: {}): no rule reads it\n",
-                program.sources().path(f.span.file).display(),
-                nodes.join(", ")
-            ));
-        }
-    }
-    out
+    dedalus::lint::lints(program, nodes)
+        .iter()
+        .map(|l| l.render(program.sources()))
+        .collect()
 }
 
 /// Warnings for `@async` heads a run derived for a value that is not a node

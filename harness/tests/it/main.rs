@@ -3,6 +3,7 @@ mod bad_inputs;
 mod cli;
 mod corpus;
 mod faults;
+mod fifos;
 mod fuzz;
 mod hardening;
 mod late;

@@ -106,6 +106,11 @@ fn tidy(path: &Path) -> PathBuf {
             other => out.push(other),
         }
     }
+    if out.as_os_str().is_empty() {
+        // `program: [.]` (or `""`) names the spec's own directory: say so,
+        // rather than "cannot read ``".
+        out.push(".");
+    }
     out
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the harness (one binary, one module per area).
 mod bad_inputs;
+mod classes;
 mod cli;
 mod corpus;
 mod faults;

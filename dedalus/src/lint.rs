@@ -26,8 +26,8 @@ pub enum LintKind {
     /// A rule whose location can only be values that are not nodes: it
     /// never fires.
     NeverFires,
-    /// A `count<X>` or `sum<X>` whose body names a variable the head does
-    /// not: it ranges over combinations of bindings, not distinct `X`.
+    /// A `count<X>` whose body names a variable the head does not: it counts
+    /// combinations of bindings, not distinct `X`.
     AggregateOverPairs,
 }
 
@@ -345,11 +345,14 @@ fn never_fires(
     })
 }
 
-/// `count<X>`/`sum<X>` heads whose body names variables neither grouped by
-/// nor aggregated: the aggregate ranges over their combinations.
+/// `count<X>` heads whose body names variables neither grouped by nor
+/// counted: the count is of their combinations. (`sum<X>` is left alone: a
+/// body variable the head does not name is how a sum tells distinct items
+/// of the same amount apart, `total(sum<A>) :- paid(Op, A);`, so it is the
+/// normal shape, not a mistake.)
 fn aggregate_over_pairs<'r>(rule: &'r Rule) -> Option<Lint> {
     let agg = rule.head.args.iter().find_map(|a| match a {
-        Arg::Agg(agg) if matches!(agg.fun, AggFn::Count | AggFn::Sum) => Some(agg),
+        Arg::Agg(agg) if agg.fun == AggFn::Count => Some(agg),
         _ => None,
     })?;
     let mut head_vars: BTreeSet<&str> = BTreeSet::new();
@@ -385,12 +388,6 @@ fn aggregate_over_pairs<'r>(rule: &'r Rule) -> Option<Lint> {
     if extra.is_empty() {
         return None;
     }
-    let fun = match agg.fun {
-        AggFn::Count => "count",
-        AggFn::Sum => "sum",
-        AggFn::Min => "min",
-        AggFn::Max => "max",
-    };
     let names = extra
         .iter()
         .map(|v| format!("`{v}`"))
@@ -400,13 +397,13 @@ fn aggregate_over_pairs<'r>(rule: &'r Rule) -> Option<Lint> {
         kind: LintKind::AggregateOverPairs,
         span: agg.span,
         message: format!(
-            "`{fun}<{x}>` ranges over distinct bindings of {x} together with {names}, \
+            "`count<{x}>` ranges over distinct bindings of `{x}` together with {names}, \
              which the head does not name: it counts combinations, not distinct `{x}`",
             x = agg.var.name
         ),
         help: Some(format!(
-            "if each `{x}` can come with several {names}, project first \
-             (`{h}_of(.., {x}) :- ..;` then aggregate over it), or group by {names} in the head",
+            "if one `{x}` can come with several {names}, count a projection \
+             (`{h}_of(.., {x}) :- ..;` then `count<{x}>` over it), or group by {names} in the head",
             x = agg.var.name,
             h = rule.head.name.name
         )),
@@ -509,6 +506,20 @@ mod tests {
             .collect();
         assert_eq!(pairs.len(), 1, "{found:#?}");
         assert!(pairs[0].message.contains("`E`"));
+    }
+
+    #[test]
+    fn a_sum_over_keyed_items_is_the_normal_shape() {
+        let found = lint(
+            r#"
+            paid("b", "op1", 5)@1; paid("b", "op2", 5)@1;
+            total(B, sum<A>) :- paid(B, Op, A);
+            pre(B) :- paid(B, Op, A);
+            post(B) :- total(B, T), T >= 10;
+            "#,
+            &["b"],
+        );
+        assert!(found.is_empty(), "{found:#?}");
     }
 
     #[test]

@@ -482,12 +482,11 @@ impl FaultIndex {
         for f in set {
             if let Some((n, t)) = f.crash() {
                 index.crash_time[n as usize] = Some(t);
-            } else if let Some(e) = f.envelope() {
-                let what = match *f {
-                    Fault::Delay { by, .. } => MessageFault::Delayed(by),
-                    _ => MessageFault::Omitted,
-                };
-                index.messages.insert(e, what);
+            }
+            for e in f.envelopes() {
+                if let Some(what) = f.message_fault(e) {
+                    index.messages.insert(e, what);
+                }
             }
         }
         index

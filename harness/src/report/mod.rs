@@ -245,8 +245,6 @@ impl FaultLists {
                 Fault::Delay { from, to, time, by } => {
                     out.delays.push((n(from), n(to), time, by));
                 }
-                // A fault kind this report does not list yet.
-                _ => {}
             }
         }
         out

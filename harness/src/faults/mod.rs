@@ -8,6 +8,11 @@
 
 use std::fmt;
 
+mod crash;
+mod delay;
+pub(crate) mod formula;
+mod omission;
+
 pub use dedalus::faults::{
     Bounds, BoundsError, Envelope, Fault, FaultError, FaultProblem, FaultSet, MessageFault,
     check_node_name, fate,

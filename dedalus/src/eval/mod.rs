@@ -6,9 +6,13 @@
 //! every time, the message log, and complete provenance.
 
 mod arith;
+mod budget;
 mod compile;
 mod engine;
+mod fault_index;
+mod fixpoint;
 pub mod ground;
+mod join;
 mod run;
 mod table;
 

@@ -252,7 +252,7 @@ impl Bounds {
             if let Err(problem) = f.check(self) {
                 return fails(problem);
             }
-            if f.envelopes().any(|e| !hit.insert(e)) {
+            if f.envelopes().into_iter().any(|e| !hit.insert(e)) {
                 return fails(f.twice());
             }
             if let Some((node, _)) = f.crash()

@@ -117,8 +117,8 @@ impl Fault {
 
     /// Every envelope whose messages this fault acts on by itself (a crash
     /// acts on its node's messages through [`FaultLookup::crash_of`]).
-    pub fn envelopes(&self) -> impl Iterator<Item = Envelope> + use<> {
-        self.envelope().into_iter()
+    pub fn envelopes(&self) -> Vec<Envelope> {
+        self.envelope().into_iter().collect()
     }
 
     /// The node and time of a crash (`None` for a message fault).

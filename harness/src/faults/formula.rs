@@ -36,7 +36,9 @@ fn name(f: &Fault) -> String {
 /// The slots `f` occupies, by its kind.
 fn slots(f: &Fault) -> Vec<Slot> {
     match *f {
-        Fault::Omission { .. } | Fault::Delay { .. } => f.envelopes().map(Slot::Envelope).collect(),
+        Fault::Omission { .. } | Fault::Delay { .. } => {
+            f.envelopes().into_iter().map(Slot::Envelope).collect()
+        }
         Fault::Crash { node, .. } => crash::slots(node),
     }
 }

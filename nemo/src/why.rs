@@ -364,7 +364,7 @@ impl<'r> Replay<'r> {
                 }
                 Fault::Crash { .. } => faults.insert(*f),
                 // Recomputed above from what the sub-trace keeps.
-                Fault::Omission { .. } | Fault::Delay { .. } => {}
+                Fault::Omission { .. } | Fault::Delay { .. } | Fault::Partition { .. } => {}
             }
         }
         let mut cfg = RunConfig::new(eot);

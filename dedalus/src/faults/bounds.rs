@@ -301,7 +301,7 @@ impl FaultError {
             }
             FaultProblem::AfterEff { eff } => format!(
                 "{what}: {} are allowed only at 1 <= t < EFF ({eff})",
-                if omission { "omissions" } else { "delays" }
+                self.fault.plural()
             ),
             FaultProblem::DelayOutOfRange { max_delay } => {
                 format!("{what}: the delay must be within 1..=max_delay ({max_delay})")
@@ -317,6 +317,12 @@ impl FaultError {
                 format!(
                     "{what}: the channels are reliable here (no omissions): messages may only be late"
                 )
+            }
+            FaultProblem::PartitionSides => {
+                format!("{what}: each side names at least one node, and no node is on both sides")
+            }
+            FaultProblem::EmptyInterval => {
+                format!("{what}: the interval of send times is empty (START > END)")
             }
             FaultProblem::CrashesTwice => format!(
                 "node `{}` crashes twice: a node crashes at most once",
@@ -361,4 +367,8 @@ pub enum FaultProblem {
     CrashesTwice,
     /// An omission where the channels are reliable (no omissions).
     NoOmissions,
+    /// A partition whose sides are empty or share a node.
+    PartitionSides,
+    /// A partition whose interval of send times is empty.
+    EmptyInterval,
 }

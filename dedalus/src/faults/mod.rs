@@ -5,7 +5,7 @@
 //! Each fault kind is one module that owns everything about it: its
 //! syntax (description and flag), its part of a message's fate, whether it
 //! is admissible under the [`Bounds`], and its admissible instances
-//! ([`omission`], [`crash`], [`delay`]). [`Fault`] is the registry: one
+//! ([`omission`], [`crash`], [`delay`], [`partition`]). [`Fault`] is the registry: one
 //! variant per kind, whose methods dispatch to the kind's module with
 //! exhaustive matches, so that a new kind is listed by the compiler at
 //! every site it must reach. The harness adds each kind's solver
@@ -22,10 +22,13 @@ use std::collections::BTreeSet;
 
 use crate::provenance::{Fate, NodeId, Time};
 
+pub use partition::Side;
+
 mod bounds;
 pub mod crash;
 pub mod delay;
 pub mod omission;
+pub mod partition;
 
 pub use bounds::{
     Bounds, BoundsError, FaultError, FaultProblem, MAX_EOT, check_node_name, check_node_set,
@@ -63,6 +66,18 @@ pub enum Fault {
         time: Time,
         /// Extra steps in flight.
         by: u32,
+    },
+    /// Every message between `left` and `right` sent at `start..=end` is
+    /// lost: [`partition`].
+    Partition {
+        /// One side.
+        left: Side,
+        /// The other side.
+        right: Side,
+        /// The first send time cut.
+        start: Time,
+        /// The last send time cut.
+        end: Time,
     },
 }
 
@@ -111,21 +126,31 @@ impl Fault {
             Fault::Omission { from, to, time } | Fault::Delay { from, to, time, .. } => {
                 Some(Envelope::new(from, to, time))
             }
-            Fault::Crash { .. } => None,
+            Fault::Crash { .. } | Fault::Partition { .. } => None,
         }
     }
 
     /// Every envelope whose messages this fault acts on by itself (a crash
     /// acts on its node's messages through [`FaultLookup::crash_of`]).
     pub fn envelopes(&self) -> Vec<Envelope> {
-        self.envelope().into_iter().collect()
+        match *self {
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => partition::envelopes(left, right, start, end).collect(),
+            Fault::Omission { .. } | Fault::Delay { .. } | Fault::Crash { .. } => {
+                self.envelope().into_iter().collect()
+            }
+        }
     }
 
     /// The node and time of a crash (`None` for a message fault).
     pub fn crash(&self) -> Option<(NodeId, Time)> {
         match *self {
             Fault::Crash { node, time } => Some((node, time)),
-            Fault::Omission { .. } | Fault::Delay { .. } => None,
+            Fault::Omission { .. } | Fault::Delay { .. } | Fault::Partition { .. } => None,
         }
     }
 
@@ -134,6 +159,7 @@ impl Fault {
         match *self {
             Fault::Omission { from, to, .. } | Fault::Delay { from, to, .. } => vec![from, to],
             Fault::Crash { node, .. } => vec![node],
+            Fault::Partition { left, right, .. } => left.nodes().chain(right.nodes()).collect(),
         }
     }
 
@@ -159,6 +185,12 @@ impl Fault {
             Fault::Omission { from, to, time } => omission::describe(from, to, time, nodes),
             Fault::Crash { node, time } => crash::describe(node, time, nodes),
             Fault::Delay { by, .. } => delay::describe(self.hit(), by, nodes),
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => partition::describe(left, right, start, end, nodes),
         }
     }
 
@@ -168,6 +200,12 @@ impl Fault {
             Fault::Omission { from, to, time } => omission::flag(from, to, time, nodes),
             Fault::Crash { node, time } => crash::flag(node, time, nodes),
             Fault::Delay { by, .. } => delay::flag(self.hit(), by, nodes),
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => partition::flag(left, right, start, end, nodes),
         }
     }
 
@@ -180,6 +218,15 @@ impl Fault {
             }
             Fault::Crash { node, time } => format!("crash {}", crash::subject(node, time, nodes)),
             Fault::Delay { by, .. } => format!("delay {}", delay::subject(self.hit(), by, nodes)),
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => format!(
+                "partition {}",
+                partition::subject(left, right, start, end, nodes)
+            ),
         }
     }
 
@@ -190,6 +237,22 @@ impl Fault {
             Fault::Omission { .. } => omission::check(self.hit(), bounds),
             Fault::Crash { time, .. } => crash::check(time, bounds),
             Fault::Delay { by, .. } => delay::check(self.hit(), by, bounds),
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => partition::check(left, right, start, end, bounds),
+        }
+    }
+
+    /// The kind, plural: `omissions`, `crashes`, `delays`, `partitions`.
+    pub fn plural(&self) -> &'static str {
+        match self {
+            Fault::Omission { .. } => "omissions",
+            Fault::Crash { .. } => "crashes",
+            Fault::Delay { .. } => "delays",
+            Fault::Partition { .. } => "partitions",
         }
     }
 
@@ -197,7 +260,9 @@ impl Fault {
     pub(crate) fn twice(&self) -> FaultProblem {
         match self {
             Fault::Omission { .. } => FaultProblem::TwiceOmitted,
-            Fault::Delay { .. } | Fault::Crash { .. } => FaultProblem::TwoMessageFaults,
+            Fault::Delay { .. } | Fault::Crash { .. } | Fault::Partition { .. } => {
+                FaultProblem::TwoMessageFaults
+            }
         }
     }
 
@@ -212,7 +277,7 @@ impl FaultLookup for Fault {
     fn crash_of(&self, of: NodeId) -> Option<Time> {
         match *self {
             Fault::Crash { node, time } => crash::crash_of(node, time, of),
-            Fault::Omission { .. } | Fault::Delay { .. } => None,
+            Fault::Omission { .. } | Fault::Delay { .. } | Fault::Partition { .. } => None,
         }
     }
 
@@ -220,6 +285,12 @@ impl FaultLookup for Fault {
         match *self {
             Fault::Omission { .. } => omission::message_fault(self.hit(), e),
             Fault::Delay { by, .. } => delay::message_fault(self.hit(), by, e),
+            Fault::Partition {
+                left,
+                right,
+                start,
+                end,
+            } => partition::message_fault(left, right, start, end, e),
             Fault::Crash { .. } => None,
         }
     }
@@ -270,7 +341,8 @@ impl Fate {
     }
 }
 
-/// A set of faults, kept sorted (omissions, then crashes, then delays).
+/// A set of faults, kept sorted (omissions, then crashes, delays and
+/// partitions).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FaultSet(BTreeSet<Fault>);
 
@@ -331,7 +403,7 @@ impl FaultSet {
         )
     }
 
-    /// The `--omit/--crash/--delay` flags that reproduce this set.
+    /// The `--omit/--crash/--delay/--partition` flags that reproduce this set.
     pub fn flags(&self, nodes: &[String]) -> String {
         self.0
             .iter()
@@ -340,14 +412,25 @@ impl FaultSet {
             .join(" ")
     }
 
-    /// A short human description: `omit a->b@1, crash a@2`.
+    /// A short human description: `omit a->b@1, crash a@2`. Omissions
+    /// that are exactly a partition of at least four messages are shown as
+    /// that partition (`partition a|b,c@1..2`).
     pub fn describe(&self, nodes: &[String]) -> String {
         if self.is_empty() {
             return "no faults".into();
         }
-        self.0
+        let faults: Vec<Fault> = self.0.iter().copied().collect();
+        let shown = partition::shown(&faults);
+        let covered: BTreeSet<Fault> = shown.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+        shown
             .iter()
-            .map(|f| f.describe(nodes))
+            .map(|(p, _)| p.describe(nodes))
+            .chain(
+                faults
+                    .iter()
+                    .filter(|f| !covered.contains(f))
+                    .map(|f| f.describe(nodes)),
+            )
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -378,9 +461,16 @@ impl FaultLookup for FaultSet {
             time: e.sent,
             by: 0,
         };
+        let partitions = Fault::Partition {
+            left: Side::default(),
+            right: Side::default(),
+            start: 0,
+            end: 0,
+        };
         [omission, delay]
             .into_iter()
             .find_map(|lo| self.0.range(lo..).next().and_then(|f| f.message_fault(e)))
+            .or_else(|| self.0.range(partitions..).find_map(|f| f.message_fault(e)))
     }
 }
 

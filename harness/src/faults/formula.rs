@@ -12,7 +12,7 @@ use dedalus::provenance::{NodeId, Time};
 use rustc_hash::FxHashMap;
 use z3::ast::Bool;
 
-use super::{FaultSpace, crash, delay, omission};
+use super::{FaultSpace, crash, delay, omission, partition};
 
 /// What a fault occupies: a chosen set holds at most one fault per slot,
 /// and crashes at most `crashes` nodes.
@@ -30,6 +30,12 @@ fn name(f: &Fault) -> String {
         Fault::Omission { from, to, time } => omission::var_name(from, to, time),
         Fault::Crash { node, time } => crash::var_name(node, time),
         Fault::Delay { from, to, time, by } => delay::var_name(from, to, time, by),
+        Fault::Partition {
+            left,
+            right,
+            start,
+            end,
+        } => partition::var_name(left, right, start, end),
     }
 }
 
@@ -40,6 +46,7 @@ fn slots(f: &Fault) -> Vec<Slot> {
             f.envelopes().into_iter().map(Slot::Envelope).collect()
         }
         Fault::Crash { node, .. } => crash::slots(node),
+        Fault::Partition { .. } => partition::slots(f.envelopes()),
     }
 }
 

@@ -19,14 +19,15 @@ use crate::{Error, Outcome};
 /// dropped), ordered by size, then by the sets' order.
 pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
     let n = space.node_count();
+    let bounds = space.bounds();
     let mut crash_sets: Vec<Vec<Fault>> = vec![Vec::new()];
     for node in 0..n {
         let mut more = Vec::new();
         for cs in &crash_sets {
             if cs.len() < space.crashes as usize {
-                for time in 1..=space.eot {
+                for crash in bounds.crashes_of(node) {
                     let mut c = cs.clone();
-                    c.push(Fault::Crash { node, time });
+                    c.push(crash);
                     more.push(c);
                 }
             }
@@ -36,29 +37,20 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
     let mut out = Vec::new();
     for crashes in crash_sets {
         let base: FaultSet = crashes.iter().copied().collect();
-        let channels: Vec<_> = space
+        let channels: Vec<Envelope> = space
             .channels()
             .into_iter()
-            .filter(|&(from, to, t)| {
-                !matches!(
-                    base.fate(Envelope::new(from, to, t)),
-                    dedalus::provenance::Fate::Crashed(_)
-                )
-            })
+            .map(|(from, to, t)| Envelope::new(from, to, t))
+            .filter(|&e| !matches!(base.fate(e), dedalus::provenance::Fate::Crashed(_)))
             .collect();
         let mut sets = vec![base];
-        for (from, to, time) in channels {
+        for e in channels {
             let mut more = Vec::new();
             for s in &sets {
-                if space.omissions {
+                for f in bounds.message_faults(e) {
                     let mut o = s.clone();
-                    o.insert(Fault::Omission { from, to, time });
+                    o.insert(f);
                     more.push(o);
-                }
-                for by in 1..=space.max_delay {
-                    let mut d = s.clone();
-                    d.insert(Fault::Delay { from, to, time, by });
-                    more.push(d);
                 }
             }
             sets.extend(more);

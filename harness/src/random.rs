@@ -10,7 +10,7 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::faults::{Fault, FaultSet, FaultSpace};
+use crate::faults::{Envelope, Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Progress, Searcher};
 use crate::strategy::{SearchStrategy, StrategyId};
 use crate::target::Target;
@@ -46,19 +46,17 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
             time: rng.random_range(1..=space.eot),
         });
     }
-    // Under reliable channels (no omissions) the choice is between on
-    // time and a delay, uniformly as well.
-    let omit = u32::from(space.omissions);
+    // Each message is untouched or takes one of its admissible faults
+    // (an omission unless the channels are reliable, a delay by each
+    // admissible amount), uniformly.
+    let bounds = space.bounds();
     for (from, to, time) in space.channels() {
-        match rng.random_range(0..1 + omit + space.max_delay) {
+        let own: Vec<Fault> = bounds
+            .message_faults(Envelope::new(from, to, time))
+            .collect();
+        match rng.random_range(0..1 + own.len() as u32) {
             0 => {}
-            1 if omit == 1 => set.insert(Fault::Omission { from, to, time }),
-            d => set.insert(Fault::Delay {
-                from,
-                to,
-                time,
-                by: d - omit,
-            }),
+            i => set.insert(own[i as usize - 1]),
         }
     }
     set

@@ -2,36 +2,7 @@
 //! and the deadline interrupt, and an answer type in which `unknown` is
 //! never mistaken for `unsat`.
 
-use std::collections::BTreeMap;
-
 use dedalus::eval::Cancel;
-use z3::ast::Bool;
-
-use crate::faults::Fault;
-
-/// The boolean variables of the faults of one formula, created on first use
-/// (named `o_FROM_TO_T`, `c_NODE_T`, `d_FROM_TO_T_BY`, nodes by id).
-#[derive(Default)]
-pub(crate) struct FaultVars {
-    pub by_fault: BTreeMap<Fault, Bool>,
-}
-
-impl FaultVars {
-    /// The variable of `f`.
-    pub fn get(&mut self, f: Fault) -> Bool {
-        self.by_fault
-            .entry(f)
-            .or_insert_with(|| {
-                Bool::new_const(match f {
-                    Fault::Omission { from, to, time } => format!("o_{from}_{to}_{time}"),
-                    Fault::Crash { node, time } => format!("c_{node}_{time}"),
-                    Fault::Delay { from, to, time, by } => format!("d_{from}_{to}_{time}_{by}"),
-                    _ => format!("f_{f:?}"),
-                })
-            })
-            .clone()
-    }
-}
 
 /// Why the solver gave no answer: it was interrupted, ran out of time or
 /// failed. Never a proof that no fault set exists.

@@ -363,7 +363,8 @@ impl<'r> Replay<'r> {
                     faults.insert(*f);
                 }
                 Fault::Crash { .. } => faults.insert(*f),
-                _ => {}
+                // Recomputed above from what the sub-trace keeps.
+                Fault::Omission { .. } | Fault::Delay { .. } | Fault::Partition { .. } => {}
             }
         }
         let mut cfg = RunConfig::new(eot);

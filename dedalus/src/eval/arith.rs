@@ -30,6 +30,32 @@ pub(crate) fn arith(op: BinOp, l: Value, r: Value, interner: &Interner) -> Resul
         .map_err(|e| arith_message(e, a, op, b))
 }
 
+/// The sum of `values` (§7's `sum<>`), or the error of §8: added in a
+/// wider integer and checked once, so that whether a sum overflows does
+/// not depend on the order of its terms (which depends on the order of
+/// facts and on the faults of a run).
+pub(crate) fn sum(
+    values: impl IntoIterator<Item = Value>,
+    interner: &Interner,
+) -> Result<Value, String> {
+    let mut total = 0i128;
+    for v in values {
+        match v {
+            Value::Int(i) => total += i128::from(i),
+            Value::Str(_) => {
+                return Err(format!("arithmetic on a string: {}", interner.display(v)));
+            }
+        }
+    }
+    int_sum(total).map(Value::Int)
+}
+
+/// A sum computed wide ([`sum`]) as a 64-bit integer, or the overflow error.
+pub(crate) fn int_sum(total: i128) -> Result<i64, String> {
+    i64::try_from(total)
+        .map_err(|_| format!("integer overflow: the sum {total} is beyond 64-bit integers"))
+}
+
 /// Folds a constant expression (facts), `None` if it has variables.
 pub(crate) fn constant(e: &Expr, interner: &mut Interner) -> Option<Result<Value, String>> {
     Some(match crate::constant::fold(e) {

@@ -6,9 +6,13 @@
 //! every time, the message log, and complete provenance.
 
 mod arith;
+mod budget;
 mod compile;
 mod engine;
+mod fault_index;
+mod fixpoint;
 pub mod ground;
+mod join;
 mod run;
 mod table;
 
@@ -92,7 +96,6 @@ impl RunConfig {
 
 /// Why a run could not be evaluated.
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum EvalError {
     /// A runtime error in a rule (§8): names the rule and the binding.
     #[error("{location}: {message}\n  in rule: {rule}\n  with: {binding}")]

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use dedalus::eval::{Evaluator, Run, RunConfig};
-use dedalus::faults::{BoundsError, Fault, FaultError, FaultProblem, FaultSet};
+use dedalus::faults::partition::{self, Written};
+use dedalus::faults::{BoundsError, Fault, FaultError, FaultProblem, FaultSet, Side};
 use dedalus::provenance::Time;
 
 use harness::report::{self, saved::SavedCounterexample, why::GoalError};
@@ -22,6 +23,9 @@ Examples:
   # lose a -> b at t=1, crash c at t=2, delay b -> a at t=1 by 2 steps
   ldfi run p.ded --nodes a,b,c --eot 6 --eff 3 --max-delay 2 \\
       --omit a,b,1 --crash c,2 --delay b,a,1,2
+
+  # cut a off from b and c for the messages sent at t=1..2
+  ldfi run p.ded --nodes a,b,c --eot 6 --eff 3 --partition 'a|b,c@1..2'
 
   # one relation at one time; the provenance of one tuple
   ldfi run p.ded --nodes a,b,c --eot 4 --relation log --at 2
@@ -58,7 +62,7 @@ pub(super) struct RunArgs {
     /// Replay a counterexample saved by `check --save` or `hunt`: its
     /// program, nodes, bounds and faults (instead of FILE, -N, -t, -f and
     /// the fault flags).
-    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["files", "nodes", "eot", "eff", "max_delay", "omissions", "crashes", "delays"])]
+    #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["files", "nodes", "eot", "eff", "max_delay", "omissions", "crashes", "delays", "partitions"])]
     counterexample: Option<PathBuf>,
     /// End of finite failures: omissions and delays only before it [default: EOT].
     #[arg(short = 'f', long, value_name = "N")]
@@ -106,6 +110,9 @@ pub(super) struct FaultFlags {
     /// Deliver the message FROM -> TO sent at T D steps late (repeatable; D within the run's largest delay).
     #[arg(long = "delay", value_name = "FROM,TO,T,D", value_parser = parse_delay)]
     pub(super) delays: Vec<Delay>,
+    /// Cut the nodes of one side off from the other's: lose every message between them sent at START..=END, e.g. 'a|b,c@2..4' (repeatable).
+    #[arg(long = "partition", value_name = "SIDE|SIDE@START..END")]
+    pub(super) partitions: Vec<Written>,
 }
 
 impl FaultFlags {
@@ -127,6 +134,7 @@ impl FaultFlags {
                 .into_iter()
                 .map(|(from, to, time, by)| Delay { from, to, time, by })
                 .collect(),
+            partitions: f.partitions,
         }
     }
 
@@ -134,7 +142,13 @@ impl FaultFlags {
     /// nodes; a flag given twice (or two for one message) is an error, as
     /// the set would silently merge them.
     pub(super) fn resolve(&self, evaluator: &Evaluator) -> Result<FaultSet, Failure> {
-        fault_set(evaluator, &self.omissions, &self.crashes, &self.delays)
+        fault_set(
+            evaluator,
+            &self.omissions,
+            &self.crashes,
+            &self.delays,
+            &self.partitions,
+        )
     }
 }
 
@@ -251,6 +265,7 @@ fn fault_set(
     omissions: &[Omission],
     crashes: &[Crash],
     delays: &[Delay],
+    partitions: &[Written],
 ) -> Result<FaultSet, Failure> {
     let node = |name: &str, what: &str| {
         evaluator.node_id(name).ok_or_else(|| {
@@ -307,6 +322,27 @@ fn fault_set(
             to,
             time: d.time,
             by: d.by,
+        };
+        add(fault, FaultProblem::TwoMessageFaults)?;
+    }
+    for p in partitions {
+        let side = |names: &[String]| -> Result<Side, Failure> {
+            let ids = names
+                .iter()
+                .map(|n| node(n, "a partition"))
+                .collect::<Result<Vec<_>, _>>()?;
+            Side::of(ids).ok_or_else(|| {
+                Failure::msg(format!(
+                    "partition {p}: a partition can name only the first {} nodes",
+                    partition::MAX_NODE + 1
+                ))
+            })
+        };
+        let fault = Fault::Partition {
+            left: side(&p.left)?,
+            right: side(&p.right)?,
+            start: p.start,
+            end: p.end,
         };
         add(fault, FaultProblem::TwoMessageFaults)?;
     }

@@ -17,8 +17,6 @@
 //! before it was checked). A violation needs
 //! `holds⁺(pre(x)) ∧ ¬holds⁻(post(x))`; concrete runs decide.
 
-use std::collections::BTreeMap;
-
 use rustc_hash::FxHashMap as HashMap;
 
 use dedalus::Program;
@@ -31,8 +29,9 @@ use z3::{SatResult, Solver};
 
 use super::lineage::{AbsentAtom, Cause, KeyId, Lineage, Refutations, suspects};
 use super::whynot;
+use crate::faults::formula::FaultVars as Vars;
 use crate::faults::{Fault, FaultSet, FaultSpace};
-use crate::solver::{FaultVars as Vars, NoAnswer};
+use crate::solver::NoAnswer;
 
 /// What a formula is built from besides the lineage: the program, its
 /// bounds and the static analyses of it.
@@ -84,9 +83,7 @@ impl<'a> Encoder<'a> {
             crash_rel: setting.program.relation(dedalus::program::CRASH),
             refutations,
             watched: Vec::new(),
-            vars: Vars {
-                by_fault: BTreeMap::new(),
-            },
+            vars: Vars::default(),
             memo: HashMap::default(),
             on_stack: HashMap::default(),
             missing: Vec::new(),
@@ -94,37 +91,11 @@ impl<'a> Encoder<'a> {
         }
     }
 
-    /// Every fault that stops message `m` arriving `delay` steps late: the
-    /// fate of `dedalus::faults::fate` as a formula over the faults that
-    /// can affect the message ([`dedalus::faults::Bounds::silencing_crashes`],
-    /// [`dedalus::faults::Bounds::message_faults`]).
+    /// Whether a fault stops message `m` arriving `delay` steps late: the
+    /// fate rule as a formula ([`Vars::arrives`]), negated.
     fn stopped(&mut self, m: u32, delay: u32) -> Bool {
         let e = self.g.messages()[m as usize].envelope();
-        if e.from == e.to {
-            return Bool::from_bool(false);
-        }
-        let bounds = self.space.bounds();
-        let mut stops: Vec<Bool> = bounds
-            .silencing_crashes(e)
-            .map(|f| self.vars.get(f))
-            .collect();
-        if e.sent < self.space.eff {
-            if delay == 0 {
-                stops.extend(bounds.message_faults(e).map(|f| self.vars.get(f)));
-            } else {
-                // It arrived late only under exactly this delay.
-                let d = self.vars.get(Fault::Delay {
-                    from: e.from,
-                    to: e.to,
-                    time: e.sent,
-                    by: delay,
-                });
-                stops.push(d.not());
-            }
-        } else if delay > 0 {
-            return Bool::from_bool(true);
-        }
-        Bool::or(&stops)
+        self.vars.arrives(self.space, e, delay).not()
     }
 
     /// `holds⁺` (`optimistic`) or `holds⁻` of a key.
@@ -301,35 +272,10 @@ impl<'a> Encoder<'a> {
             && self.nodes.iter().any(|&o| is(0, o))
     }
 
-    /// The budget: each node crashes at most once, at most `crashes` nodes
-    /// crash, and a message takes at most one of omission or delay.
+    /// The budget: the admissibility of the chosen faults
+    /// ([`Vars::admissibility`]).
     fn budget(&mut self) -> Vec<Bool> {
-        let mut out = Vec::new();
-        let mut per_node: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
-        let mut per_channel: BTreeMap<crate::faults::Envelope, Vec<Bool>> = BTreeMap::new();
-        for (f, b) in &self.vars.by_fault {
-            if let Some((node, _)) = f.crash() {
-                per_node.entry(node).or_default().push(b.clone());
-            } else if let Some(e) = f.envelope() {
-                per_channel.entry(e).or_default().push(b.clone());
-            }
-        }
-        let mut crashed = Vec::new();
-        for times in per_node.values() {
-            if times.len() > 1 {
-                out.push(z3::ast::atmost(times.iter(), 1));
-            }
-            crashed.push(Bool::or(times));
-        }
-        if crashed.len() > self.space.crashes as usize {
-            out.push(z3::ast::atmost(crashed.iter(), self.space.crashes));
-        }
-        for faults in per_channel.values() {
-            if faults.len() > 1 {
-                out.push(z3::ast::atmost(faults.iter(), 1));
-            }
-        }
-        out
+        self.vars.admissibility(self.space)
     }
 }
 

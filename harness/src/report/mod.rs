@@ -226,6 +226,9 @@ pub struct FaultLists {
     pub crashes: Vec<(String, Time)>,
     /// Late messages: `(from, to, sent at, delay)`.
     pub delays: Vec<(String, String, Time, u32)>,
+    /// Partitions, as written: `a|b,c@2..4` (left out when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<dedalus::faults::partition::Written>,
 }
 
 impl FaultLists {
@@ -245,8 +248,17 @@ impl FaultLists {
                 Fault::Delay { from, to, time, by } => {
                     out.delays.push((n(from), n(to), time, by));
                 }
-                // A fault kind this report does not list yet.
-                _ => {}
+                Fault::Partition {
+                    left,
+                    right,
+                    start,
+                    end,
+                } => out.partitions.push(dedalus::faults::partition::Written {
+                    left: left.nodes().map(&n).collect(),
+                    right: right.nodes().map(&n).collect(),
+                    start,
+                    end,
+                }),
             }
         }
         out

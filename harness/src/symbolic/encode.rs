@@ -6,7 +6,7 @@
 //! row iff that crash is chosen; an instance iff its positive premises hold
 //! and its negated ones do not; an aggregate output iff the group's members
 //! that fire yield it; an arrival iff the message is sent and its fate
-//! ([`crate::faults::fate`], as a formula) brings it then. Certain tuples
+//! ([`FaultVars::arrives`], the fate rule as a formula) brings it then. Certain tuples
 //! are constants.
 //!
 //! "Holds iff some source holds" alone would admit self-supporting cycles
@@ -14,17 +14,15 @@
 //! an integer rank, and a source only supports a tuple through premises of
 //! its own cycle with lower ranks (the least fixpoint).
 
-use std::collections::BTreeMap;
-
 use dedalus::eval::ground::{GroundMessageId, Grounding, GroupId, InstanceId, Sender, Source};
-use dedalus::provenance::{NodeId, Time, TupleId};
+use dedalus::provenance::{Time, TupleId};
 use dedalus::syntax::ast::AggFn;
 use dedalus::value::Value;
 use rustc_hash::FxHashMap;
 use z3::ast::{Bool, Int};
 
+use crate::faults::formula::FaultVars;
 use crate::faults::{Envelope, Fault, FaultSpace};
-use crate::solver::FaultVars;
 
 /// The size of an encoding.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -61,7 +59,6 @@ pub(crate) struct Encoder<'g> {
     output: FxHashMap<(GroupId, u32), Bool>,
     /// The fault variables, created on first use.
     pub faults: FaultVars,
-    crashed_by: FxHashMap<(NodeId, Time), Bool>,
     pub constraints: Vec<Bool>,
     ranks: usize,
 }
@@ -80,7 +77,6 @@ impl<'g> Encoder<'g> {
             count: FxHashMap::default(),
             output: FxHashMap::default(),
             faults: FaultVars::default(),
-            crashed_by: FxHashMap::default(),
             constraints: Vec::new(),
             ranks: 0,
         }
@@ -102,70 +98,6 @@ impl<'g> Encoder<'g> {
         self.tuple.insert(id, b.clone());
         self.worklist.push(id);
         b
-    }
-
-    fn fault(&mut self, f: Fault) -> Bool {
-        self.faults.get(f)
-    }
-
-    /// `node` has crashed at or before `t` (a prefix disjunction, built
-    /// iteratively: EOT may be large).
-    fn crashed_by(&mut self, node: NodeId, t: Time) -> Bool {
-        if self.space.crashes == 0 || t == 0 {
-            return Bool::from_bool(false);
-        }
-        let t = t.min(self.space.eot);
-        let mut from = t;
-        while from > 1 && !self.crashed_by.contains_key(&(node, from)) {
-            from -= 1;
-        }
-        let mut acc = match self.crashed_by.get(&(node, from)) {
-            Some(b) => b.clone(),
-            None => {
-                let b = self.fault(Fault::Crash { node, time: from });
-                self.crashed_by.insert((node, from), b.clone());
-                b
-            }
-        };
-        for u in from + 1..=t {
-            let c = self.fault(Fault::Crash { node, time: u });
-            acc = Bool::or(&[acc, c]);
-            self.crashed_by.insert((node, u), acc.clone());
-        }
-        acc
-    }
-
-    /// The fate of a message `from -> to` sent at `t`: it arrives `delay`
-    /// steps late (0: on time). The rule of [`crate::faults::fate`] as a
-    /// formula: a node's messages to itself always arrive on time; a crash
-    /// of the sender ([`crashed_by`](Self::crashed_by), the prefix
-    /// disjunction of [`crate::faults::Bounds::silencing_crashes`]) wins over an omission or
-    /// a delay; otherwise it is on time iff none of its
-    /// [`crate::faults::Bounds::message_faults`] is chosen, late by `delay` iff that delay is.
-    fn arrives(&mut self, from: NodeId, to: NodeId, t: Time, delay: u32) -> Bool {
-        if from == to {
-            return Bool::from_bool(delay == 0);
-        }
-        let alive = self.crashed_by(from, t).not();
-        let bounds = self.space.bounds();
-        let e = Envelope::new(from, to, t);
-        if delay > 0 {
-            if !bounds.faulty(t) || delay > self.space.max_delay {
-                return Bool::from_bool(false);
-            }
-            let d = self.fault(Fault::Delay {
-                from,
-                to,
-                time: t,
-                by: delay,
-            });
-            return Bool::and(&[alive, d]);
-        }
-        let mut all = vec![alive];
-        for f in bounds.message_faults(e) {
-            all.push(self.fault(f).not());
-        }
-        Bool::and(&all)
     }
 
     fn fires(&mut self, i: InstanceId) -> Bool {
@@ -309,7 +241,7 @@ impl<'g> Encoder<'g> {
             Source::Fact => (Bool::from_bool(true), Vec::new()),
             Source::Crash { node, time } => {
                 let b = if self.space.crashes > 0 {
-                    self.fault(Fault::Crash { node, time })
+                    self.faults.get(Fault::Crash { node, time })
                 } else {
                     Bool::from_bool(false)
                 };
@@ -334,7 +266,9 @@ impl<'g> Encoder<'g> {
                 let msg = self.g.message(message);
                 let (from, to, t) = (msg.from, msg.to, msg.sent);
                 let sent = self.sent(message);
-                let fate = self.arrives(from, to, t, delay);
+                let fate = self
+                    .faults
+                    .arrives(self.space, Envelope::new(from, to, t), delay);
                 (Bool::and(&[sent, fate]), Vec::new())
             }
         }
@@ -418,32 +352,11 @@ impl<'g> Encoder<'g> {
         self.defs = defs;
     }
 
-    /// A message takes at most one omission or delay; a node crashes at most
-    /// once; at most `crashes` nodes crash.
+    /// The admissibility of the fault variables
+    /// ([`FaultVars::admissibility`]).
     fn admissible(&mut self) {
-        let mut channel: BTreeMap<Envelope, Vec<Bool>> = BTreeMap::new();
-        let mut crash: BTreeMap<NodeId, Vec<Bool>> = BTreeMap::new();
-        for (f, b) in &self.faults.by_fault {
-            if let Some(e) = f.envelope() {
-                channel.entry(e).or_default().push(b.clone());
-            } else if let Some((node, _)) = f.crash() {
-                crash.entry(node).or_default().push(b.clone());
-            }
-        }
-        for bs in channel.values().filter(|bs| bs.len() > 1) {
-            self.constraints.push(z3::ast::atmost(bs.iter(), 1));
-        }
-        let mut crashed = Vec::new();
-        for bs in crash.values() {
-            if bs.len() > 1 {
-                self.constraints.push(z3::ast::atmost(bs.iter(), 1));
-            }
-            crashed.push(Bool::or(bs));
-        }
-        if crashed.len() > self.space.crashes as usize {
-            self.constraints
-                .push(z3::ast::atmost(crashed.iter(), self.space.crashes));
-        }
+        let constraints = self.faults.admissibility(self.space);
+        self.constraints.extend(constraints);
     }
 
     /// The size of the formula.
@@ -452,7 +365,7 @@ impl<'g> Encoder<'g> {
             ground_tuples: self.g.tuple_count(),
             instances: self.g.instance_count(),
             cone: self.tuple.len(),
-            variables: self.tuple.len() + self.faults.by_fault.len() + self.ranks,
+            variables: self.tuple.len() + self.faults.len() + self.ranks,
             constraints: self.constraints.len(),
         }
     }

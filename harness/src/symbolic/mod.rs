@@ -105,19 +105,20 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
     let mut stats = Stats::default();
     let space = target.space();
     let t0 = Instant::now();
-    let grounding = match target
-        .evaluator()
-        .ground(space.eot, space, GroundLimits::default())
-    {
-        Ok(g) => g,
-        Err(e) => {
-            stats.ground = t0.elapsed();
-            return Ok(Answer::Unknown {
-                reason: format!("no symbolic proof: {e}"),
-                stats,
-            });
-        }
-    };
+    let grounding =
+        match target
+            .evaluator()
+            .ground_until(space.eot, space, GroundLimits::default(), cancel)
+        {
+            Ok(g) => g,
+            Err(e) => {
+                stats.ground = t0.elapsed();
+                return Ok(Answer::Unknown {
+                    reason: format!("no symbolic proof: {e}"),
+                    stats,
+                });
+            }
+        };
     stats.ground = t0.elapsed();
     let program = target.evaluator().program();
     let dedalus::Spec { pre, post } = program.spec().map_err(|_| Error::NoSpecification)?;

@@ -668,3 +668,88 @@ fn help_and_version() {
     let none = ldfi(&dir, &[]);
     assert_eq!(none.code, 2);
 }
+
+#[test]
+fn run_partition_cuts_one_side_off_and_replays_from_a_saved_counterexample() {
+    let s = broadcast();
+    let ran = ldfi(
+        s.path(),
+        &run_args(&["--partition", "b|a,c@1..1", "--format", "json"]),
+    );
+    // b never hears from a, c does: the run violates its specification.
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let json = ran.json();
+    let lost: Vec<(String, String)> = json["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["fate"] == "lost")
+        .map(|m| (m["from"].to_string(), m["to"].to_string()))
+        .collect();
+    assert_eq!(lost, vec![("\"a\"".into(), "\"b\"".into())]);
+    let text = ldfi(s.path(), &run_args(&["--partition", "b|a,c@1..1"]));
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert!(
+        text.stdout.contains("partition b|a,c@1..1"),
+        "{}",
+        text.stdout
+    );
+    // The same run, saved and replayed.
+    s.write(
+        "cx.yaml",
+        "program: [bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\nmax_delay: 0\n\
+         faults:\n  omissions: []\n  crashes: []\n  delays: []\n  partitions: ['b|a,c@1..1']\n",
+    );
+    let replay = ldfi(
+        s.path(),
+        &["run", "--counterexample", "cx.yaml", "--format", "json"],
+    );
+    assert_eq!(replay.code, 1, "{}", replay.stderr);
+    assert_eq!(replay.json()["messages"], json["messages"]);
+    // A malformed one in the file is a located error with the hint.
+    s.write(
+        "bad.yaml",
+        "program: [bcast.ded]\nnodes: [a, b, c]\neot: 4\neff: 2\nmax_delay: 0\n\
+         faults:\n  omissions: []\n  crashes: []\n  delays: []\n  partitions: ['a,b@1..1']\n",
+    );
+    let bad = ldfi(s.path(), &["run", "--counterexample", "bad.yaml"]);
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("no `|` between the two sides")
+            && bad.stderr.contains("SIDE|SIDE@START..END"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn run_rejects_a_malformed_partition_naming_the_expected_form() {
+    let s = broadcast();
+    for (flag, says) in [
+        ("a,b@1..1", "no `|` between the two sides"),
+        ("a|b@1", "no `..`"),
+        ("a|b,c", "no `@`"),
+    ] {
+        let ran = ldfi(s.path(), &run_args(&["--partition", flag]));
+        assert_eq!(ran.code, 2, "{flag}");
+        assert!(
+            ran.stderr.contains("--partition")
+                && ran.stderr.contains(says)
+                && ran.stderr.contains("e.g. `a|b,c@2..4`"),
+            "{flag}: {}",
+            ran.stderr
+        );
+    }
+    for (flag, says) in [
+        ("a|z@1..1", "`z`, which is not a node"),
+        (
+            "a|b@1..2",
+            "partitions are allowed only at 1 <= t < EFF (2)",
+        ),
+        ("a|a,b@1..1", "no node is on both sides"),
+    ] {
+        let ran = ldfi(s.path(), &run_args(&["--partition", flag]));
+        assert_eq!(ran.code, 2, "{flag}: {}", ran.stdout);
+        assert!(ran.stderr.contains(says), "{flag}: {}", ran.stderr);
+    }
+}

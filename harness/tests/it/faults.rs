@@ -5,8 +5,9 @@
 
 use std::path::Path;
 
+use dedalus::faults::partition::Written;
 use dedalus::provenance::Fate;
-use harness::faults::{Bounds, BoundsError, Envelope, Fault, FaultSet, FaultSpace};
+use harness::faults::{Bounds, BoundsError, Envelope, Fault, FaultSet, FaultSpace, Side};
 use harness::{Error, Spec};
 
 use crate::ldfi::{BCAST, target};
@@ -280,4 +281,173 @@ fn a_target_space_is_read_only_and_validated() {
         err.to_string(),
         "impossible bounds: crashes (9) may not exceed the number of nodes (3)"
     );
+}
+
+/// `a|b,c@1..2` over nodes a, b, c.
+fn a_off_from_b_and_c() -> Fault {
+    Fault::Partition {
+        left: Side::of([0]).unwrap(),
+        right: Side::of([1, 2]).unwrap(),
+        start: 1,
+        end: 2,
+    }
+}
+
+#[test]
+fn a_partition_is_exactly_the_omissions_between_its_sides_in_its_interval() {
+    let p = a_off_from_b_and_c();
+    let omissions: FaultSet = p
+        .envelopes()
+        .into_iter()
+        .map(|e| Fault::Omission {
+            from: e.from,
+            to: e.to,
+            time: e.sent,
+        })
+        .collect();
+    // a->b, b->a, a->c, c->a at 1 and at 2.
+    assert_eq!(omissions.len(), 8);
+    let alone = FaultSet::from_iter([p]);
+    for from in 0..3 {
+        for to in 0..3 {
+            for t in 0..5 {
+                let e = Envelope::new(from, to, t);
+                assert_eq!(alone.fate(e), omissions.fate(e), "{e:?}");
+            }
+        }
+    }
+    assert_eq!(alone.fate(Envelope::new(1, 2, 1)), Fate::Delivered);
+    assert_eq!(alone.fate(Envelope::new(2, 0, 2)), Fate::Omitted);
+    assert_eq!(alone.fate(Envelope::new(0, 1, 3)), Fate::Delivered);
+    // A crash of the sender still wins.
+    let crashed = FaultSet::from_iter([p, Fault::Crash { node: 0, time: 1 }]);
+    assert_eq!(crashed.fate(Envelope::new(0, 1, 1)), Fate::Crashed(1));
+    // The evaluator agrees, message by message, and so does the verdict.
+    let t = target(BCAST, &["a", "b", "c"], 4, 3, 0);
+    let (cut, lost) = (t.run(&alone).unwrap(), t.run(&omissions).unwrap());
+    let fates = |run: &dedalus::eval::Run| {
+        run.messages()
+            .iter()
+            .map(|m| (m.from, m.to, m.sent, m.fate, m.received))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(fates(&cut), fates(&lost));
+    assert!(fates(&cut).iter().any(|m| m.3 == Fate::Omitted));
+    assert_eq!(t.judge(&cut), t.judge(&lost));
+    let names = &t.space().nodes;
+    assert_eq!(alone.describe(names), "partition a|b,c@1..2");
+    assert_eq!(alone.flags(names), "--partition 'a|b,c@1..2'");
+    // Its row in reports and saved counterexamples, read back.
+    let lists = harness::report::FaultLists::new(&alone, names);
+    let yaml = serde_yaml::to_string(&lists).unwrap();
+    assert!(yaml.contains("partitions:\n- a|b,c@1..2"), "{yaml}");
+    let back: harness::report::FaultLists = serde_yaml::from_str(&yaml).unwrap();
+    assert_eq!(back, lists);
+    // Without one the key is left out: other reports are unchanged.
+    let none = serde_yaml::to_string(&harness::report::FaultLists::new(&omissions, names));
+    assert!(!none.unwrap().contains("partitions"));
+}
+
+#[test]
+fn a_partition_is_admissible_only_before_eff_between_disjoint_sides() {
+    let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
+    let at = |start, end| {
+        let Fault::Partition { left, right, .. } = a_off_from_b_and_c() else {
+            unreachable!()
+        };
+        FaultSet::from_iter([Fault::Partition {
+            left,
+            right,
+            start,
+            end,
+        }])
+    };
+    assert!(t.space().admits(&at(1, 1)));
+    for (set, says) in [
+        (at(1, 2), "partitions are allowed only at 1 <= t < EFF (2)"),
+        (at(0, 1), "partitions are allowed only at 1 <= t < EFF (2)"),
+        (at(1, 0), "the interval of send times is empty"),
+        (
+            FaultSet::from_iter([Fault::Partition {
+                left: Side::of([0, 1]).unwrap(),
+                right: Side::of([1]).unwrap(),
+                start: 1,
+                end: 1,
+            }]),
+            "no node is on both sides",
+        ),
+        (
+            FaultSet::from_iter([
+                Fault::Omission {
+                    from: 1,
+                    to: 0,
+                    time: 1,
+                },
+                at(1, 1).iter().copied().next().unwrap(),
+            ]),
+            "a message takes at most one omission or delay",
+        ),
+    ] {
+        assert!(!t.space().admits(&set), "{set:?}");
+        let err = t.run(&set).unwrap_err().to_string();
+        assert!(err.contains(says), "{err}");
+    }
+    // Searches never propose one: a partition is a compound of omissions.
+    let space = space(3, 3, 3, 1, 1);
+    assert!(
+        harness::exhaustive::all_sets(&space)
+            .iter()
+            .flat_map(|s| s.iter())
+            .all(|f| !matches!(f, Fault::Partition { .. }))
+    );
+}
+
+#[test]
+fn a_written_partition_parses_and_says_what_is_wrong_with_a_hint() {
+    let w: Written = "a|b, c@2..4".parse().unwrap();
+    assert_eq!(
+        (w.left.clone(), w.right.clone(), w.start, w.end),
+        (vec!["a".into()], vec!["b".into(), "c".into()], 2, 4)
+    );
+    assert_eq!(w.to_string(), "a|b,c@2..4");
+    for (text, problem) in [
+        ("a,b@1..2", "no `|` between the two sides"),
+        ("a|b", "no `@`"),
+        ("a|b@1-2", "no `..`"),
+        ("a|b@x..2", "not a non-negative integer"),
+        ("a||b@1..2", "more than one `|`"),
+        ("a|@1..2", "an empty node name"),
+    ] {
+        let err = text.parse::<Written>().unwrap_err().to_string();
+        assert!(err.contains(problem), "{text}: {err}");
+        assert!(err.contains("e.g. `a|b,c@2..4`"), "{text}: {err}");
+    }
+}
+
+#[test]
+fn omissions_that_are_exactly_a_partition_are_described_as_one() {
+    let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let p = a_off_from_b_and_c();
+    let omit = |e: Envelope| Fault::Omission {
+        from: e.from,
+        to: e.to,
+        time: e.sent,
+    };
+    let mut set: FaultSet = p.envelopes().into_iter().map(omit).collect();
+    set.insert(Fault::Crash { node: 2, time: 3 });
+    assert_eq!(set.describe(&names), "partition a|b,c@1..2, crash c@3");
+    // The flags still replay the omissions themselves.
+    assert!(set.flags(&names).starts_with("--omit a,b,1"));
+    // One omission fewer is no partition.
+    let fewer: FaultSet = set.iter().copied().skip(1).collect();
+    assert_eq!(
+        fewer.describe(&names),
+        "partition a|b,c@2..2, omit a->c@1, omit b->a@1, omit c->a@1, crash c@3"
+    );
+    // Two omissions (one pair, one time) stay omissions.
+    let pair: FaultSet = [Envelope::new(0, 1, 1), Envelope::new(1, 0, 1)]
+        .map(omit)
+        .into_iter()
+        .collect();
+    assert_eq!(pair.describe(&names), "omit a->b@1, omit b->a@1");
 }

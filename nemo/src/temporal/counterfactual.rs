@@ -11,8 +11,8 @@
 //! what the fault set in motion (a timer that had to expire, a retry).
 
 use dedalus::eval::{EvalError, Evaluator, Run, RunConfig};
-use dedalus::faults::{Fault, FaultSet};
-use dedalus::provenance::{Fate, Message, Time, TupleId};
+use dedalus::faults::{Envelope, Fault, FaultSet};
+use dedalus::provenance::{Message, Time, TupleId};
 use dedalus::value::Value;
 
 use super::annotate::Annotation;
@@ -69,18 +69,7 @@ pub fn counterfactuals(
 
 /// Whether `fault` is what happened to message `m`.
 fn hits(fault: &Fault, m: &Message) -> bool {
-    match *fault {
-        Fault::Omission { from, to, time } => {
-            m.fate == Fate::Omitted && (from, to, time) == (m.from, m.to, m.sent)
-        }
-        Fault::Crash { node, time } => {
-            matches!(m.fate, Fate::Crashed(_)) && node == m.from && time <= m.sent
-        }
-        Fault::Delay { from, to, time, .. } => {
-            matches!(m.fate, Fate::Delayed(_)) && (from, to, time) == (m.from, m.to, m.sent)
-        }
-        _ => false,
-    }
+    fault.explains(Envelope::new(m.from, m.to, m.sent), m.fate)
 }
 
 /// The sum of the own slices (weight less what was handed on) of the

@@ -15,299 +15,32 @@
 //! does with a message (a node's messages to itself always arrive at `t+1`,
 //! nothing is sent at EOT, only to nodes) is the evaluator's, kept here.
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::program::{RelId, RuleId};
+use crate::program::RelId;
 use crate::provenance::{NodeId, Time, TupleId};
 use crate::syntax::ast::{AggFn, HeadTime};
 use crate::value::{Interner, Value};
 
+mod aggregate;
+mod model;
+
+pub use model::{
+    Binding, Channels, GroundError, GroundLimits, GroundMessage, GroundMessageId, Grounding, Group,
+    GroupId, Instance, InstanceId, Sender, Source,
+};
+
 use super::compile::{HeadArg, Lookup, Neg, Rule};
-use super::engine::{Env, Fixpoint, Rounds, View, eval, fixpoint};
+use super::fixpoint::{Fixpoint, Rounds, fixpoint};
+use super::join::{Env, View, eval};
 use super::table::Table;
-use super::{EvalError, Evaluator, Shared};
+use super::{Cancel, EvalError, Evaluator, Shared};
+use aggregate::{AggError, agg_values};
 
-/// What the fault model admits, as the grounding needs it.
-pub trait Channels {
-    /// Whether every admissible run delivers a message `from -> to` (two
-    /// different nodes) sent at `sent` at `sent + 1`.
-    fn reliable(&self, from: NodeId, to: NodeId, sent: Time) -> bool;
-    /// The largest extra delay such a message may take (0: none).
-    fn max_delay(&self, from: NodeId, to: NodeId, sent: Time) -> u32;
-    /// Whether any node may crash (the crash oracle may hold rows).
-    fn crashes(&self) -> bool;
-}
-
-/// Index of a rule instance in a [`Grounding`].
-pub type InstanceId = u32;
-/// Index of a message in a [`Grounding`].
-pub type GroundMessageId = u32;
-/// Index of an aggregate group in a [`Grounding`].
-pub type GroupId = u32;
-
-/// One way a tuple-at-time can come to hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// A fact of the program (always holds).
-    Fact,
-    /// The crash oracle: holds iff `node` crashes at `time`.
-    Crash {
-        /// The crashing node.
-        node: NodeId,
-        /// Its crash time.
-        time: Time,
-    },
-    /// A rule instance (deductive at the same time, `@next` from the time before).
-    Fire(InstanceId),
-    /// An aggregate group yielding its output number `output`.
-    Aggregate {
-        /// The group.
-        group: GroupId,
-        /// Index into [`Group::outputs`].
-        output: u32,
-    },
-    /// The arrival of a message `delay` steps late (0: on time).
-    Arrival {
-        /// The message.
-        message: GroundMessageId,
-        /// Extra steps in flight.
-        delay: u32,
-    },
-}
-
-/// A ground rule instance: it fires iff every `pos` tuple holds and no `neg` tuple does.
-#[derive(Clone, Debug)]
-pub struct Instance {
-    /// The rule.
-    pub rule: RuleId,
-    /// When its body is evaluated.
-    pub time: Time,
-    /// Where it fires.
-    pub location: NodeId,
-    /// Positive premises.
-    pub pos: Box<[TupleId]>,
-    /// Possible tuples matching its `notin` atoms (none of them certain).
-    pub neg: Box<[TupleId]>,
-}
-
-/// Who may send a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sender {
-    /// A rule instance with an `@async` head.
-    Fire(InstanceId),
-    /// An `@async` aggregate: the group yields `output`, and some of its
-    /// instances located at `location` fire.
-    Aggregate {
-        /// The group.
-        group: GroupId,
-        /// Index into [`Group::outputs`].
-        output: u32,
-        /// The sending node.
-        location: NodeId,
-    },
-}
-
-/// A message some admissible run may send: sent iff some sender does.
-#[derive(Clone, Debug)]
-pub struct GroundMessage {
-    /// Its relation.
-    pub rel: RelId,
-    /// Sender.
-    pub from: NodeId,
-    /// Destination.
-    pub to: NodeId,
-    /// Send time.
-    pub sent: Time,
-    /// The tuple.
-    pub values: Box<[Value]>,
-    /// Who may send it.
-    pub senders: Vec<Sender>,
-}
-
-/// One distinct binding of an aggregate group's named variables.
-#[derive(Clone, Debug)]
-pub struct Binding {
-    /// The instances with this binding: the binding counts iff one fires.
-    pub instances: Vec<InstanceId>,
-    /// The aggregated variable's value, per aggregate of the head.
-    pub values: Box<[Value]>,
-}
-
-/// An aggregate group of one rule at one time.
-#[derive(Clone, Debug)]
-pub struct Group {
-    /// The rule.
-    pub rule: RuleId,
-    /// When.
-    pub time: Time,
-    /// The aggregate functions of the head, in head order.
-    pub funs: Box<[AggFn]>,
-    /// The distinct bindings that may belong to the group.
-    pub bindings: Vec<Binding>,
-    /// The value tuples (one value per aggregate) the group may yield.
-    pub outputs: Vec<Box<[Value]>>,
-    /// Every binding is certain: the one output is exact.
-    pub exact: bool,
-}
-
-/// Bounds on the size of a grounding.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct GroundLimits {
-    /// Tuple-at-times, over all times.
-    pub tuples: usize,
-    /// Rule instances, over all times.
-    pub instances: usize,
-    /// Values one aggregate group may take.
-    pub aggregate_values: usize,
-}
-
-impl Default for GroundLimits {
-    fn default() -> GroundLimits {
-        GroundLimits {
-            tuples: 4_000_000,
-            instances: 8_000_000,
-            aggregate_values: 4096,
-        }
-    }
-}
-
-/// Why a program could not be grounded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum GroundError {
-    /// The grounding grew past a limit.
-    #[error(
-        "the symbolic grounding passed {limit} {what} (relation `{relation}` has the most: {count}); \
-         lower EOT, the node count or max_delay"
-    )]
-    TooLarge {
-        /// `tuples`, `rule instances` or `aggregate values`.
-        what: &'static str,
-        /// The limit.
-        limit: usize,
-        /// The relation with the most of them.
-        relation: String,
-        /// How many it has.
-        count: usize,
-    },
-    /// A rule may raise a runtime error in some admissible run.
-    #[error("a rule may fail in some admissible run: {0}")]
-    Runtime(#[source] EvalError),
-}
-
-/// Every tuple-at-time some admissible run may hold, and how.
-pub struct Grounding {
-    shared: Arc<Shared>,
-    eot: Time,
-    tables: Vec<Vec<Table>>,
-    tuples: Vec<(RelId, Time, u32)>,
-    certain: Vec<bool>,
-    sources: Vec<Vec<Source>>,
-    instances: Vec<Instance>,
-    messages: Vec<GroundMessage>,
-    groups: Vec<Group>,
-}
-
-impl std::fmt::Debug for Grounding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Grounding")
-            .field("eot", &self.eot)
-            .field("tuples", &self.tuples.len())
-            .field("instances", &self.instances.len())
-            .field("messages", &self.messages.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Grounding {
-    /// End of time.
-    pub fn eot(&self) -> Time {
-        self.eot
-    }
-
-    /// The strings of the program and node set.
-    pub fn interner(&self) -> &Interner {
-        &self.shared.interner
-    }
-
-    /// Number of tuple-at-times.
-    pub fn tuple_count(&self) -> usize {
-        self.tuples.len()
-    }
-
-    /// Number of rule instances.
-    pub fn instance_count(&self) -> usize {
-        self.instances.len()
-    }
-
-    /// The relation, time and values of tuple `id`.
-    pub fn tuple(&self, id: TupleId) -> (RelId, Time, &[Value]) {
-        let (rel, t, row) = self.tuples[id as usize];
-        (rel, t, self.tables[t as usize][rel as usize].row(row))
-    }
-
-    /// Whether `id` holds in every admissible run.
-    pub fn is_certain(&self, id: TupleId) -> bool {
-        self.certain[id as usize]
-    }
-
-    /// The ways `id` can come to hold.
-    pub fn sources(&self, id: TupleId) -> &[Source] {
-        &self.sources[id as usize]
-    }
-
-    /// Instance `i`.
-    pub fn instance(&self, i: InstanceId) -> &Instance {
-        &self.instances[i as usize]
-    }
-
-    /// Message `m`.
-    pub fn message(&self, m: GroundMessageId) -> &GroundMessage {
-        &self.messages[m as usize]
-    }
-
-    /// Number of messages.
-    pub fn message_count(&self) -> usize {
-        self.messages.len()
-    }
-
-    /// Group `g`.
-    pub fn group(&self, g: GroupId) -> &Group {
-        &self.groups[g as usize]
-    }
-
-    /// The tuple `rel(values)` at `t`, if some admissible run may hold it.
-    pub fn find(&self, rel: RelId, values: &[Value], t: Time) -> Option<TupleId> {
-        if t == 0 || t > self.eot {
-            return None;
-        }
-        let table = &self.tables[t as usize][rel as usize];
-        table.find(values).map(|r| table.id(r))
-    }
-
-    /// The tuples of `rel` at `t`.
-    pub fn rows(&self, rel: RelId, t: Time) -> impl Iterator<Item = TupleId> + '_ {
-        let table = (t >= 1 && t <= self.eot).then(|| &self.tables[t as usize][rel as usize]);
-        (0..table.map_or(0, Table::len)).map(move |r| table.expect("non-empty").id(r))
-    }
-
-    /// `rel(v1, v2)` as text.
-    pub fn show(&self, id: TupleId) -> String {
-        let (rel, t, vals) = self.tuple(id);
-        let args: Vec<String> = vals
-            .iter()
-            .map(|&v| self.shared.interner.display(v).to_string())
-            .collect();
-        format!(
-            "{}({})@{t}",
-            self.shared.program.relations()[rel as usize].name,
-            args.join(", ")
-        )
-    }
-}
+/// Bindings of one rule evaluation between two looks at the [`Cancel`].
+const CANCEL_EVERY: u32 = 4096;
 
 /// What one join produced, before it is recorded.
 struct Found {
@@ -338,6 +71,8 @@ struct Grounder<'a> {
     heads: Vec<(InstanceId, TupleId)>,
     /// The fixpoint rounds of the stratum being grounded.
     rounds: Option<Rounds>,
+    /// When to give up (Ctrl-C, a deadline).
+    cancel: &'a Cancel,
 }
 
 impl Evaluator {
@@ -347,6 +82,19 @@ impl Evaluator {
         eot: Time,
         channels: &dyn Channels,
         limits: GroundLimits,
+    ) -> Result<Grounding, GroundError> {
+        self.ground_until(eot, channels, limits, &Cancel::never())
+    }
+
+    /// [`Evaluator::ground`], giving up with [`GroundError::Cancelled`]
+    /// once `cancel` says so (looked at every timestep, every rule
+    /// evaluation and every few thousand instances).
+    pub fn ground_until(
+        &self,
+        eot: Time,
+        channels: &dyn Channels,
+        limits: GroundLimits,
+        cancel: &Cancel,
     ) -> Result<Grounding, GroundError> {
         let sh = &*self.shared;
         let tables = (0..=eot)
@@ -379,6 +127,7 @@ impl Evaluator {
             sent: FxHashMap::default(),
             heads: Vec::new(),
             rounds: None,
+            cancel,
         };
         gr.run()?;
         Ok(gr.g)
@@ -454,6 +203,7 @@ impl Grounder<'_> {
                 || r.negs.iter().any(|n| n.rel == sh.crash_rel)
         });
         for t in 1..=self.eot {
+            self.cancel.check(t).map_err(GroundError::Cancelled)?;
             for (rel, vals, at) in &sh.facts {
                 if *at == t as u64 {
                     self.insert(t, *rel, vals, Source::Fact, true)?;
@@ -542,6 +292,8 @@ impl Grounder<'_> {
         prev: &[u32],
     ) -> Result<(), GroundError> {
         let sh = self.sh;
+        let cancel = self.cancel;
+        cancel.check(t).map_err(GroundError::Cancelled)?;
         let plan = rule.plan(variant);
         let view = View {
             sh,
@@ -556,7 +308,12 @@ impl Grounder<'_> {
         let nvars = rule.vars.len();
         let mut found: Vec<Found> = Vec::new();
         let tables = &self.g.tables;
+        let mut bindings = 0u32;
         let mut emit = |env: &Env| -> Result<(), EvalError> {
+            bindings = bindings.wrapping_add(1);
+            if bindings.is_multiple_of(CANCEL_EVERY) {
+                cancel.check(t)?;
+            }
             let err = |m: String| sh.runtime_error(rule, &env.slots, m);
             let mut neg = Vec::new();
             for n in &rule.negs {
@@ -593,8 +350,13 @@ impl Grounder<'_> {
             });
             Ok(())
         };
-        view.join(rule, plan, 0, &mut env, &mut emit)
-            .map_err(GroundError::Runtime)?;
+        view.join(rule, plan, &mut env, &mut emit)
+            .map_err(|e| match e {
+                EvalError::Interrupted { .. } | EvalError::TimedOut { .. } => {
+                    GroundError::Cancelled(e)
+                }
+                e => GroundError::Runtime(e),
+            })?;
         if self.g.instances.len() + found.len() > self.limits.instances {
             return Err(self.too_large("rule instances", self.limits.instances));
         }
@@ -895,94 +657,6 @@ fn matching(
         }
     }
     Ok(())
-}
-
-enum AggError {
-    Runtime(String),
-    TooMany,
-}
-
-/// The values an aggregate may take over a sub-group that holds every
-/// certain member (`(certain, value)` per binding) and is not empty.
-fn agg_values(
-    fun: AggFn,
-    members: &[(bool, Value)],
-    interner: &Interner,
-    limit: usize,
-) -> Result<Vec<Value>, AggError> {
-    let certain = members.iter().filter(|m| m.0).count();
-    match fun {
-        AggFn::Count => Ok((certain.max(1)..=members.len())
-            .map(|c| Value::Int(c as i64))
-            .collect()),
-        AggFn::Sum => {
-            let int = |v: Value| match v {
-                Value::Int(i) => Ok(i),
-                Value::Str(_) => Err(AggError::Runtime(format!(
-                    "arithmetic on a string: {}",
-                    interner.display(v)
-                ))),
-            };
-            let overflow = || AggError::Runtime("integer overflow".into());
-            let mut base = 0i64;
-            for m in members.iter().filter(|m| m.0) {
-                base = base.checked_add(int(m.1)?).ok_or_else(overflow)?;
-            }
-            // Sums of sub-groups holding every certain member; `nonempty`
-            // leaves out the empty sub-group (no tuple at all).
-            let mut all = std::collections::BTreeSet::from([base]);
-            let mut nonempty = std::collections::BTreeSet::new();
-            if certain > 0 {
-                nonempty.insert(base);
-            }
-            for m in members.iter().filter(|m| !m.0) {
-                let x = int(m.1)?;
-                let more = all
-                    .iter()
-                    .map(|s| s.checked_add(x).ok_or_else(overflow))
-                    .collect::<Result<Vec<_>, _>>()?;
-                nonempty.extend(more.iter().copied());
-                all.extend(more);
-                if all.len() > limit {
-                    return Err(AggError::TooMany);
-                }
-            }
-            Ok(nonempty.into_iter().map(Value::Int).collect())
-        }
-        AggFn::Min | AggFn::Max => {
-            let mixed = members.windows(2).any(|w| {
-                matches!(
-                    (w[0].1, w[1].1),
-                    (Value::Int(_), Value::Str(_)) | (Value::Str(_), Value::Int(_))
-                )
-            });
-            if mixed {
-                return Err(AggError::Runtime("over integers and strings".into()));
-            }
-            // Better than `b` for this aggregate.
-            let better = |a: Value, b: Value| {
-                let o = interner.cmp(a, b);
-                if fun == AggFn::Min {
-                    o == Ordering::Less
-                } else {
-                    o == Ordering::Greater
-                }
-            };
-            let bound = members
-                .iter()
-                .filter(|m| m.0)
-                .map(|m| m.1)
-                .reduce(|a, b| if better(b, a) { b } else { a });
-            let mut values: Vec<Value> = members
-                .iter()
-                .map(|m| m.1)
-                .filter(|&v| bound.is_none_or(|b| !better(b, v)))
-                .collect();
-            values.sort_by(|a, b| interner.cmp(*a, *b));
-            values.dedup();
-            Ok(values)
-        }
-    }
 }
 
 impl Fixpoint for Grounder<'_> {

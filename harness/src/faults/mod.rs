@@ -8,8 +8,14 @@
 
 use std::fmt;
 
+mod crash;
+mod delay;
+pub(crate) mod formula;
+mod omission;
+mod partition;
+
 pub use dedalus::faults::{
-    Bounds, BoundsError, Envelope, Fault, FaultError, FaultProblem, FaultSet, MessageFault,
+    Bounds, BoundsError, Envelope, Fault, FaultError, FaultProblem, FaultSet, MessageFault, Side,
     check_node_name, fate,
 };
 use dedalus::provenance::{NodeId, Time};

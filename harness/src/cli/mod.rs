@@ -464,8 +464,7 @@ fn save_counterexamples(dir: &Path, stem: &str, report: &Report) -> Result<Vec<P
         let yaml = SavedCounterexample::new(report, cx, program.clone())
             .to_yaml()
             .map_err(|e| Failure::msg(format!("cannot serialise a counterexample: {e}")))?;
-        write_new(&path, &yaml)
-            .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        harness::report::files::write(&path, yaml)?;
         written.push(path);
     }
     Ok(written)
@@ -505,26 +504,6 @@ fn relative_to(file: &Path, dir: &Path) -> PathBuf {
         out.push(c);
     }
     out
-}
-
-/// Writes `text` to `path` without following a symlink there: through a
-/// fresh temporary file (created exclusively, so never through a link)
-/// renamed over `path` (which replaces a link, not its target).
-fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The file name of `path` without its extension (`specs/x.yaml` -> `x`).

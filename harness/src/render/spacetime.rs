@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::escape::{clip, xml};
 use super::model::{LaneMessage, Lanes, MessageFate};
+use crate::report::markup::{clip, xml};
 
 const LANE_W: f64 = 124.0;
 const ROW_H: f64 = 52.0;

@@ -321,7 +321,7 @@ impl Failure {
                 r
             }
         };
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        let _ = std::io::stderr().write_all(terminal_safe(&text).as_bytes());
     }
 }
 
@@ -430,13 +430,32 @@ fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
 /// Writes `text` to stdout, ignoring a closed pipe.
 fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(terminal_safe(text).as_bytes());
     let _ = out.flush();
 }
 
 /// Writes `text` to stderr.
 fn note(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    let _ = std::io::stderr().write_all(terminal_safe(text).as_bytes());
+}
+
+/// `text` with every control character but newline and tab shown escaped
+/// (`\u{1b}`, `\r`): a value in a program (a string holding ESC, BEL or
+/// CR) must never drive the reader's terminal.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Writes each counterexample of `report` as YAML under `dir` (`--reports`):

@@ -107,7 +107,19 @@ impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.1 {
             Value::Int(i) => write!(f, "{i}"),
-            Value::Str(s) => write!(f, "\"{}\"", self.0.resolve(s)),
+            Value::Str(s) => {
+                // Control characters are shown escaped: a value must not
+                // drive the reader's terminal or break a line of output.
+                f.write_str("\"")?;
+                for c in self.0.resolve(s).chars() {
+                    if c.is_control() {
+                        write!(f, "{}", c.escape_default())?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                f.write_str("\"")
+            }
         }
     }
 }

@@ -56,6 +56,15 @@ pub enum Error {
     /// one spec and goes on with the others.
     #[error("internal error: {0} (please report it)")]
     Internal(String),
+    /// An output would be written through a symbolic link (planted in an
+    /// output folder, it could redirect the write to any file).
+    #[error(
+        "{path}: refusing to write through a symbolic link (remove it, or choose another output folder)"
+    )]
+    Symlink {
+        /// The link.
+        path: PathBuf,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

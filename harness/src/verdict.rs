@@ -39,7 +39,20 @@ impl std::fmt::Display for Datum {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Datum::Int(i) => write!(f, "{i}"),
-            Datum::Str(s) => write!(f, "\"{s}\""),
+            Datum::Str(s) => {
+                // Control characters (ESC, BEL, CR, newline) are shown
+                // escaped: a value must not drive the reader's terminal or
+                // break a line of a report.
+                f.write_str("\"")?;
+                for c in s.chars() {
+                    if c.is_control() {
+                        write!(f, "{}", c.escape_default())?;
+                    } else {
+                        write!(f, "{c}")?;
+                    }
+                }
+                f.write_str("\"")
+            }
         }
     }
 }

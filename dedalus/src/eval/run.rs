@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value as Json, json};
+use serde::Serialize;
+use serde_json::Value as Json;
 
 use crate::program::{Program, RelId};
 use crate::provenance::{Fate, Message, NodeId, Provenance, Time, TupleId};
@@ -230,31 +231,30 @@ impl Run {
                 .collect();
             tables.insert(r.name.clone(), Json::Array(rows));
         }
-        let messages: Vec<Json> = self
+        let messages: Vec<MessageDocument<'_>> = self
             .sorted_messages()
             .into_iter()
-            .map(|m| {
-                let fate = match m.fate {
-                    Fate::Delivered => "delivered",
-                    Fate::Omitted | Fate::Crashed(_) => "lost",
-                    Fate::Delayed(_) => "delayed",
-                };
-                json!({
-                    "relation": self.program().relations()[m.rel as usize].name,
-                    "from": self.node_name(m.from),
-                    "to": self.node_name(m.to),
-                    "sent": m.sent,
-                    "received": m.received,
-                    "fate": fate,
-                })
+            .map(|m| MessageDocument {
+                relation: &self.program().relations()[m.rel as usize].name,
+                from: self.node_name(m.from),
+                to: self.node_name(m.to),
+                sent: m.sent,
+                received: m.received,
+                fate: match m.fate {
+                    Fate::Delivered => DocumentFate::Delivered,
+                    Fate::Omitted | Fate::Crashed(_) => DocumentFate::Lost,
+                    Fate::Delayed(_) => DocumentFate::Delayed,
+                },
             })
             .collect();
-        json!({
-            "eot": self.eot,
-            "nodes": self.nodes(),
-            "tables": tables,
-            "messages": messages,
-        })
+        let document = RunDocument {
+            eot: self.eot,
+            nodes: self.nodes(),
+            tables,
+            messages,
+        };
+        // Plain data (strings, integers, maps with string keys): cannot fail.
+        serde_json::to_value(document).unwrap_or(Json::Null)
     }
 
     /// The messages sorted by (sent, from, to, relation, tuple).
@@ -281,4 +281,34 @@ impl Run {
         });
         ms
     }
+}
+
+/// The JSON document of a run (see [`Run::to_json`]).
+#[derive(Serialize)]
+struct RunDocument<'a> {
+    eot: Time,
+    nodes: &'a [String],
+    tables: serde_json::Map<String, Json>,
+    messages: Vec<MessageDocument<'a>>,
+}
+
+/// One message of [`RunDocument`].
+#[derive(Serialize)]
+struct MessageDocument<'a> {
+    relation: &'a str,
+    from: &'a str,
+    to: &'a str,
+    sent: Time,
+    received: Option<Time>,
+    fate: DocumentFate,
+}
+
+/// What became of a message, as the run's JSON document says it (a crash
+/// and an omission are both `lost`).
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum DocumentFate {
+    Delivered,
+    Lost,
+    Delayed,
 }

@@ -217,40 +217,42 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
     Ok(exit_code(&report))
 }
 
-/// A one-line progress display on stderr, only when stderr is a terminal
-/// (so that logs and tests see nothing).
+/// A one-line progress display on stderr (an `indicatif` spinner), only
+/// when stderr is a terminal (so that logs and tests see nothing).
 struct Progress {
-    on: bool,
-    drawn: bool,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     fn new() -> Progress {
         use std::io::IsTerminal as _;
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            drawn: false,
-        }
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) = indicatif::ProgressStyle::with_template("  {spinner} {wide_msg}") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress { bar }
     }
 
     fn show(&mut self, p: &harness::Progress) {
-        if self.on {
-            self.drawn = true;
-            note(&format!(
-                "\r\x1b[2K  searching ({}): {} runs, {} counterexample{}, {:.1} s",
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!(
+                "searching ({}): {} runs, {} counterexample{}, {:.1} s",
                 p.phase.name(),
                 p.runs,
                 p.counterexamples,
                 if p.counterexamples == 1 { "" } else { "s" },
                 p.elapsed.as_secs_f64()
             ));
+            bar.tick();
         }
     }
 
     fn clear(&mut self) {
-        if self.drawn {
-            note("\r\x1b[2K");
-            self.drawn = false;
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
         }
     }
 }

@@ -178,10 +178,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                     errors += 1;
                     show.finished(i, &name, "error\n");
                     let message = e.to_string();
-                    hunt_rows.push(render::adapt::hunt_error(
-                        &path.display().to_string(),
-                        &message,
-                    ));
+                    hunt_rows.push(render::adapt::hunt_error(&path.display().to_string(), &e));
                     show.suspended(|| Failure::from(e).print());
                     hunt.specs.push(HuntEntry::failed(name, message));
                     return;
@@ -234,13 +231,8 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
     }
     let out = match args.format {
         HuntFormat::Junit => render::junit(&args.dir.display().to_string(), &hunt_rows),
-        HuntFormat::Sarif => {
-            let log = render::sarif(&hunt_rows, env!("CARGO_PKG_VERSION"));
-            let mut text = serde_json::to_string_pretty(&log)
-                .map_err(|e| Failure::msg(format!("cannot serialise the SARIF log: {e}")))?;
-            text.push('\n');
-            text
-        }
+        HuntFormat::Sarif => render::sarif_json(&hunt_rows, env!("CARGO_PKG_VERSION"))
+            .map_err(|e| Failure::msg(format!("cannot serialise the SARIF log: {e}")))?,
         HuntFormat::Markdown => render::markdown(&hunt_rows),
         HuntFormat::Json => {
             let mut line = hunt

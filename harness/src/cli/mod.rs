@@ -321,7 +321,7 @@ impl Failure {
                 r
             }
         };
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        let _ = std::io::stderr().write_all(terminal_safe(&text).as_bytes());
     }
 }
 
@@ -415,13 +415,32 @@ fn load(files: &[PathBuf]) -> Result<dedalus::Program, Failure> {
 /// Writes `text` to stdout, ignoring a closed pipe.
 fn emit(text: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
+    let _ = out.write_all(terminal_safe(text).as_bytes());
     let _ = out.flush();
 }
 
 /// Writes `text` to stderr.
 fn note(text: &str) {
-    let _ = std::io::stderr().write_all(text.as_bytes());
+    let _ = std::io::stderr().write_all(terminal_safe(text).as_bytes());
+}
+
+/// `text` with every control character but newline and tab shown escaped
+/// (`\u{1b}`, `\r`): a value in a program (a string holding ESC, BEL or
+/// CR) must never drive the reader's terminal.
+fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
 }
 
 /// Writes each counterexample of `report` as YAML under `dir` (`--reports`):
@@ -449,8 +468,7 @@ fn save_counterexamples(dir: &Path, stem: &str, report: &Report) -> Result<Vec<P
         let yaml = SavedCounterexample::new(report, cx, program.clone())
             .to_yaml()
             .map_err(|e| Failure::msg(format!("cannot serialise a counterexample: {e}")))?;
-        write_new(&path, &yaml)
-            .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        harness::report::files::write(&path, yaml)?;
         written.push(path);
     }
     Ok(written)
@@ -490,26 +508,6 @@ fn relative_to(file: &Path, dir: &Path) -> PathBuf {
         out.push(c);
     }
     out
-}
-
-/// Writes `text` to `path` without following a symlink there: through a
-/// fresh temporary file (created exclusively, so never through a link)
-/// renamed over `path` (which replaces a link, not its target).
-fn write_new(path: &Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let _ = std::fs::remove_file(&tmp);
-    let result = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// The file name of `path` without its extension (`specs/x.yaml` -> `x`).

@@ -168,8 +168,7 @@ pub(super) fn main(args: &SweepArgs) -> Result<i32, Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::msg(format!("cannot create `{}`: {e}", dir.display())))?;
     }
-    super::write_new(&plot, &sweep.svg())
-        .map_err(|e| Failure::msg(format!("cannot write `{}`: {e}", plot.display())))?;
+    harness::report::files::write(&plot, sweep.svg())?;
     sweep.plot = Some(plot.display().to_string());
     let out = match args.format {
         Format::Json => {

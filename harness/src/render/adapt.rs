@@ -16,7 +16,9 @@ use super::model::{
     PatchView, Query, SourceLocation, Tone, VertexKind,
 };
 use crate::repair::{Checked, Diagnosis, Rejection, Repairs};
-use crate::report::{Bounds, CounterexampleReport, MessageFate as ReportFate, Report, RunTrace};
+use crate::report::{
+    Bounds, Conclusion, CounterexampleReport, MessageFate as ReportFate, Report, RunTrace,
+};
 use crate::spec::Spec;
 use crate::verdict::{Counterexample, Outcome, Verdict};
 use crate::{Error, FaultSet, Target};
@@ -222,13 +224,12 @@ pub fn trace_lanes(trace: &RunTrace, bounds: &Bounds, title: &str) -> Lanes {
     }
 }
 
-fn verdict_words(verdict: &Verdict, vacuous: bool) -> (String, Tone) {
-    match verdict {
-        Verdict::Holds if vacuous => ("holds vacuously".into(), Tone::Neutral),
-        Verdict::Holds => ("holds".into(), Tone::Good),
-        Verdict::Violated => ("violated".into(), Tone::Bad),
-        Verdict::Inconclusive { .. } => ("inconclusive".into(), Tone::Neutral),
-        Verdict::Interrupted => ("interrupted".into(), Tone::Neutral),
+/// Whether `c` is good news, bad news or neither.
+fn tone(c: Conclusion) -> Tone {
+    match c {
+        Conclusion::Holds => Tone::Good,
+        Conclusion::Violated | Conclusion::Error => Tone::Bad,
+        Conclusion::Vacuous | Conclusion::Inconclusive | Conclusion::Interrupted => Tone::Neutral,
     }
 }
 
@@ -237,7 +238,7 @@ fn verdict_words(verdict: &Verdict, vacuous: bool) -> (String, Tone) {
 fn summary(report: &Report) -> CheckView {
     let b = &report.bounds;
     let o = &report.outcome;
-    let (verdict, tone) = verdict_words(report.verdict(), o.vacuous);
+    let verdict = report.conclusion();
     let mut view = CheckView {
         title: report
             .spec
@@ -254,7 +255,7 @@ fn summary(report: &Report) -> CheckView {
         ],
         strategy: report.strategy.to_string(),
         verdict,
-        tone,
+        tone: tone(verdict),
         runs: o.runs,
         elapsed_ms: o.elapsed.as_millis() as u64,
         certificate: o.proof.map(|_| {
@@ -519,18 +520,12 @@ pub fn hunt_row(
     diagnosis: Option<&Diagnosis>,
     repairs: Option<&Repairs>,
 ) -> HuntRow {
-    let (verdict, _) = verdict_words(&outcome.verdict, outcome.vacuous());
-    let verdict = if verdict == "holds vacuously" {
-        "vacuous".to_string()
-    } else {
-        verdict
-    };
     let diagnosis = diagnosis.or_else(|| repairs.and_then(|r| r.diagnosis.as_ref()));
     HuntRow {
         spec: spec.path.display().to_string(),
         description: spec.description.clone(),
-        expected: spec.expect.map(|e| e.name().to_string()),
-        verdict,
+        expected: spec.expect,
+        verdict: Conclusion::of(&outcome.verdict, outcome.vacuous()),
         met,
         runs: Some(outcome.runs),
         elapsed_ms: Some(outcome.elapsed.as_millis() as u64),
@@ -538,6 +533,7 @@ pub fn hunt_row(
             Verdict::Inconclusive { reason } => Some(format!("inconclusive: {reason}")),
             _ => None,
         },
+        location: None,
         certificate: outcome.proof.as_ref().map(|_| outcome.certificate()),
         counterexample: outcome
             .counterexample()
@@ -550,12 +546,41 @@ pub fn hunt_row(
     }
 }
 
-/// A spec that could not be checked.
-pub fn hunt_error(spec: &str, error: &str) -> HuntRow {
+/// A spec that could not be checked, and why.
+pub fn hunt_error(spec: &str, error: &Error) -> HuntRow {
     HuntRow {
         spec: spec.to_string(),
-        verdict: "error".into(),
+        verdict: Conclusion::Error,
         error: Some(error.to_string()),
+        location: error_location(error),
         ..HuntRow::default()
     }
+}
+
+/// Where `error` is, when it is at a place in a source file: the first
+/// located diagnostic of a program that does not load, or the place in a
+/// malformed spec file.
+pub fn error_location(error: &Error) -> Option<SourceLocation> {
+    let d = match error {
+        Error::Program(d) => d,
+        Error::Spec(e) => {
+            let (line, column) = e.location?;
+            return Some(SourceLocation {
+                file: nemo::repair::diff_path(&e.path, ".".as_ref()),
+                line: line as u32,
+                column: column as u32,
+            });
+        }
+        _ => return None,
+    };
+    d.diagnostics.iter().find_map(|diag| {
+        let label = diag.primary.as_ref()?;
+        let (line, column) = d.sources.line_col(label.span);
+        let file = d.sources.path(label.span.file);
+        Some(SourceLocation {
+            file: nemo::repair::diff_path(file, ".".as_ref()),
+            line: line as u32,
+            column: column as u32,
+        })
+    })
 }

@@ -1,13 +1,19 @@
-//! The CI formats of a hunt: JUnit XML (one test case per spec), SARIF
-//! 2.1.0 (results on the `.ded` lines of the frontier rules, verified
-//! patches as fixes) and a Markdown summary for a pull-request comment.
+//! The CI formats of a hunt: JUnit XML (one test case per spec, written
+//! by `quick-junit`), SARIF 2.1.0 (results on the `.ded` lines of the
+//! frontier rules, verified patches as fixes; the typed model is
+//! [`super::sarif`]) and a Markdown summary for a pull-request comment.
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
-use serde_json::{Value as Json, json};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::escape::xml;
 use super::model::{HuntRow, PatchStatus, Query};
+use super::sarif::{
+    ArtifactChange, ArtifactLocation, Driver, Fingerprints, Fix, Level, Location, Log, Message,
+    Properties, Region, Replacement, Rule, Run, SarifResult, Tool,
+};
+use crate::report::Conclusion;
 
 /// The rule id of a spec whose verdict is a counterexample without a
 /// located frontier (results then point at the spec file).
@@ -18,9 +24,9 @@ pub const RULE_UNCHECKED: &str = "ldfi/unchecked";
 /// What a failing test case says: the verdict, the counterexample and its
 /// replay line.
 fn failure_text(r: &HuntRow) -> String {
-    let mut s = match &r.expected {
+    let mut s = match r.expected {
         Some(_) if r.met => format!("{}: {} (as expected)", r.spec, r.verdict),
-        Some(e) => format!("{}: expected {e}, got {}", r.spec, r.verdict),
+        Some(e) => format!("{}: expected {}, got {}", r.spec, e.name(), r.verdict),
         None => format!("{}: {}", r.spec, r.verdict),
     };
     if let Some(e) = &r.error {
@@ -42,138 +48,88 @@ fn failure_text(r: &HuntRow) -> String {
     s
 }
 
+/// Whether `r` is a spec that could not be checked.
+fn is_error(r: &HuntRow) -> bool {
+    r.verdict == Conclusion::Error
+}
+
 /// JUnit XML: one `<testsuite>` named `suite`, one `<testcase>` per spec,
 /// a `<failure>` for an expectation not met and an `<error>` for a spec
-/// that could not be checked.
+/// that could not be checked. Control characters, which XML 1.0 cannot
+/// carry, are dropped.
 pub fn junit(suite: &str, rows: &[HuntRow]) -> String {
-    let failures = rows.iter().filter(|r| !r.met && r.runs.is_some()).count();
-    let errors = rows.iter().filter(|r| r.runs.is_none()).count();
-    let total_ms: u64 = rows.iter().filter_map(|r| r.elapsed_ms).sum();
-    let secs = |ms: u64| format!("{}.{:03}", ms / 1000, ms % 1000);
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<testsuites name=\"ldfi hunt\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{}\">",
-        rows.len(),
-        secs(total_ms)
-    );
-    let _ = writeln!(
-        s,
-        "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\" time=\"{}\">",
-        xml(suite),
-        rows.len(),
-        secs(total_ms)
-    );
+    let ms = |ms: Option<u64>| Duration::from_millis(ms.unwrap_or(0));
+    let total: u64 = rows.iter().filter_map(|r| r.elapsed_ms).sum();
+    let mut ts = TestSuite::new(suite);
+    ts.set_time(ms(Some(total)));
     for r in rows {
-        let _ = write!(
-            s,
-            "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
-            xml(suite),
-            xml(&r.spec),
-            secs(r.elapsed_ms.unwrap_or(0))
-        );
         let text = failure_text(r);
-        if r.runs.is_none() {
-            let _ = writeln!(
-                s,
-                ">\n      <error message=\"{}\" type=\"error\">{}</error>\n    </testcase>",
-                xml(text.lines().next().unwrap_or("")),
-                xml(&text)
-            );
+        let status = if is_error(r) {
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Error);
+            st.set_message(text.lines().next().unwrap_or(""))
+                .set_type("error")
+                .set_description(text.as_str());
+            st
         } else if !r.met {
             let message = match &r.counterexample {
                 Some(cx) => format!("{}: {}; replay: {}", r.verdict, cx.faults, cx.replay),
                 None => text.lines().next().unwrap_or("").to_string(),
             };
-            let _ = writeln!(
-                s,
-                ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                xml(&message),
-                xml(&r.verdict),
-                xml(&text)
-            );
+            let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            st.set_message(message)
+                .set_type(r.verdict.name())
+                .set_description(text.as_str());
+            st
         } else {
+            TestCaseStatus::success()
+        };
+        let mut case = TestCase::new(r.spec.as_str(), status);
+        case.set_classname(suite).set_time(ms(r.elapsed_ms));
+        if r.met && !is_error(r) {
             let mut out = format!("verdict {}", r.verdict);
             if let Some(cx) = &r.counterexample {
                 let _ = write!(out, " (as expected): {}; replay: {}", cx.faults, cx.replay);
             }
-            let _ = writeln!(
-                s,
-                ">\n      <system-out>{}</system-out>\n    </testcase>",
-                xml(&out)
-            );
+            case.set_system_out(out);
         }
+        ts.add_test_case(case);
     }
-    s.push_str("  </testsuite>\n</testsuites>\n");
-    s
+    let mut report = Report::new("ldfi hunt");
+    report.set_time(ms(Some(total)));
+    report.add_test_suite(ts);
+    // Serialising to memory fails only on an I/O error, which a `Vec`
+    // never gives; an empty document would say so to the CI.
+    report.to_string().unwrap_or_default()
 }
 
 /// A SARIF 2.1.0 log of a hunt: one result per frontier location of each
 /// violated spec (DiffC, else SkelDiffC, else the spec file), verified
 /// patches as fixes of its first result; specs that could not be checked
-/// as warnings on the spec file.
-pub fn sarif(rows: &[HuntRow], version: &str) -> Json {
-    let rules = json!([
-        {
-            "id": RULE_VIOLATION,
-            "name": "SpecificationViolated",
-            "shortDescription": {"text": "A fault schedule violates the specification"},
-            "fullDescription": {"text": "Lineage-driven fault injection found an admissible fault schedule (lost, delayed messages, crashes) under which a `pre` tuple holds at the end of time without its `post`."},
-            "defaultConfiguration": {"level": "error"},
-            "help": {"text": "Replay the counterexample with the replay line in the message; `ldfi repair SPEC` proposes verified repairs."}
-        },
-        {
-            "id": Query::DiffC.rule_id(),
-            "name": "DifferentialFrontier",
-            "shortDescription": {"text": "Where the failed run departed from the closest good run (DiffC)"},
-            "fullDescription": {"text": "A rule whose event happened in the closest good run but not in the failed one, although everything it rests on did: the frontier of leaves(ProvC_good - Prov_failed)."},
-            "defaultConfiguration": {"level": "error"},
-            "help": {"text": "Make the event robust to the faults in the message (acknowledgements, persistence, retries), or make `pre` depend on it."}
-        },
-        {
-            "id": Query::SkelDiffC.rule_id(),
-            "name": "SkeletonDifference",
-            "shortDescription": {"text": "What every good run did and the failed run did not (SkelDiffC)"},
-            "fullDescription": {"text": "A rule on the frontier of the intersection of every good run's provenance minus the failed run's."},
-            "defaultConfiguration": {"level": "error"},
-            "help": {"text": "See the DiffC result of the same spec, if any."}
-        },
-        {
-            "id": Query::Missing.rule_id(),
-            "name": "MissingEvent",
-            "shortDescription": {"text": "An event of the closest good run missing from the failed run"},
-            "defaultConfiguration": {"level": "warning"}
-        },
-        {
-            "id": RULE_UNCHECKED,
-            "name": "SpecNotChecked",
-            "shortDescription": {"text": "The spec could not be checked, or the search stayed inconclusive"},
-            "defaultConfiguration": {"level": "warning"}
-        }
-    ]);
-    let rule_index = |id: &str| match id {
-        RULE_VIOLATION => 0,
-        "ldfi/diffc-frontier" => 1,
-        "ldfi/skeleton-difference" => 2,
-        "ldfi/missing-event" => 3,
-        _ => 4,
-    };
+/// as warnings on the spec file, or on the line of the `.ded` file that
+/// does not load.
+pub fn sarif(rows: &[HuntRow], version: &str) -> Log {
     let mut results = Vec::new();
     for r in rows {
         let Some(cx) = &r.counterexample else {
-            if r.runs.is_none() || r.verdict == "inconclusive" || r.verdict == "interrupted" {
-                results.push(json!({
-                    "ruleId": RULE_UNCHECKED,
-                    "ruleIndex": rule_index(RULE_UNCHECKED),
-                    "level": "warning",
-                    "message": {"text": failure_text(r)},
-                    "locations": [spec_location(&r.spec)],
-                }));
+            if matches!(
+                r.verdict,
+                Conclusion::Error | Conclusion::Inconclusive | Conclusion::Interrupted
+            ) {
+                let location = match &r.location {
+                    Some(l) => Location::new(uri(&l.file), l.line, Some(l.column)),
+                    None => spec_location(&r.spec),
+                };
+                results.push(SarifResult::new(
+                    Rule::Unchecked,
+                    Level::Warning,
+                    failure_text(r),
+                    location,
+                ));
             }
             continue;
         };
         let text = failure_text(r);
-        let level = if r.met { "note" } else { "error" };
+        let level = if r.met { Level::Note } else { Level::Error };
         // DiffC where it located something, else the skeleton difference.
         let located: Vec<_> = [Query::DiffC, Query::SkelDiffC]
             .into_iter()
@@ -185,86 +141,99 @@ pub fn sarif(rows: &[HuntRow], version: &str) -> Json {
             })
             .find(|fs| !fs.is_empty())
             .unwrap_or_default();
-        let mut first = true;
-        let fixes: Vec<Json> = r
+        let fixes: Vec<Fix> = r
             .patches
             .iter()
             .filter(|p| matches!(p.status, PatchStatus::Verified { .. }) && !p.edits.is_empty())
-            .map(|p| {
-                json!({
-                    "description": {"text": format!("{} ({}): {}", p.kind, p.status.name(), p.summary)},
-                    "artifactChanges": p.edits.iter().map(|e| json!({
-                        "artifactLocation": {"uri": uri(&e.path)},
-                        "replacements": e.replacements.iter().map(|rep| json!({
-                            "deletedRegion": {
-                                "startLine": rep.start_line,
-                                "startColumn": 1,
-                                "endLine": rep.start_line + rep.deleted,
-                                "endColumn": 1,
-                            },
-                            "insertedContent": {"text": rep.inserted},
-                        })).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                })
+            .map(|p| Fix {
+                description: Message::new(format!(
+                    "{} ({}): {}",
+                    p.kind,
+                    p.status.name(),
+                    p.summary
+                )),
+                artifact_changes: p
+                    .edits
+                    .iter()
+                    .map(|e| ArtifactChange {
+                        artifact_location: ArtifactLocation { uri: uri(&e.path) },
+                        replacements: e
+                            .replacements
+                            .iter()
+                            .map(|rep| Replacement {
+                                deleted_region: Region {
+                                    start_line: rep.start_line,
+                                    start_column: Some(1),
+                                    end_line: Some(rep.start_line + rep.deleted),
+                                    end_column: Some(1),
+                                },
+                                inserted_content: Message::new(rep.inserted.clone()),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
             })
             .collect();
-        let mut push = |rule: &str, message: String, location: Json| {
-            let mut result = json!({
-                "ruleId": rule,
-                "ruleIndex": rule_index(rule),
-                "level": level,
-                "message": {"text": message},
-                "locations": [location],
-                "partialFingerprints": {"ldfiSpec/v1": r.spec},
-                "properties": {"spec": r.spec, "replay": cx.replay, "expected": r.expected, "met": r.met},
+        let mut first = true;
+        let mut push = |rule: Rule, message: String, location: Location| {
+            let mut result = SarifResult::new(rule, level, message, location);
+            result.partial_fingerprints = Some(Fingerprints {
+                spec: r.spec.clone(),
             });
-            if first && !fixes.is_empty() {
-                result["fixes"] = Json::Array(fixes.clone());
+            result.properties = Some(Properties {
+                spec: r.spec.clone(),
+                replay: cx.replay.clone(),
+                expected: r.expected,
+                met: r.met,
+            });
+            if first {
+                result.fixes = fixes.clone();
             }
             first = false;
             results.push(result);
         };
         if located.is_empty() {
-            push(RULE_VIOLATION, text, spec_location(&r.spec));
+            push(Rule::Violation, text, spec_location(&r.spec));
         } else {
             for f in located {
                 for loc in &f.rules {
                     push(
-                        f.query.rule_id(),
+                        Rule::of(f.query),
                         format!("{}: {}\n{text}", f.event, f.why),
-                        json!({
-                            "physicalLocation": {
-                                "artifactLocation": {"uri": uri(&loc.file)},
-                                "region": {"startLine": loc.line, "startColumn": loc.column},
-                            }
-                        }),
+                        Location::new(uri(&loc.file), loc.line, Some(loc.column)),
                     );
                 }
             }
         }
     }
-    json!({
-        "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "ldfi",
-                "version": version,
-                "rules": rules,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }]
-    })
+    Log {
+        schema: super::sarif::SCHEMA,
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "ldfi",
+                    version: version.to_string(),
+                    rules: Rule::ALL.iter().map(|r| r.descriptor()).collect(),
+                },
+            },
+            column_kind: "unicodeCodePoints",
+            results,
+        }],
+    }
 }
 
-fn spec_location(spec: &str) -> Json {
-    json!({
-        "physicalLocation": {
-            "artifactLocation": {"uri": uri(spec)},
-            "region": {"startLine": 1},
-        }
-    })
+/// The SARIF log of `rows` as a document: pretty-printed JSON with every
+/// object's keys sorted, ending in a newline.
+pub fn sarif_json(rows: &[HuntRow], version: &str) -> Result<String, serde_json::Error> {
+    let value = serde_json::to_value(sarif(rows, version))?;
+    let mut text = serde_json::to_string_pretty(&value)?;
+    text.push('\n');
+    Ok(text)
+}
+
+fn spec_location(spec: &str) -> Location {
+    Location::new(uri(spec), 1, None)
 }
 
 /// A relative path as a URI reference: forward slashes, reserved
@@ -284,7 +253,7 @@ fn uri(path: &str) -> String {
 /// A Markdown summary for a pull-request comment: the verdict table, the
 /// first counterexample, the best verified patch as a diff block.
 pub fn markdown(rows: &[HuntRow]) -> String {
-    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    let cell = |s: &str| code(s).replace('|', "\\|");
     let met = rows.iter().filter(|r| r.met).count();
     let mut s = String::from("## ldfi hunt\n\n");
     let _ = writeln!(s, "{met} of {} specs met their expectation.\n", rows.len());
@@ -294,13 +263,25 @@ pub fn markdown(rows: &[HuntRow]) -> String {
         let _ = writeln!(
             s,
             "| `{}` | {} | {} | {} | {} | {} |",
-            cell(&r.spec).replace('`', "'"),
-            cell(r.expected.as_deref().unwrap_or("-")),
-            cell(&r.verdict),
+            cell(&r.spec),
+            r.expected.map_or("-", |e| e.name()),
+            r.verdict,
             r.runs.map_or("-".into(), |n| n.to_string()),
             r.elapsed_ms.map_or("-".into(), |n| n.to_string()),
             if r.met { "✅" } else { "❌" }
         );
+    }
+    // Why each spec that reached no verdict did not.
+    let unchecked: Vec<(&HuntRow, &String)> = rows
+        .iter()
+        .filter(|r| !r.verdict.reached())
+        .filter_map(|r| Some((r, r.error.as_ref()?)))
+        .collect();
+    if !unchecked.is_empty() {
+        s.push_str("\n### Not checked\n");
+        for (r, why) in unchecked {
+            let _ = write!(s, "\n`{}`:\n\n{}", cell(&r.spec), fence("text", why));
+        }
     }
     // The first counterexample of a spec that did not meet its
     // expectation, else the first one at all.
@@ -311,14 +292,10 @@ pub fn markdown(rows: &[HuntRow]) -> String {
     if let Some(r) = first
         && let Some(cx) = &r.counterexample
     {
-        let _ = writeln!(
-            s,
-            "\n### Counterexample: `{}`\n",
-            cell(&r.spec).replace('`', "'")
-        );
+        let _ = writeln!(s, "\n### Counterexample: `{}`\n", cell(&r.spec));
         let _ = writeln!(s, "Faults: {}\n", cx.faults);
         for v in &cx.violated {
-            let _ = writeln!(s, "- `{}`", v.replace('`', "'"));
+            let _ = writeln!(s, "- `{}`", code(v));
         }
         if let Some(e) = &cx.error {
             let _ = writeln!(s, "\nRuntime error:\n\n{}", fence("text", e));
@@ -336,7 +313,7 @@ pub fn markdown(rows: &[HuntRow]) -> String {
                 let _ = writeln!(
                     s,
                     "- `{}`: {} ({})",
-                    f.event.replace('`', "'"),
+                    code(&f.event),
                     f.why,
                     rules.join(", ")
                 );
@@ -354,7 +331,7 @@ pub fn markdown(rows: &[HuntRow]) -> String {
         let _ = writeln!(
             s,
             "\n### Verified repair for `{}`\n\n{} ({}): {}\n\n{}",
-            cell(&r.spec).replace('`', "'"),
+            cell(&r.spec),
             p.kind,
             p.status.name(),
             p.summary,
@@ -364,11 +341,36 @@ pub fn markdown(rows: &[HuntRow]) -> String {
     s
 }
 
+/// `text` as the inside of an inline code span on one line: backticks
+/// become `'`, and a newline or any other control character (which would
+/// end the span, start a heading, or reach a terminal raw) is shown
+/// escaped (`\n`, `\u{1b}`).
+fn code(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '`' => out.push('\''),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `text` in a fenced code block whose fence is longer than any backtick
-/// run inside it.
+/// run inside it; control characters other than newline and tab are shown
+/// escaped.
 fn fence(lang: &str, text: &str) -> String {
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let f = "`".repeat(longest.max(2) + 1);
     let body = text.strip_suffix('\n').unwrap_or(text);
+    let body: String = body
+        .chars()
+        .flat_map(|c| match c {
+            '\n' | '\t' => vec![c],
+            c if c.is_control() => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect();
     format!("{f}{lang}\n{body}\n{f}\n")
 }

@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use super::escape::{clip, dot as dot_str, xml};
 use super::model::{GraphView, Highlight, VertexKind};
+use crate::report::markup::{clip, dot as dot_str, xml};
 
 const CHAR_W: f64 = 6.6;
 const BOX_H: f64 = 26.0;

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::escape::xml;
 use super::model::{CheckView, DelayTree, PatchStatus, PatchView, Tone};
 use super::{graph, spacetime};
+use crate::report::markup::xml;
 
 const STYLE: &str = r#"
 :root{--ink:#1f2933;--muted:#5f6b7a;--line:#d9dee4;--bg:#f7f8fa;--good:#1e7b34;--bad:#c0392b;--neutral:#8a6d00}
@@ -125,7 +125,7 @@ pub fn html(view: &CheckView, dots: &[String]) -> String {
         s,
         "<header><h1>{}<span class=\"badge {tone}\" id=\"verdict\">{}</span></h1>",
         xml(&view.title),
-        xml(&view.verdict)
+        xml(view.verdict.words())
     );
     if let Some(d) = &view.description {
         let _ = write!(s, "<p>{}</p>", xml(d));
@@ -249,7 +249,7 @@ fn summary(s: &mut String, view: &CheckView) {
     let mut row = |k: &str, v: String| {
         let _ = write!(s, "<dt>{}</dt><dd>{v}</dd>", xml(k));
     };
-    row("verdict", xml(&view.verdict));
+    row("verdict", xml(view.verdict.words()));
     if let Some(e) = &view.expectation {
         row("expectation", xml(e));
     }

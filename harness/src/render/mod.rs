@@ -11,43 +11,41 @@
 
 pub mod adapt;
 mod ci;
-mod escape;
+pub mod failure;
 mod graph;
 mod html;
 pub mod model;
+pub mod sarif;
 mod spacetime;
 
 use std::path::{Path, PathBuf};
 
-pub use ci::{RULE_UNCHECKED, RULE_VIOLATION, junit, markdown, sarif};
-pub use escape::xml as escape_xml;
+pub use crate::report::markup::xml as escape_xml;
+pub use ci::{RULE_UNCHECKED, RULE_VIOLATION, junit, markdown, sarif, sarif_json};
 pub use graph::{dot as graph_dot, svg as graph_svg};
 pub use html::{diff_html, html};
 pub use model::*;
 pub use spacetime::svg as spacetime_svg;
 
 use crate::Error;
+use crate::report::files;
 
 /// Writes the report of `view` into `dir` (created if missing):
-/// `report.html` and one `<slug>.dot` per provenance graph. Returns the
-/// paths written, the HTML first.
+/// `report.html` and one `<slug>.dot` per provenance graph, each through
+/// [`files::write`]. Returns the paths written, the HTML first.
 pub fn write_report(dir: &Path, view: &CheckView) -> Result<Vec<PathBuf>, Error> {
-    let io = |path: &Path, source: std::io::Error| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    files::create_dir(dir)?;
     let dots: Vec<String> = view
         .graphs
         .iter()
         .map(|g| format!("{}.dot", g.slug))
         .collect();
     let page = dir.join("report.html");
-    std::fs::write(&page, html(view, &dots)).map_err(|e| io(&page, e))?;
+    files::write(&page, html(view, &dots))?;
     let mut written = vec![page];
     for (g, name) in view.graphs.iter().zip(&dots) {
         let path = dir.join(name);
-        std::fs::write(&path, graph_dot(g)).map_err(|e| io(&path, e))?;
+        files::write(&path, graph_dot(g))?;
         written.push(path);
     }
     Ok(written)

@@ -3,6 +3,9 @@
 //! outcomes, diagnoses and repairs; anything else that can fill them (a
 //! serialised report) renders the same way.
 
+use crate::report::Conclusion;
+use crate::spec::Expect;
+
 /// Everything one check's report shows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CheckView {
@@ -14,8 +17,8 @@ pub struct CheckView {
     pub bounds: Vec<(String, String)>,
     /// The strategy that ran.
     pub strategy: String,
-    /// The verdict in words (`holds`, `violated`, `holds vacuously`...).
-    pub verdict: String,
+    /// The verdict (shown in words: `holds`, `violated`, `holds vacuously`...).
+    pub verdict: Conclusion,
     /// Whether the verdict is good news.
     pub tone: Tone,
     /// Runs evaluated.
@@ -353,9 +356,9 @@ pub struct HuntRow {
     /// Its description.
     pub description: Option<String>,
     /// The expected verdict, if the spec says.
-    pub expected: Option<String>,
-    /// The verdict (`holds`, `violated`, `inconclusive`, `error`...).
-    pub verdict: String,
+    pub expected: Option<Expect>,
+    /// The verdict, or [`Conclusion::Error`].
+    pub verdict: Conclusion,
     /// Whether the expectation was met.
     pub met: bool,
     /// Runs evaluated (none for an error).
@@ -364,6 +367,9 @@ pub struct HuntRow {
     pub elapsed_ms: Option<u64>,
     /// Why the spec could not be checked, or the reason of an inconclusive search.
     pub error: Option<String>,
+    /// Where the error is, when it is at a place in a file (a syntax error
+    /// in a `.ded` file).
+    pub location: Option<SourceLocation>,
     /// What a certificate covers.
     pub certificate: Option<String>,
     /// The first counterexample.

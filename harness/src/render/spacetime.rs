@@ -4,10 +4,11 @@
 //! with a purple bar, delayed ones are orange and say by how much; a crash
 //! is a red cross on its lane, which is dashed from then on.
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use super::escape::{clip, xml};
 use super::model::{LaneMessage, Lanes, MessageFate};
+use crate::report::markup::{clip, xml};
 
 const LANE_W: f64 = 124.0;
 const ROW_H: f64 = 52.0;
@@ -116,16 +117,24 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
     }
     // Messages. Several from the same sender to the same destination at the
     // same time are fanned out so that each stays visible.
-    let mut seen: Vec<(usize, usize, u32)> = Vec::new();
+    // (Counted in maps, so that drawing is linear in the messages.)
+    let mut seen: HashMap<(usize, usize, u32), usize> = HashMap::new();
     // Delivered messages are labelled once per sender and time (`log ×2`),
     // near the sender, so that a broadcast stays legible.
-    let mut labelled: Vec<(usize, u32)> = Vec::new();
+    let mut labelled: HashSet<(usize, u32)> = HashSet::new();
+    let mut delivered: HashMap<(usize, u32), Vec<&LaneMessage>> = HashMap::new();
+    for o in &lanes.messages {
+        if o.fate == MessageFate::Delivered {
+            delivered.entry((o.from, o.sent)).or_default().push(o);
+        }
+    }
     // Labels of lost messages stack below one another per sender and time.
-    let mut stacked: Vec<(usize, u32)> = Vec::new();
+    let mut stacked: HashMap<(usize, u32), usize> = HashMap::new();
     for m in &lanes.messages {
         let key = (m.from, m.to, m.sent);
-        let k = seen.iter().filter(|s| **s == key).count() as f64;
-        seen.push(key);
+        let count = seen.entry(key).or_insert(0);
+        let k = *count as f64;
+        *count += 1;
         let off = k * 7.0;
         let (x1, y1) = (x(m.from), y(m.sent as f64) + off);
         let nominal = y(m.sent as f64 + 1.0) + off;
@@ -191,15 +200,9 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
                     s,
                     r#"<line x1="{x1:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="{DELIVERED}" stroke-width="1.6" marker-end="url(#{id}-ok)"/>"#
                 );
-                if !labelled.contains(&(m.from, m.sent)) {
-                    labelled.push((m.from, m.sent));
-                    let group: Vec<&LaneMessage> = lanes
-                        .messages
-                        .iter()
-                        .filter(|o| {
-                            o.from == m.from && o.sent == m.sent && o.fate == MessageFate::Delivered
-                        })
-                        .collect();
+                if labelled.insert((m.from, m.sent)) {
+                    let group: &[&LaneMessage] =
+                        delivered.get(&(m.from, m.sent)).map_or(&[], Vec::as_slice);
                     let rels: Vec<&str> = group
                         .iter()
                         .map(|o| o.label.split('(').next().unwrap_or(&o.label))
@@ -279,8 +282,9 @@ pub fn svg(lanes: &Lanes, id: &str) -> String {
                     format!("{} not sent", clip(rel, 20))
                 };
                 let class = if lost { "lbl lost" } else { "lbl dead" };
-                let j = stacked.iter().filter(|k| **k == (m.from, m.sent)).count() as f64;
-                stacked.push((m.from, m.sent));
+                let count = stacked.entry((m.from, m.sent)).or_insert(0);
+                let j = *count as f64;
+                *count += 1;
                 let anchor = if x2 >= x1 { "start" } else { "end" };
                 let dx = if x2 >= x1 { 9.0 } else { -9.0 };
                 let _ = write!(

@@ -1,19 +1,23 @@
-//! The files a failed assertion ([`Report::assert_holds`] and its
-//! siblings) leaves behind, so that a red `cargo test` points at something
-//! to open: the text report, the HTML report (summary and spacetime
-//! diagrams, drawn from the report model by [`crate::render::adapt::report_view`])
-//! and each counterexample as the YAML that `ldfi run --counterexample`
-//! replays.
+//! Where reports go and how every output file is written.
 //!
-//! They go to [`dir`]: `$LDFI_REPORTS` when set; else, in a test binary
-//! (one that cargo placed in `<target>/<profile>/deps`), `<target>/ldfi-reports`,
-//! out of the source tree and removed by `cargo clean`; else `reports/`
-//! under the current directory, as the CLI does.
+//! [`write`] is the one way the library and the CLI put an output on disk
+//! (`--report`, saved counterexamples, hunt and sweep outputs, the files a
+//! failed assertion leaves): through a fresh temporary file in the target
+//! folder renamed over the target, so a reader never sees half a file, and
+//! never through a symbolic link planted where the output goes (refused
+//! with [`Error::Symlink`]).
+//!
+//! [`dir`] is where failed assertions write their reports: `$LDFI_REPORTS`
+//! when set; else, in a test binary (one that cargo placed in
+//! `<target>/<profile>/deps`), `<target>/ldfi-reports`, out of the source
+//! tree and removed by `cargo clean`; else `reports/` under the current
+//! directory, as the CLI does. What they write is
+//! [`crate::render::failure`]'s.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::Report;
-use super::saved::SavedCounterexample;
+use crate::Error;
 
 /// Where failed assertions write their reports (see the module doc).
 pub fn dir() -> PathBuf {
@@ -30,82 +34,47 @@ pub fn dir() -> PathBuf {
     PathBuf::from("reports")
 }
 
-/// The name files of `report` start with: the spec's file stem, else the
-/// first program file's.
-fn stem(report: &Report) -> String {
-    let name = report
-        .spec
-        .as_deref()
-        .or(report.program.first().map(String::as_str))
-        .unwrap_or("ldfi");
-    Path::new(name)
-        .file_stem()
-        .map_or_else(|| "ldfi".into(), |s| s.to_string_lossy().into_owned())
+/// Creates the folder `dir` (and its parents) for outputs.
+pub fn create_dir(dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })
 }
 
-/// Writes the text report of `report` as `<stem>.txt`, the HTML report as
-/// `<stem>/report.html` and each counterexample as
-/// `<stem>-counterexample[-N].yaml` under [`dir`]; returns the paths
-/// written.
-pub fn write(report: &Report) -> std::io::Result<Vec<PathBuf>> {
-    let dir = dir();
-    std::fs::create_dir_all(&dir)?;
-    let stem = stem(report);
-    let mut written = Vec::new();
-    let text = dir.join(format!("{stem}.txt"));
-    std::fs::write(&text, super::text::check(report))?;
-    written.push(text);
-    let view = crate::render::adapt::report_view(report);
-    let html =
-        crate::render::write_report(&dir.join(&stem), &view).map_err(std::io::Error::other)?;
-    written.extend(html);
-    // Absolute program paths: the file is replayable from anywhere.
-    let program: Vec<String> = report
-        .program
-        .iter()
-        .map(|p| {
-            std::path::absolute(p)
-                .unwrap_or_else(|_| PathBuf::from(p))
-                .display()
-                .to_string()
-        })
-        .collect();
-    for (i, cx) in report.counterexamples.iter().enumerate() {
-        let name = if i == 0 {
-            format!("{stem}-counterexample.yaml")
-        } else {
-            format!("{stem}-counterexample-{}.yaml", i + 1)
-        };
-        let yaml = SavedCounterexample::new(report, cx, program.clone())
-            .to_yaml()
-            .map_err(std::io::Error::other)?;
-        let path = dir.join(name);
-        std::fs::write(&path, yaml)?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// The lines a failed assertion adds to its message: where the files of
-/// [`write`] went (or why they could not be written).
-pub(crate) fn note(report: &Report) -> String {
-    match write(report) {
-        Ok(paths) => {
-            let mut out = String::new();
-            for p in paths {
-                let what = match p.extension().and_then(|x| x.to_str()) {
-                    Some("yaml") => "counterexample file",
-                    Some("html") => "html report",
-                    Some("dot") => "dot file",
-                    _ => "report file",
-                };
-                out.push_str(&format!("{what}: {}\n", p.display()));
-            }
-            out
+/// Writes `contents` to `path`, atomically: into a fresh temporary file in
+/// the same folder (created exclusively, so never through a link), then
+/// renamed over `path`. Refuses when `path` is a symbolic link (a link
+/// planted in an output folder must not redirect the write) or a folder.
+pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error> {
+    let io = |source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(Error::Symlink {
+                path: path.to_path_buf(),
+            });
         }
-        Err(e) => format!(
-            "(could not write the report under {}: {e})\n",
-            dir().display()
-        ),
+        Ok(m) if m.is_dir() => {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a folder, not a file",
+            )));
+        }
+        _ => {}
     }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ldfi-")
+        .suffix(".tmp")
+        .tempfile_in(parent)
+        .map_err(io)?;
+    tmp.write_all(contents.as_ref()).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }

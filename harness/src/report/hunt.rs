@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::Report;
+use super::{Conclusion, Report};
 use crate::spec::Expect;
 
 /// The verdicts of a hunt. Serialised, it is the JSON document of
@@ -29,8 +29,9 @@ pub struct HuntEntry {
     pub spec: String,
     /// The verdict it expects.
     pub expected: Option<Expect>,
-    /// The verdict's name, or `error`.
-    pub verdict: String,
+    /// The verdict (a vacuous certificate shows as `holds`, with `met`
+    /// false), or [`Conclusion::Error`].
+    pub verdict: Conclusion,
     /// Runs evaluated (`None` after an error).
     pub runs: Option<usize>,
     /// Wall time in milliseconds (`None` after an error).
@@ -51,7 +52,7 @@ impl HuntEntry {
         HuntEntry {
             spec: name,
             expected: report.expect(),
-            verdict: report.verdict().name().to_string(),
+            verdict: Conclusion::of(report.verdict(), false),
             runs: Some(report.outcome.runs),
             ms: Some(report.outcome.elapsed.as_millis() as u64),
             met: report.met(),
@@ -65,7 +66,7 @@ impl HuntEntry {
         HuntEntry {
             spec: name,
             expected: None,
-            verdict: "error".into(),
+            verdict: Conclusion::Error,
             runs: None,
             ms: None,
             met: false,
@@ -109,7 +110,7 @@ fn table(rows: &[HuntEntry]) -> String {
             [
                 r.spec.clone(),
                 r.expected.map_or("-", |e| e.name()).to_string(),
-                r.verdict.clone(),
+                r.verdict.name().to_string(),
                 or_dash(r.runs.map(|n| n.to_string())),
                 or_dash(r.ms.map(|n| n.to_string())),
                 if r.met { "✓" } else { "✗" }.to_string(),

@@ -15,7 +15,12 @@
 //!   replays;
 //! - [`hunt`]: the summary of checking a directory of specs;
 //! - [`sweep`]: one spec checked at increasing EOT (`ldfi sweep`);
-//! - [`files`]: what a failed assertion writes for the test's reader.
+//! - [`files`]: where reports go, and the one function that writes every
+//!   output file (atomically, never through a symbolic link).
+//!
+//! The module knows nothing of [`crate::render`]: the HTML and CI formats
+//! read this model from there, and what a failed assertion writes is in
+//! [`crate::render::failure`].
 //!
 //! The renderers of one run as evaluated (tables, messages, a spacetime
 //! listing, the specification at EOT) are in [`run`], the provenance tree
@@ -23,6 +28,7 @@
 
 pub mod files;
 pub mod hunt;
+pub(crate) mod markup;
 pub mod run;
 pub mod saved;
 pub mod sweep;
@@ -479,65 +485,83 @@ impl Report {
     /// The verdict as the expectation line names it: `vacuous` for a
     /// vacuous certificate, else the verdict's name.
     pub fn got(&self) -> &'static str {
-        if self.outcome.vacuous {
-            "vacuous"
-        } else {
-            self.outcome.verdict.name()
+        self.conclusion().name()
+    }
+
+    /// The verdict, a vacuous certificate told apart.
+    pub fn conclusion(&self) -> Conclusion {
+        Conclusion::of(&self.outcome.verdict, self.outcome.vacuous)
+    }
+}
+
+/// What became of one check, as reports name it: the [`Verdict`] without
+/// its details, a vacuous certificate told apart, or an error that stopped
+/// the check. Serialised as its [`Conclusion::name`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Conclusion {
+    /// A certificate that checked something.
+    Holds,
+    /// A certificate under which no run ever held a `pre` tuple.
+    Vacuous,
+    /// A counterexample.
+    Violated,
+    /// A budget ran out first (the default: nothing concluded).
+    #[default]
+    Inconclusive,
+    /// Stopped by a signal.
+    Interrupted,
+    /// The check could not run (the spec or program does not load...).
+    Error,
+}
+
+impl Conclusion {
+    /// `verdict`, a certificate that is `vacuous` told apart.
+    pub fn of(verdict: &Verdict, vacuous: bool) -> Conclusion {
+        match verdict {
+            Verdict::Holds if vacuous => Conclusion::Vacuous,
+            Verdict::Holds => Conclusion::Holds,
+            Verdict::Violated => Conclusion::Violated,
+            Verdict::Inconclusive { .. } => Conclusion::Inconclusive,
+            Verdict::Interrupted => Conclusion::Interrupted,
         }
     }
 
-    /// Panics, showing the counterexample, its replay line and the report
-    /// files written (see [`files`]), unless the specification holds.
-    #[track_caller]
-    pub fn assert_holds(&self) {
-        if !matches!(self.outcome.verdict, Verdict::Holds) {
-            self.fail("expected the specification to hold");
+    /// One word: `holds`, `vacuous`, `violated`, `inconclusive`,
+    /// `interrupted` or `error`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Conclusion::Holds => "holds",
+            Conclusion::Vacuous => "vacuous",
+            Conclusion::Violated => "violated",
+            Conclusion::Inconclusive => "inconclusive",
+            Conclusion::Interrupted => "interrupted",
+            Conclusion::Error => "error",
         }
     }
 
-    /// Panics, showing the outcome and the report files written, unless a
-    /// counterexample was found.
-    #[track_caller]
-    pub fn assert_violated(&self) {
-        if !matches!(self.outcome.verdict, Verdict::Violated) {
-            self.fail("expected a counterexample");
+    /// As a sentence says it: `holds vacuously` for [`Conclusion::Vacuous`],
+    /// else [`Conclusion::name`].
+    pub fn words(self) -> &'static str {
+        match self {
+            Conclusion::Vacuous => "holds vacuously",
+            other => other.name(),
         }
     }
 
-    /// Panics unless the verdict is the spec's `expect` (as
-    /// [`Report::assert_holds`] does).
-    #[track_caller]
-    pub fn assert_expected(&self) {
-        match self.expect() {
-            Some(Expect::Holds) => self.assert_holds(),
-            Some(Expect::Violated) => self.assert_violated(),
-            Some(Expect::Vacuous) => {
-                if !self.met() {
-                    self.fail("expected a vacuous certificate");
-                }
-            }
-            None => match &self.outcome.verdict {
-                Verdict::Inconclusive { reason } => self.fail(&format!("inconclusive: {reason}")),
-                Verdict::Interrupted => self.fail("interrupted"),
-                _ => {}
-            },
-        }
-    }
-
-    /// Writes the report files and panics with `what`, the outcome (with
-    /// each counterexample's replay line) and where the files are.
-    #[track_caller]
-    fn fail(&self, what: &str) -> ! {
-        panic!(
-            "{}: {what}\n{}{}",
-            self.spec_name(),
-            text::outcome(self),
-            files::note(self)
+    /// Whether the check reached a verdict (neither a budget, a signal nor
+    /// an error stopped it).
+    pub fn reached(self) -> bool {
+        matches!(
+            self,
+            Conclusion::Holds | Conclusion::Vacuous | Conclusion::Violated
         )
     }
+}
 
-    fn spec_name(&self) -> String {
-        self.spec.clone().unwrap_or_else(|| self.program.join(" "))
+impl std::fmt::Display for Conclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

@@ -3,6 +3,7 @@
 //! received and sent) and the specification at EOT. `ldfi run` prints
 //! these; [`listing`] is the whole of it.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -114,7 +115,7 @@ fn columns(rows: &[Vec<String>], prefix: &str) -> String {
 }
 
 /// The widest cell of each column.
-fn widths(rows: &[Vec<String>]) -> Vec<usize> {
+fn widths<'a>(rows: impl IntoIterator<Item = &'a Vec<String>>) -> Vec<usize> {
     let mut widths: Vec<usize> = Vec::new();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
@@ -179,12 +180,24 @@ fn fate_note(run: &Run, m: &Message) -> String {
 pub fn spacetime(run: &Run) -> String {
     let prov = run.provenance();
     let msgs = run.sorted_messages();
+    // Each message indexed once by (receiver, time received) and by
+    // (sender, time sent), in sorted order: the listing is linear in the
+    // run's size, not EOT times the messages.
+    let mut received: HashMap<(u32, Time), Vec<&Message>> = HashMap::new();
+    let mut sent: HashMap<(u32, Time), Vec<&Message>> = HashMap::new();
+    for &m in &msgs {
+        if let Some(r) = m.received {
+            received.entry((m.to, r)).or_default().push(m);
+        }
+        sent.entry((m.from, m.sent)).or_default().push(m);
+    }
+    let none: Vec<&Message> = Vec::new();
     let mut steps: Vec<Vec<Vec<String>>> = Vec::new();
     for t in 1..=run.eot() {
         let mut rows: Vec<Vec<String>> = Vec::new();
         for (n, name) in run.nodes().iter().enumerate() {
             let n = n as u32;
-            for m in msgs.iter().filter(|m| m.to == n && m.received == Some(t)) {
+            for m in received.get(&(n, t)).unwrap_or(&none) {
                 let mut what = format!(
                     "{} from {}",
                     run.show_atom(m.rel, prov.message_values(m)),
@@ -195,7 +208,7 @@ pub fn spacetime(run: &Run) -> String {
                 }
                 rows.push(vec![name.clone(), "receives".into(), what]);
             }
-            for m in msgs.iter().filter(|m| m.from == n && m.sent == t) {
+            for m in sent.get(&(n, t)).unwrap_or(&none) {
                 let mut what = format!(
                     "{} to {}",
                     run.show_atom(m.rel, prov.message_values(m)),
@@ -211,8 +224,7 @@ pub fn spacetime(run: &Run) -> String {
         steps.push(rows);
     }
     // One alignment for the whole listing, so that columns line up across timesteps.
-    let all: Vec<Vec<String>> = steps.iter().flatten().cloned().collect();
-    let widths = widths(&all);
+    let widths = widths(steps.iter().flatten());
     let mut out =
         String::from("spacetime (per timestep and node: messages received, then sent):\n");
     for (t, rows) in (1..).zip(&steps) {

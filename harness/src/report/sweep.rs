@@ -9,7 +9,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::Report;
+use super::markup::xml as escape;
+use super::{Conclusion, Report};
 use crate::faults::FaultSpace;
 
 /// Why a sweep stopped.
@@ -39,8 +40,8 @@ pub struct SweepRow {
     pub eot: u32,
     /// End of finite failures.
     pub eff: u32,
-    /// `holds`, `vacuous`, `violated`, `inconclusive`, ...
-    pub verdict: String,
+    /// The conclusion at this EOT.
+    pub verdict: Conclusion,
     /// Runs evaluated.
     pub runs: usize,
     /// Wall time in milliseconds.
@@ -61,7 +62,7 @@ impl SweepRow {
         SweepRow {
             eot: report.bounds.eot,
             eff: report.bounds.eff,
-            verdict: report.got().to_string(),
+            verdict: report.conclusion(),
             runs: report.outcome.runs,
             ms: report.outcome.elapsed.as_millis() as u64,
             variables: symbolic.map(|s| s.variables),
@@ -72,7 +73,7 @@ impl SweepRow {
 
     /// Whether this EOT was certified (a non-vacuous `holds`).
     pub fn certified(&self) -> bool {
-        self.verdict == "holds"
+        self.verdict == Conclusion::Holds
     }
 }
 
@@ -171,7 +172,7 @@ impl Sweep {
                 [
                     r.eot.to_string(),
                     r.eff.to_string(),
-                    r.verdict.clone(),
+                    r.verdict.name().to_string(),
                     r.runs.to_string(),
                     r.ms.to_string(),
                     dash(r.variables),
@@ -351,7 +352,7 @@ impl Sweep {
                     x(e),
                     y(v, *max),
                     row.eff,
-                    escape(&row.verdict),
+                    escape(row.verdict.name()),
                     row.runs,
                     row.ms
                 );
@@ -373,23 +374,20 @@ impl Sweep {
     }
 }
 
-/// `s` with XML's special characters escaped.
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn row(eot: u32, verdict: &str) -> SweepRow {
+        let verdict = match verdict {
+            "holds" => Conclusion::Holds,
+            "vacuous" => Conclusion::Vacuous,
+            _ => Conclusion::Violated,
+        };
         SweepRow {
             eot,
             eff: eot - 1,
-            verdict: verdict.into(),
+            verdict,
             runs: eot as usize * 3,
             ms: eot as u64 * 10,
             variables: None,

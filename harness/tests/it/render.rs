@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use harness::render::{self, adapt};
 use harness::repair::{RepairOptions, repair};
-use harness::{Budget, Spec, Strategy};
+use harness::report::Conclusion;
+use harness::{Budget, Expect, Spec, Strategy};
 
 use crate::cli::{Scratch, ldfi};
 
@@ -48,7 +49,7 @@ fn repair_view(name: &str, work: &Path) -> (render::CheckView, harness::repair::
 #[test]
 fn the_counterexample_report_shows_both_runs_the_frontier_and_the_replay_line() {
     let view = check_view("async_primary_backup.yaml");
-    assert_eq!(view.verdict, "violated");
+    assert_eq!(view.verdict, Conclusion::Violated);
     let cx = view.counterexample.as_ref().expect("a counterexample");
     assert!(cx.replay.starts_with("ldfi run "), "{}", cx.replay);
     // The good run beside the failed one, which lost both replicate messages.
@@ -156,7 +157,6 @@ fn every_text_is_escaped() {
     let view = render::CheckView {
         title: nasty.into(),
         description: Some(nasty.into()),
-        verdict: nasty.into(),
         counterexample: Some(render::CounterexampleView {
             faults: nasty.into(),
             violated: vec![nasty.into()],
@@ -333,7 +333,7 @@ fn hunt_rows(work: &Path) -> Vec<render::HuntRow> {
     let holds = adapt::hunt_row(&spec2, &outcome, false, None, None);
     let error = adapt::hunt_error(
         "specs/a&b<\"c\">.yaml",
-        "error: cannot read `x<y>`\u{1}\n  help: ']]>'",
+        &harness::Error::Specification("error: cannot read `x<y>`\u{1}\n  help: ']]>'".into()),
     );
     vec![violated, holds, error]
 }
@@ -388,7 +388,7 @@ fn junit_is_read_back_by_an_xml_parser() {
     // A failing violated spec carries the counterexample and replay line.
     let mut unmet = rows[0].clone();
     unmet.met = false;
-    unmet.expected = Some("holds".into());
+    unmet.expected = Some(Expect::Holds);
     let xml = render::junit("s", &[unmet.clone()]);
     let doc = roxmltree::Document::parse(&xml).expect("parses");
     let failure = doc
@@ -418,7 +418,7 @@ fn sarif_is_valid_against_the_2_1_0_schema_and_located_on_the_frontier_rule() {
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let work = Scratch::new("render-sarif");
     let rows = hunt_rows(work.path());
-    let log = render::sarif(&rows, "0.1.0");
+    let log = serde_json::to_value(render::sarif(&rows, "0.1.0")).expect("JSON");
     let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}\n{log:#}");
     let results = log["runs"][0]["results"].as_array().expect("results");
@@ -472,6 +472,44 @@ fn markdown_has_the_table_the_counterexample_and_the_verified_patch() {
     assert!(md.contains(&format!("```sh\n{replay}\n```")));
     assert!(md.contains("```diff\ndiff --git"));
     assert!(md.contains("+ack(C, P, V)@async :- request_held(P, C, V)"));
+    // The error row says why the spec was not checked.
+    assert!(md.contains("### Not checked"), "{md}");
+    assert!(md.contains("cannot read `x<y>`"), "{md}");
+}
+
+#[test]
+fn markdown_keeps_hostile_tuple_values_inside_their_code_spans() {
+    let work = Scratch::new("render-md-hostile");
+    let mut rows = hunt_rows(work.path());
+    let cx = rows[0].counterexample.as_mut().expect("cx");
+    cx.violated = vec!["pre(\"a\n# heading\n<img src=x>\u{1b}[31m`\") holds".into()];
+    let md = render::markdown(&rows);
+    assert!(!md.lines().any(|l| l.starts_with("# heading")), "{md}");
+    assert!(!md.lines().any(|l| l.starts_with("<img")), "{md}");
+    assert!(!md.contains('\u{1b}'), "{md}");
+    assert!(
+        md.contains("- `pre(\"a\\n# heading\\n<img src=x>\\u{1b}[31m'\") holds`"),
+        "{md}"
+    );
+}
+
+#[test]
+fn sarif_points_a_syntax_error_at_its_ded_line() {
+    let s = Scratch::new("render-sarif-syntax");
+    s.write("bad.ded", "pre(X) :- foo(X);\npost(X) :- pre(X) &\n");
+    s.write(
+        "specs/bad.yaml",
+        "program: [../bad.ded]\nnodes: [a]\neot: 2\neff: 2\ncrashes: 0\n",
+    );
+    let out = ldfi(s.path(), &["hunt", "specs", "--format", "sarif", "-q"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let log: serde_json::Value = serde_json::from_str(&out.stdout).expect("SARIF is JSON");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], render::RULE_UNCHECKED);
+    let loc = &result["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "bad.ded", "{log:#}");
+    assert_eq!(loc["region"]["startLine"], 2);
+    assert_eq!(loc["region"]["startColumn"], 19);
 }
 
 #[test]

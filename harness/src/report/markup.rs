@@ -1,4 +1,6 @@
-//! Escaping for the markup languages the renderers write.
+//! Escaping for the markup languages the renderers write: the one XML
+//! escaper and the one DOT string quoter of the crate (the report's SVG
+//! plot and the HTML, JUnit and graph renderers all use these).
 
 /// `s` as HTML/XML text or attribute value: `&`, `<`, `>`, `"` and `'`
 /// escaped, and control characters other than tab and newline dropped

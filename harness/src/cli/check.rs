@@ -54,7 +54,7 @@ pub(super) struct TargetArgs {
     #[arg(short = 'f', long, value_name = "N")]
     eff: Option<u32>,
     /// How many nodes may crash (program files only) [default: 0].
-    #[arg(short = 'c', long, value_name = "N")]
+    #[arg(short = 'c', long = "crashes", id = "max_crashes", value_name = "N")]
     crashes: Option<u32>,
     /// Largest message delay (program files only) [default: 0: no delays].
     #[arg(long, value_name = "D")]

@@ -142,6 +142,25 @@ impl TargetArgs {
         Ok((target, None))
     }
 
+    /// These arguments without their last input, and that input (`ldfi
+    /// why` takes its tuple after the spec or the program's files); `None`
+    /// with fewer than two inputs.
+    pub(super) fn split_last(&self) -> Option<(TargetArgs, String)> {
+        let (last, rest) = self.inputs.split_last()?;
+        if rest.is_empty() {
+            return None;
+        }
+        let program = TargetArgs {
+            inputs: rest.to_vec(),
+            nodes: self.nodes.clone(),
+            eot: self.eot,
+            eff: self.eff,
+            crashes: self.crashes,
+            max_delay: self.max_delay,
+        };
+        Some((program, last.to_string_lossy().into_owned()))
+    }
+
     /// The name counterexamples and reports are saved under: the spec's or
     /// first file's stem.
     pub(super) fn stem(&self) -> String {

@@ -10,12 +10,14 @@
 //! derivation tree of a tuple.
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 use dedalus::eval::RunConfig;
 use dedalus::faults::FaultSet;
 use harness::Spec;
 
+use super::check::TargetArgs;
 use super::run::FaultFlags;
 use super::{Failure, Format, emit};
 
@@ -28,26 +30,31 @@ Examples:
   ldfi why specs/view_vote_held_small.yaml 'counted(\"r\", \"w\")@4' --delay m,r,1,2
   ldfi why specs/x.yaml 'pre(\"r\", \"w\")@4' --counterexample reports/x-counterexample.yaml
 
+  # a program's files with Molly-style flags instead of a spec, the tuple last
+  ldfi why protocols/kv_pardon.ded -N db,admin,auditor -t 3 'allowed(\"db\", \"u\")@2'
+
 Each answer is a witness: facts (with file:line) and delivered messages
 (sender, receiver, send time) that together produce the tuple, and keep
 producing it whatever other inputs of the run are added. Exact by replay
-when at most 16 inputs can matter; beyond, the tuple's lineage, labelled an
-approximation. Exit status 0, or 2 on bad input.";
+when at most 16 inputs can matter; beyond (or past --timeout), the tuple's
+lineage, labelled an approximation with the reason. Exit status 0, or 2 on bad input.";
 
 /// Arguments of `ldfi why`.
 #[derive(Args, Debug)]
 pub(super) struct WatArgs {
-    /// The spec file whose program and bounds give the run.
-    #[arg(value_name = "SPEC.yaml")]
-    spec: PathBuf,
-    /// The tuple to explain, e.g. 'log("b", "hi")@3'.
-    #[arg(value_name = "TUPLE@T")]
-    tuple: String,
+    /// The spec file (or the program's .ded files with -N/-t), then the
+    /// tuple to explain, e.g. 'log("b", "hi")@3'.
+    #[command(flatten)]
+    program: TargetArgs,
     /// Explain the tuple in this saved counterexample's run (its faults).
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["omissions", "crashes", "delays"])]
     counterexample: Option<PathBuf>,
     #[command(flatten)]
     faults: FaultFlags,
+    /// Give up the exact search after this many seconds (the spec's
+    /// `timeout:` if shorter): the answer is then the lineage, labelled so.
+    #[arg(long, value_name = "SECS", value_parser = super::parse_timeout)]
+    timeout: Option<Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -65,8 +72,21 @@ impl WatArgs {
 
 /// `ldfi why`.
 pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
-    let spec = Spec::load(&args.spec)?;
-    let target = harness::target_of(&spec)?;
+    let Some((program, tuple)) = args.program.split_last() else {
+        return Err(Failure::msg(
+            "give the tuple to explain after the spec (or the program's files), e.g. \
+             ldfi why specs/x.yaml 'log(\"b\", \"hi\")@3'",
+        ));
+    };
+    let (target, spec) = program.target()?;
+    let within = [args.timeout, spec.as_ref().and_then(|s| s.timeout)]
+        .into_iter()
+        .flatten()
+        .min();
+    let cancel = dedalus::eval::Cancel {
+        deadline: within.map(|d| Instant::now() + d),
+        flag: Some(super::interrupt_flag()),
+    };
     let flags = args.flags()?;
     let faults = flags.resolve(target.evaluator())?;
     let space = target.space();
@@ -81,14 +101,10 @@ pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
         .max(space.max_delay);
     let described = describe(&faults, &space.nodes);
     cfg.faults = faults;
-    let run = target.evaluator().run(&cfg)?;
+    let run = target.evaluator().run_until(&cfg, &cancel)?;
     // The parser of `run --why`, its messages reworded for this command.
-    let goal = harness::report::why::goal(&run, &args.tuple, run.eot())
+    let goal = harness::report::why::goal(&run, &tuple, run.eot())
         .map_err(|e| super::run::goal_failure("why", e))?;
-    let cancel = dedalus::eval::Cancel {
-        deadline: None,
-        flag: Some(super::interrupt_flag()),
-    };
     let answer = match nemo::why::wat_until(&run, goal, &cancel) {
         Ok(a) => a,
         Err(nemo::why::WhyError::Interrupted) => {
@@ -101,7 +117,15 @@ pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
     match args.format {
         Format::Json => {
             let doc = WhyDoc {
-                spec: args.spec.display().to_string(),
+                spec: match &spec {
+                    Some(s) => s.path.display().to_string(),
+                    None => target
+                        .files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                },
                 run: described,
                 answer: &explained,
             };

@@ -310,5 +310,18 @@ fn a_replay_delivers_only_messages_the_run_delivered() {
         "{out}"
     );
     assert!(out.contains("(exact)"), "{out}");
+    // A bare program with -N/-t, as the other analysis commands take it.
+    let program = dir.join("batch.ded");
+    let (code, bare, err) = ldfi(&[
+        "why",
+        program.to_str().unwrap(),
+        "-N",
+        "a,b",
+        "-t",
+        "3",
+        r#"goal("b")@2"#,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(bare, out);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -108,6 +108,7 @@ mod api;
 mod error;
 pub mod exhaustive;
 pub mod faults;
+pub mod late;
 pub mod ldfi;
 pub mod random;
 pub mod render;

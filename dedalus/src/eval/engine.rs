@@ -154,6 +154,8 @@ pub(crate) struct Engine<'a> {
     sh: &'a Shared,
     cfg: &'a super::Resolved,
     cancel: &'a Cancel,
+    /// Which inputs a replay keeps (all, when `None`).
+    keep: Option<&'a dyn super::Keep>,
     /// Inserts until the next look at `cancel`.
     until_cancel_check: u32,
     eot: Time,
@@ -207,6 +209,7 @@ impl<'a> Engine<'a> {
             sh,
             cfg,
             cancel,
+            keep: None,
             until_cancel_check: CANCEL_EVERY,
             eot,
             limits: cfg.limits,
@@ -227,6 +230,12 @@ impl<'a> Engine<'a> {
             unaddressed: Vec::new(),
             rounds: None,
         }
+    }
+
+    /// The same engine, keeping only the inputs `keep` keeps.
+    pub(crate) fn keeping(mut self, keep: &'a dyn super::Keep) -> Engine<'a> {
+        self.keep = Some(keep);
+        self
     }
 
     fn insert(&mut self, t: Time, rel: RelId, vals: &[Value]) -> Result<TupleId, EvalError> {
@@ -313,7 +322,7 @@ impl<'a> Engine<'a> {
         {
             self.cancel.check(t)?;
             for (i, (rel, vals, at)) in sh.facts.iter().enumerate() {
-                if *at == t as u64 {
+                if *at == t as u64 && self.keep.is_none_or(|k| k.fact(i)) {
                     let id = self.insert(t, *rel, vals)?;
                     self.prov
                         .add_origin(id, crate::provenance::Origin::Fact(i as u32));
@@ -591,7 +600,14 @@ impl<'a> Engine<'a> {
             .sh
             .node_of(vals[0])
             .expect("destinations are checked to be nodes");
-        let fate = faults::fate(&self.faults, Envelope::new(from, to, t));
+        let envelope = Envelope::new(from, to, t);
+        let mut fate = faults::fate(&self.faults, envelope);
+        if from != to
+            && fate.arrival(t).is_some()
+            && self.keep.is_some_and(|k| !k.message(rel, envelope, vals))
+        {
+            fate = crate::provenance::Fate::Omitted;
+        }
         let received = fate.arrival(t).filter(|&a| a <= self.eot);
         let m = self
             .prov

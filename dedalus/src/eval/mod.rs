@@ -94,6 +94,20 @@ impl RunConfig {
     }
 }
 
+/// The inputs a replay keeps ([`Evaluator::run_keeping`]).
+pub trait Keep: Sync {
+    /// Whether the fact at this index of [`Program::facts`] holds.
+    fn fact(&self, index: usize) -> bool;
+    /// Whether a message of relation `rel` with `values`, between different
+    /// nodes and delivered by the run's faults, is delivered.
+    fn message(
+        &self,
+        rel: crate::RelId,
+        envelope: crate::faults::Envelope,
+        values: &[Value],
+    ) -> bool;
+}
+
 /// Why a run could not be evaluated.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -453,6 +467,23 @@ impl Evaluator {
             limits: cfg.limits,
             faults: cfg.faults.clone(),
         })
+    }
+
+    /// Replays a run with only some of its inputs (a sub-trace, as
+    /// wat-provenance asks): the facts `keep` keeps, and of the messages
+    /// between different nodes that `cfg` delivers, those `keep` keeps (the
+    /// others are lost, as if omitted).
+    pub fn run_keeping(
+        &self,
+        cfg: &RunConfig,
+        cancel: &Cancel,
+        keep: &dyn Keep,
+    ) -> Result<Run, EvalError> {
+        let resolved = self.resolve(cfg)?;
+        engine::Engine::new(&resolved, cancel)
+            .keeping(keep)
+            .run()
+            .map_err(|(e, _)| e)
     }
 
     /// Evaluates one run.

@@ -54,7 +54,7 @@ pub(super) struct TargetArgs {
     #[arg(short = 'f', long, value_name = "N")]
     eff: Option<u32>,
     /// How many nodes may crash (program files only) [default: 0].
-    #[arg(short = 'c', long, value_name = "N")]
+    #[arg(short = 'c', long = "crashes", id = "max_crashes", value_name = "N")]
     crashes: Option<u32>,
     /// Largest message delay (program files only) [default: 0: no delays].
     #[arg(long, value_name = "D")]
@@ -140,6 +140,25 @@ impl TargetArgs {
         let program = load(&self.inputs)?;
         let target = Target::new(self.inputs.clone(), &program, space)?;
         Ok((target, None))
+    }
+
+    /// These arguments without their last input, and that input (`ldfi
+    /// why` takes its tuple after the spec or the program's files); `None`
+    /// with fewer than two inputs.
+    pub(super) fn split_last(&self) -> Option<(TargetArgs, String)> {
+        let (last, rest) = self.inputs.split_last()?;
+        if rest.is_empty() {
+            return None;
+        }
+        let program = TargetArgs {
+            inputs: rest.to_vec(),
+            nodes: self.nodes.clone(),
+            eot: self.eot,
+            eff: self.eff,
+            crashes: self.crashes,
+            max_delay: self.max_delay,
+        };
+        Some((program, last.to_string_lossy().into_owned()))
     }
 
     /// The name counterexamples and reports are saved under: the spec's or

@@ -9,17 +9,15 @@
 //! with `ldfi run --why` (module `why`), which prints the recorded
 //! derivation tree of a tuple.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use clap::Args;
-use dedalus::eval::{Run, RunConfig};
+use dedalus::eval::RunConfig;
 use dedalus::faults::FaultSet;
-use dedalus::provenance::Time;
 use harness::Spec;
-use nemo::why::{Input, WatProvenance};
-use serde_json::{Value as Json, json};
 
+use super::check::TargetArgs;
 use super::run::FaultFlags;
 use super::{Failure, Format, emit};
 
@@ -32,26 +30,31 @@ Examples:
   ldfi why specs/view_vote_held_small.yaml 'counted(\"r\", \"w\")@4' --delay m,r,1,2
   ldfi why specs/x.yaml 'pre(\"r\", \"w\")@4' --counterexample reports/x-counterexample.yaml
 
+  # a program's files with Molly-style flags instead of a spec, the tuple last
+  ldfi why protocols/kv_pardon.ded -N db,admin,auditor -t 3 'allowed(\"db\", \"u\")@2'
+
 Each answer is a witness: facts (with file:line) and delivered messages
 (sender, receiver, send time) that together produce the tuple, and keep
 producing it whatever other inputs of the run are added. Exact by replay
-when at most 16 inputs can matter; beyond, the tuple's lineage, labelled an
-approximation. Exit status 0, or 2 on bad input.";
+when at most 16 inputs can matter; beyond (or past --timeout), the tuple's
+lineage, labelled an approximation with the reason. Exit status 0, or 2 on bad input.";
 
 /// Arguments of `ldfi why`.
 #[derive(Args, Debug)]
 pub(super) struct WatArgs {
-    /// The spec file whose program and bounds give the run.
-    #[arg(value_name = "SPEC.yaml")]
-    spec: PathBuf,
-    /// The tuple to explain, e.g. 'log("b", "hi")@3'.
-    #[arg(value_name = "TUPLE@T")]
-    tuple: String,
+    /// The spec file (or the program's .ded files with -N/-t), then the
+    /// tuple to explain, e.g. 'log("b", "hi")@3'.
+    #[command(flatten)]
+    program: TargetArgs,
     /// Explain the tuple in this saved counterexample's run (its faults).
     #[arg(long, value_name = "FILE.yaml", conflicts_with_all = ["omissions", "crashes", "delays"])]
     counterexample: Option<PathBuf>,
     #[command(flatten)]
     faults: FaultFlags,
+    /// Give up the exact search after this many seconds (the spec's
+    /// `timeout:` if shorter): the answer is then the lineage, labelled so.
+    #[arg(long, value_name = "SECS", value_parser = super::parse_timeout)]
+    timeout: Option<Duration>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -69,8 +72,21 @@ impl WatArgs {
 
 /// `ldfi why`.
 pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
-    let spec = Spec::load(&args.spec)?;
-    let target = harness::target_of(&spec)?;
+    let Some((program, tuple)) = args.program.split_last() else {
+        return Err(Failure::msg(
+            "give the tuple to explain after the spec (or the program's files), e.g. \
+             ldfi why specs/x.yaml 'log(\"b\", \"hi\")@3'",
+        ));
+    };
+    let (target, spec) = program.target()?;
+    let within = [args.timeout, spec.as_ref().and_then(|s| s.timeout)]
+        .into_iter()
+        .flatten()
+        .min();
+    let cancel = dedalus::eval::Cancel {
+        deadline: within.map(|d| Instant::now() + d),
+        flag: Some(super::interrupt_flag()),
+    };
     let flags = args.flags()?;
     let faults = flags.resolve(target.evaluator())?;
     let space = target.space();
@@ -85,30 +101,55 @@ pub(super) fn main(args: &WatArgs) -> Result<i32, Failure> {
         .max(space.max_delay);
     let described = describe(&faults, &space.nodes);
     cfg.faults = faults;
-    let run = target.evaluator().run(&cfg)?;
+    let run = target.evaluator().run_until(&cfg, &cancel)?;
     // The parser of `run --why`, its messages reworded for this command.
-    let goal = harness::report::why::goal(&run, &args.tuple, run.eot())
+    let goal = harness::report::why::goal(&run, &tuple, run.eot())
         .map_err(|e| super::run::goal_failure("why", e))?;
-    let answer = nemo::why::wat(&run, goal).map_err(|e| Failure::msg(e.to_string()))?;
-    let shown = run.show_tuple(goal);
+    let answer = match nemo::why::wat_until(&run, goal, &cancel) {
+        Ok(a) => a,
+        Err(nemo::why::WhyError::Interrupted) => {
+            eprintln!("interrupted");
+            return Ok(super::exit::INTERRUPTED);
+        }
+        Err(e) => return Err(Failure::msg(e.to_string())),
+    };
+    let explained = nemo::why::explain(&run, goal, &answer);
     match args.format {
         Format::Json => {
-            let doc = json!({
-                "tuple": shown,
-                "spec": args.spec.display().to_string(),
-                "run": described,
-                "exact": answer.exact,
-                "candidates": answer.candidates.len(),
-                "replays": answer.replays,
-                "witnesses": answer.witnesses.iter().map(|w| {
-                    json!({"inputs": w.inputs.iter().map(|i| input_json(&run, i)).collect::<Vec<_>>()})
-                }).collect::<Vec<_>>(),
-            });
-            emit(&format!("{doc}\n"));
+            let doc = WhyDoc {
+                spec: match &spec {
+                    Some(s) => s.path.display().to_string(),
+                    None => target
+                        .files
+                        .iter()
+                        .map(|f| f.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                },
+                run: described,
+                answer: &explained,
+            };
+            let mut line = serde_json::to_string(&doc)
+                .map_err(|e| Failure::msg(format!("cannot serialise the answer: {e}")))?;
+            line.push('\n');
+            emit(&line);
         }
-        Format::Text => emit(&text(&run, &shown, &described, &answer)),
+        Format::Text => emit(&format!(
+            "why {} in {described}\n{}",
+            explained.tuple,
+            explained.text()
+        )),
     }
     Ok(0)
+}
+
+/// The JSON document of `ldfi why`: the answer, with the spec and run.
+#[derive(serde::Serialize)]
+struct WhyDoc<'a> {
+    spec: String,
+    run: String,
+    #[serde(flatten)]
+    answer: &'a nemo::why::Explained,
 }
 
 /// `the failure-free run` or `the run with: --omit a,b,1 ...`.
@@ -118,114 +159,6 @@ fn describe(f: &FaultSet, nodes: &[String]) -> String {
     }
     let flags: Vec<String> = f.iter().map(|fault| fault.flag(nodes)).collect();
     format!("the run with {}", flags.join(" "))
-}
-
-/// A fact's source text (without `;`) and `file:line`.
-fn fact_at(run: &Run, index: usize) -> (String, String) {
-    let program = run.program();
-    let f = &program.facts()[index];
-    let text = program
-        .sources()
-        .snippet(f.span)
-        .trim()
-        .trim_end_matches(';')
-        .trim_end()
-        .to_string();
-    let (line, _) = program.sources().line_col(f.span);
-    (
-        text,
-        format!("{}:{line}", program.sources().path(f.span.file).display()),
-    )
-}
-
-/// The tuples a delivered channel batch carried, and when it arrived.
-fn carried(run: &Run, from: u32, to: u32, sent: Time) -> (Vec<String>, Option<Time>) {
-    let prov = run.provenance();
-    let mut tuples = Vec::new();
-    let mut received = None;
-    for m in run.sorted_messages() {
-        if (m.from, m.to, m.sent) == (from, to, sent) && m.received.is_some() {
-            tuples.push(run.show_atom(m.rel, prov.message_values(m)));
-            received = m.received;
-        }
-    }
-    (tuples, received)
-}
-
-fn input_json(run: &Run, input: &Input) -> Json {
-    match *input {
-        Input::Fact(i) => {
-            let (fact, at) = fact_at(run, i);
-            json!({"kind": "fact", "fact": fact, "at": at})
-        }
-        Input::Message { from, to, sent } => {
-            let (tuples, received) = carried(run, from, to, sent);
-            json!({
-                "kind": "message",
-                "from": run.node_name(from),
-                "to": run.node_name(to),
-                "sent": sent,
-                "received": received,
-                "tuples": tuples,
-            })
-        }
-    }
-}
-
-fn text(run: &Run, shown: &str, described: &str, answer: &WatProvenance) -> String {
-    let mut out = String::new();
-    let n = answer.witnesses.len();
-    let _ = writeln!(out, "why {shown} in {described}");
-    if answer.exact {
-        let _ = writeln!(
-            out,
-            "wat-provenance (exact): {n} minimal witness{} closed under supertrace; \
-             {} candidate input{} after pruning, {} replays",
-            if n == 1 { "" } else { "es" },
-            answer.candidates.len(),
-            if answer.candidates.len() == 1 {
-                ""
-            } else {
-                "s"
-            },
-            answer.replays
-        );
-    } else {
-        let _ = writeln!(
-            out,
-            "APPROXIMATION (lineage): {} candidate inputs after pruning, more than {} to replay \
-             exactly; the inputs the tuple's recorded derivations used, not checked against \
-             supertraces",
-            answer.candidates.len(),
-            nemo::why::MAX_EXACT
-        );
-    }
-    for (k, w) in answer.witnesses.iter().enumerate() {
-        let _ = writeln!(out, "witness {}:", k + 1);
-        if w.inputs.is_empty() {
-            let _ = writeln!(out, "  (no input of the run is needed)");
-        }
-        for input in &w.inputs {
-            match *input {
-                Input::Fact(i) => {
-                    let (fact, at) = fact_at(run, i);
-                    let _ = writeln!(out, "  fact     {fact}  ({at})");
-                }
-                Input::Message { from, to, sent } => {
-                    let (tuples, received) = carried(run, from, to, sent);
-                    let _ = writeln!(
-                        out,
-                        "  message  {} -> {} sent at {sent}{}: {}",
-                        run.node_name(from),
-                        run.node_name(to),
-                        received.map_or_else(String::new, |r| format!(", received at {r}")),
-                        tuples.join(", ")
-                    );
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The `ldfi bench` table of `ldfi why` over `specs` (in `dir`): in each
@@ -277,7 +210,7 @@ pub(super) fn bench_markdown(
                 a.candidates.len(),
                 a.replays,
                 a.witnesses.len(),
-                if a.exact { "yes" } else { "lineage" },
+                if a.exact() { "yes" } else { "lineage" },
                 best.as_secs_f64() * 1000.0
             ));
         }

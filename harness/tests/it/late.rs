@@ -104,7 +104,9 @@ fn late_json_is_the_documented_tree_and_byte_identical() {
         .keys()
         .map(String::as_str)
         .collect();
-    assert_eq!(keys, ["delay", "from", "to", "tree"]);
+    assert_eq!(keys, ["delay", "faults", "from", "replay", "to", "tree"]);
+    assert_eq!(doc["faults"][0]["fault"], "--omit a,b,1");
+    assert!(doc["faults"][0]["change"].as_i64().is_some());
     assert_eq!(doc["from"], "bcast(\"a\", \"data\")@1");
     assert_eq!(doc["to"], "log(\"b\", \"data\")@3");
     assert_eq!(doc["delay"], 2);
@@ -197,24 +199,27 @@ fn late_rejects_bad_questions_with_exit_2() {
         assert!(ran.stderr.contains(want), "{args:?}:\n{}", ran.stderr);
         assert!(ran.stdout.is_empty());
     }
+    // --post takes program files with -N/-t/-f/-c, as check does: the same
+    // answer as the spec with the same bounds.
     let ran = ldfi(
         &repo(),
         &[
             "late",
             "protocols/simple_broadcast.ded",
             "-N",
-            "a,b",
+            "a,b,c",
             "-t",
-            "3",
+            "4",
+            "-f",
+            "2",
+            "-c",
+            "0",
             "--post",
         ],
     );
-    assert_eq!(ran.code, 2);
-    assert!(
-        ran.stderr.contains("--post needs a spec file"),
-        "{}",
-        ran.stderr
-    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let spec = ldfi(&repo(), &["late", "specs/simple_broadcast.yaml", "--post"]);
+    assert_eq!(ran.stdout, spec.stdout);
 }
 
 #[test]
@@ -414,4 +419,140 @@ fn late_post_report_has_the_weighted_delay_trees_of_post() {
     let bad = ldfi(s.path(), &["late", "request.yaml", "--report"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
     assert!(bad.stderr.contains("--post"), "{}", bad.stderr);
+}
+
+/// A node serves a request only when not `busy`; `busy` ends when the
+/// worker's `fin` arrives, here delayed 2 steps.
+const BUSY: &str = r#"
+busy(N)@next :- busy(N), notin fin(N, _);
+busy(N) :- start(N);
+work(W, N)@async :- start(N), worker(N, W);
+fin(N, W)@async :- work(W, N);
+served(N, R) :- req(N, R), notin busy(N);
+req(N, R)@next :- req(N, R), notin served(N, R);
+pre(N, R) :- req(N, R);
+post(N, R) :- served(N, R);
+start("n")@1;
+worker("n", "w")@1;
+req("n", "r")@2;
+"#;
+
+/// The wait for `notin busy` rests on the delayed `fin` that ended it (its
+/// hold weighs 2) and on what kept `busy` alive; the delay fault's weight
+/// is 2, as its replay says, and the JSON has the replays and edge reasons.
+#[test]
+fn late_blames_the_delayed_event_that_ends_a_notin_wait() {
+    let s = Scratch::new("late-busy");
+    s.write("busy.ded", BUSY);
+    let args = [
+        "late",
+        "busy.ded",
+        "-N",
+        "n,w",
+        "-t",
+        "8",
+        "--max-delay",
+        "3",
+        "--delay",
+        "w,n,2,2",
+        "--from",
+        "req(\"n\", \"r\")@2",
+        "--to",
+        "served(\"n\", \"r\")@6",
+    ];
+    let ran = ldfi(s.path(), &args);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout
+            .contains("--delay w,n,2,2  annotated weight 2  replayed: the delay would be 2 (-2)"),
+        "{}",
+        ran.stdout
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let doc = ldfi(s.path(), &json_args).json();
+    assert_eq!(doc["delay"], 4);
+    check_tree(&doc["tree"], 4);
+    let wait = &doc["tree"]["children"][0];
+    assert_eq!(wait["edge"], "waited for notin", "{wait}");
+    assert_eq!(wait["weight"], 4);
+    let hold = find_vertex(wait, "sent@2 held back by a delay of 2").expect("the delayed fin");
+    assert_eq!(hold["weight"], 2);
+    assert!(
+        find_vertex(wait, "busy(\"n\")@1").is_some(),
+        "what kept busy alive: {wait}"
+    );
+    assert_eq!(
+        doc["faults"],
+        serde_json::json!([{"fault": "--delay w,n,2,2", "weight": 2, "delay": 2, "change": -2}])
+    );
+    assert!(
+        doc["replay"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("ldfi run busy.ded"))
+    );
+}
+
+fn find_vertex<'j>(v: &'j Json, part: &str) -> Option<&'j Json> {
+    if v["vertex"].as_str().is_some_and(|s| s.contains(part)) {
+        return Some(v);
+    }
+    v["children"]
+        .as_array()?
+        .iter()
+        .find_map(|c| find_vertex(c, part))
+}
+
+/// `--post` measures from `pre`'s trigger, not from the alphabetically first
+/// fact of the earliest time; a vacuous spec says so, as `check` does.
+#[test]
+fn late_post_measures_from_pres_trigger_and_says_vacuous() {
+    let s = Scratch::new("late-trigger");
+    s.write(
+        "trigger.ded",
+        r#"
+        cfg("n")@1;
+        go("n")@3;
+        cfg(N)@next :- cfg(N);
+        sent(M, N)@async :- go(N), cfg(N), peer(N, M);
+        peer("n", "m")@1;
+        peer(N, M)@next :- peer(N, M);
+        got(M)@next :- got(M);
+        got(M) :- sent(M, N);
+        pre(N) :- go(N);
+        pre(N)@next :- pre(N);
+        post(N) :- got(M), peer(N, M);
+        post(N)@next :- post(N);
+        "#,
+    );
+    let ran = ldfi(
+        s.path(),
+        &[
+            "late",
+            "trigger.ded",
+            "-N",
+            "n,m",
+            "-t",
+            "5",
+            "-f",
+            "4",
+            "--post",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("after go(\"n\")@3"),
+        "measured from pre's trigger:\n{}",
+        ran.stdout
+    );
+    s.write(
+        "vacuous.ded",
+        "pre(N) :- never(N);\npost(N) :- never(N);\nnever(\"x\")@9;\n",
+    );
+    let ran = ldfi(
+        s.path(),
+        &["late", "vacuous.ded", "-N", "n", "-t", "3", "--post"],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    assert!(ran.stdout.contains("HOLDS VACUOUSLY"), "{}", ran.stdout);
 }

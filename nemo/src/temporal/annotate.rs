@@ -96,7 +96,12 @@ fn annotate_at(
     for c in functional {
         let end = graph.event(c).end();
         if end >= t {
-            children.extend(annotate_at(graph, query, c, (t, end), Via::Causal));
+            let via = if graph.is_wait(c) {
+                Via::Sequencing(Sequencing::Negation)
+            } else {
+                Via::Causal
+            };
+            children.extend(annotate_at(graph, query, c, (t, end), via));
             t = end;
         }
     }

@@ -4,15 +4,16 @@
 //!
 //! A fault's weight is the delay its events contributed themselves (their
 //! own slices, not those they handed on): the `LOSS` of each message it
-//! dropped, the `RCV` of each message it held back (and that message's
-//! stretched `SND` while a later copy was sent). The annotation says how
+//! dropped, the hold of each message it held back (and that message's
+//! stretched `SND` while a later copy was sent), not the normal one-step
+//! transit. The annotation says how
 //! much of the delay passed *in* those events; the replay says how much
 //! the delay would shrink (or grow) without the fault, which also counts
 //! what the fault set in motion (a timer that had to expire, a retry).
 
-use dedalus::eval::{EvalError, Evaluator, Run, RunConfig};
+use dedalus::eval::{Cancel, EvalError, Evaluator, Run, RunConfig};
 use dedalus::faults::{Envelope, Fault, FaultSet};
-use dedalus::provenance::{Message, Time, TupleId};
+use dedalus::provenance::{Fate, Message, Time, TupleId};
 use dedalus::value::Value;
 
 use super::annotate::Annotation;
@@ -37,7 +38,8 @@ pub struct Counterfactual {
 
 /// For each fault of `cfg`: its weight in `annotation` (over `run`'s
 /// `events`), and the queried delay from `from` to `to` (tuples of `run`)
-/// once the run is re-evaluated without it.
+/// once the run is re-evaluated without it (each replay giving up when
+/// `cancel` says so).
 pub fn counterfactuals(
     eval: &Evaluator,
     cfg: &RunConfig,
@@ -45,6 +47,7 @@ pub fn counterfactuals(
     events_of_run: &RunEvents,
     annotation: &Annotation,
     (from, to): (TupleId, TupleId),
+    cancel: &Cancel,
 ) -> Result<Vec<Counterfactual>, EvalError> {
     let delay = annotation.weight;
     let mut out = Vec::new();
@@ -55,7 +58,7 @@ pub fn counterfactuals(
             without.faults.insert(*other);
         }
         let weight = own_weight(run, events_of_run, annotation, |m| hits(fault, m));
-        let replay = eval.run(&without)?;
+        let replay = eval.run_until(&without, cancel)?;
         let after = replayed_delay(run, &replay, from, to);
         out.push(Counterfactual {
             fault: fault.flag(run.nodes()),
@@ -85,7 +88,11 @@ fn own_weight(
         if !hit(m) {
             continue;
         }
-        if let Some((_, Some(after))) = events.message(id as u32) {
+        // A delay weighs its holds only: the normal one-step transit would
+        // have passed without it.
+        if !matches!(m.fate, Fate::Delayed(_))
+            && let Some((_, Some(after))) = events.message(id as u32)
+        {
             targets.insert(after);
         }
         targets.extend(events.held(id as u32).iter().copied());

@@ -38,10 +38,19 @@
 //!   (`[sent, this send]`), which rests on the copy's send; when the delayed
 //!   copy is the one that arrives, its hold is its own `RCV` interval,
 //!   which spans every timestep in flight;
-//! - **waited for `notin`**: a firing that found `notin p(..)` true where a
-//!   matching `p` tuple held at the timestep before follows a `DRV` vertex
-//!   `p(..) held until t-1`, which rests on the event that established `p`
-//!   and ends when the firing starts.
+//! - **waited for `notin`** (Zeno §2.3, §4.5): a firing that found
+//!   `notin p(..)` true where a matching `p` tuple held at the timestep
+//!   before rests on a `DRV` vertex `p(..) held until t-1`, a precondition
+//!   like its positive premises. Its causes are what kept `p` alive (the
+//!   event that established it) and what ended it (the tuple that
+//!   appeared at the next step and falsified a `notin` of the firing that
+//!   carried `p` on, e.g. the arrival of a `fin` that ends `busy`); it
+//!   lasts from the later of the two until the firing.
+//!
+//! A delayed message's hold is an event of its own, `[sent, arrival - 1]`
+//! (a `SND` stretched over the delay), before its receive
+//! `[arrival - 1, arrival]`: the delay fault weighs the hold, not the
+//! normal one-step transit.
 
 use std::collections::HashMap;
 
@@ -225,24 +234,77 @@ impl Builder<'_> {
                     .zip(pattern)
                     .all(|(v, p)| p.is_none_or(|p| p == *v))
             });
-            if let Some(b) = blocker {
-                let held = self.tuple(b.id)?;
-                let start = self.graph.event(held).end();
-                let h = self.graph.add(Event {
-                    kind: Kind::Drv,
-                    node: run.node_name(firing.location).to_string(),
-                    relation: run.program().relations()[a.rel as usize].name.clone(),
-                    label: format!("{} held until t={before}", run.show_atom(a.rel, b.values)),
-                    interval: (start, Instant::from(a.time)),
-                })?;
-                self.graph.cause(h, held)?;
-                if self.graph.event(h).end() <= self.graph.event(e).start() {
-                    self.graph.sequence(h, e, Sequencing::Negation)?;
-                }
-                break;
+            let Some(b) = blocker else {
+                continue;
+            };
+            // Zeno §2.3, §4.5: the wait is a precondition of the firing; it
+            // rests on what kept the blocker alive (the event that
+            // established it) and on what ended it, and lasts from the
+            // later of the two until the firing.
+            let held = self.tuple(b.id)?;
+            let ender = match self.ender(b.id, before)? {
+                Some(x) if x != held => Some(x),
+                _ => None,
+            };
+            let start = ender
+                .map(|x| self.graph.event(x).end())
+                .unwrap_or(0)
+                .max(self.graph.event(held).end());
+            let end = Instant::from(a.time);
+            if start > end || end > self.graph.event(e).start() {
+                continue;
             }
+            let ended = ender.map_or_else(String::new, |x| {
+                format!(", ended by {}", self.graph.event(x).label)
+            });
+            let h = self.graph.add(Event {
+                kind: Kind::Drv,
+                node: run.node_name(firing.location).to_string(),
+                relation: run.program().relations()[a.rel as usize].name.clone(),
+                label: format!(
+                    "{} held until t={before}{ended}",
+                    run.show_atom(a.rel, b.values)
+                ),
+                interval: (start, end),
+            })?;
+            self.graph.cause(h, held)?;
+            if let Some(x) = ender {
+                self.graph.cause(h, x)?;
+            }
+            self.graph.cause(e, h)?;
+            self.graph.wait(h);
+            break;
         }
         Ok(())
+    }
+
+    /// The event that ended tuple `id`, which held at `before` and not at
+    /// `before + 1`: a tuple that appeared at the next step and falsified a
+    /// `notin` of a firing that kept it (a persistence rule's, say), if any.
+    fn ender(&mut self, id: TupleId, before: Time) -> Result<Option<EventId>, GraphError> {
+        let run = self.run;
+        let prov = run.provenance();
+        for o in prov.origins(id) {
+            let Origin::Firing(f) = *o else { continue };
+            let firing = *prov.firing(f);
+            for x in prov.absent(&firing) {
+                let next = x.time + 1;
+                if next > before + 1 {
+                    continue;
+                }
+                let pattern = prov.pattern(x);
+                let found = run.rows(x.rel, next).find(|r| {
+                    r.values
+                        .iter()
+                        .zip(pattern)
+                        .all(|(v, p)| p.is_none_or(|p| p == *v))
+                });
+                if let Some(r) = found {
+                    return self.tuple(r.id).map(Some);
+                }
+            }
+        }
+        Ok(None)
     }
 
     /// The `SND` of message `m`, and its `RCV` or `LOSS`.
@@ -289,6 +351,27 @@ impl Builder<'_> {
                 Some(loss)
             }
             (_, Some(at), Some(tuple)) => {
+                let at = Instant::from(at);
+                // A delay holds the message back before its normal one-step
+                // transit: the hold is an event of its own (what the delay
+                // fault weighs), the receive the last step.
+                let hold = match msg.fate {
+                    Fate::Delayed(d) if d > 0 && at - 1 > sent => {
+                        let hold = self.graph.add(Event {
+                            kind: Kind::Snd,
+                            node: from.to_string(),
+                            relation: relation.clone(),
+                            label: format!(
+                                "{atom} {from}->{to} sent@{sent} held back by a delay of {d}"
+                            ),
+                            interval: (sent, at - 1),
+                        })?;
+                        self.graph.cause(hold, snd)?;
+                        self.held.entry(m).or_default().push(hold);
+                        Some(hold)
+                    }
+                    _ => None,
+                };
                 let held = match msg.fate {
                     Fate::Delayed(d) => format!(" (held back by a delay of {d})"),
                     _ => String::new(),
@@ -298,9 +381,12 @@ impl Builder<'_> {
                     node: to.to_string(),
                     relation,
                     label: format!("{} from {from}{held}", run.show_tuple(tuple)),
-                    interval: (sent, Instant::from(at)),
+                    interval: (if hold.is_some() { at - 1 } else { sent }, at),
                 })?;
                 self.graph.deliver(snd, rcv)?;
+                if let Some(h) = hold {
+                    self.graph.cause(rcv, h)?;
+                }
                 Some(rcv)
             }
             _ => None,

@@ -152,6 +152,8 @@ pub struct EventGraph {
     local: Vec<Option<(EventId, Sequencing)>>,
     /// `remote[v]`: the send whose receive v is.
     remote: Vec<Option<EventId>>,
+    /// `wait[v]`: v is a wait for a `notin` premise to become true.
+    wait: Vec<bool>,
 }
 
 impl EventGraph {
@@ -169,6 +171,7 @@ impl EventGraph {
         self.causes.push(Vec::new());
         self.local.push(None);
         self.remote.push(None);
+        self.wait.push(false);
         Ok((self.events.len() - 1) as EventId)
     }
 
@@ -222,6 +225,19 @@ impl EventGraph {
             });
         }
         Ok(())
+    }
+
+    /// Marks `v` as a wait for a `notin` premise: its effect waited for it
+    /// to end (the annotation says so on the edge).
+    pub fn wait(&mut self, v: EventId) {
+        if let Some(w) = self.wait.get_mut(v as usize) {
+            *w = true;
+        }
+    }
+
+    /// Whether `v` is a wait for a `notin` premise.
+    pub fn is_wait(&self, v: EventId) -> bool {
+        self.wait.get(v as usize).copied().unwrap_or(false)
     }
 
     /// The event `id`.

@@ -441,8 +441,16 @@ fn retries_after_losses_carry_the_delay() {
         .into_iter()
         .any(|a| a.via == Via::Sequencing(Sequencing::Retry));
     assert!(retry, "the retry follows the loss");
-    let cf =
-        counterfactuals(&eval, &cfg, &run, &l.events, &l.annotation, (from, to)).expect("replays");
+    let cf = counterfactuals(
+        &eval,
+        &cfg,
+        &run,
+        &l.events,
+        &l.annotation,
+        (from, to),
+        &dedalus::eval::Cancel::never(),
+    )
+    .expect("replays");
     let rows: Vec<(&str, Instant, Option<Instant>)> = cf
         .iter()
         .map(|c| (c.fault.as_str(), c.weight, c.change))
@@ -490,12 +498,22 @@ fn a_held_back_message_weighs_its_hold() {
         })
         .map(|a| a.weight);
     assert_eq!(rcv, Some(4), "one step in flight and three held back");
-    let cf =
-        counterfactuals(&eval, &cfg, &run, &l.events, &l.annotation, (from, to)).expect("replays");
+    let cf = counterfactuals(
+        &eval,
+        &cfg,
+        &run,
+        &l.events,
+        &l.annotation,
+        (from, to),
+        &dedalus::eval::Cancel::never(),
+    )
+    .expect("replays");
     assert_eq!(cf.len(), 1);
+    // The fault weighs the hold alone, not the normal one-step transit,
+    // and agrees with its replay.
     assert_eq!(
         (cf[0].weight, cf[0].delay, cf[0].change),
-        (4, Some(2), Some(-3))
+        (3, Some(2), Some(-3))
     );
 }
 
@@ -534,6 +552,95 @@ fn a_wait_for_notin_goes_to_the_blocking_tuple() {
     assert!(err.to_string().contains("since t=1"), "{err}");
 }
 
+/// A node serves a request only when not `busy`; `busy` ends when the
+/// worker's `fin` arrives, delayed 2 steps (Zeno §2.3, §4.5, Figure 5(e)):
+/// the wait rests on what ended `busy` (the delayed `fin`, whose hold
+/// weighs 2) and on what kept it alive (`busy`'s start); the delay fault's
+/// weight agrees with its replay.
+#[test]
+fn a_wait_for_notin_blames_the_delayed_event_that_ended_it() {
+    let program = dedalus::load_str(
+        "busy.ded",
+        r#"
+        busy(N)@next :- busy(N), notin fin(N, _);
+        busy(N) :- start(N);
+        work(W, N)@async :- start(N), worker(N, W);
+        fin(N, W)@async :- work(W, N);
+        served(N, R) :- req(N, R), notin busy(N);
+        req(N, R)@next :- req(N, R), notin served(N, R);
+        start("n")@1; worker("n", "w")@1; req("n", "r")@2;
+    "#,
+    )
+    .expect("loads");
+    let eval = Evaluator::new(&program, &["n", "w"]).expect("compiles");
+    let mut cfg = RunConfig::new(8);
+    cfg.max_delay = 3;
+    cfg.faults.insert(Fault::Delay {
+        from: 1,
+        to: 0,
+        time: 2,
+        by: 2,
+    });
+    let run = eval.run(&cfg).expect("runs");
+    let from = tuple(&run, "req", 2);
+    let to = tuple(&run, "served", 6);
+    let l = late(&run, from, to).expect("explained");
+    assert_eq!(l.delay(), 4);
+    let entries = l.annotation.entries();
+    let label = |a: &&nemo::temporal::Annotation| l.events.graph.event(a.vertex).label.clone();
+    let wait = entries
+        .iter()
+        .find(|a| a.via == Via::Sequencing(Sequencing::Negation))
+        .expect("the wait for notin busy");
+    assert!(
+        label(wait).starts_with("busy(\"n\") held until t=5, ended by fin"),
+        "{}",
+        label(wait)
+    );
+    assert_eq!(wait.weight, 4);
+    // Its children: the fin that ended busy (3 steps: held back 2, then
+    // the normal transit) ...
+    let fin = wait
+        .children
+        .iter()
+        .find(|c| l.events.graph.event(c.vertex).relation == "fin")
+        .expect("the fin that ended busy is in the tree");
+    assert_eq!(fin.weight, 3);
+    let hold = fin
+        .children
+        .iter()
+        .find(|c| label(c).contains("sent@2 held back by a delay of 2"))
+        .expect("the hold");
+    assert_eq!(hold.weight, 2);
+    // ... and, in the tree a person reads, what kept busy alive.
+    fn find<'c>(c: &'c nemo::temporal::Cause, part: &str) -> Option<&'c nemo::temporal::Cause> {
+        if c.label.contains(part) {
+            return Some(c);
+        }
+        c.children.iter().find_map(|k| find(k, part))
+    }
+    let shown = find(&l.tree, "held until t=5").expect("the wait is shown");
+    assert!(find(shown, "busy(\"n\")@1").is_some(), "{shown:?}");
+    assert_eq!(
+        find(shown, "sent@2 held back by a delay of 2").map(|c| c.weight),
+        Some(2)
+    );
+    let cf = counterfactuals(
+        &eval,
+        &cfg,
+        &run,
+        &l.events,
+        &l.annotation,
+        (from, to),
+        &dedalus::eval::Cancel::never(),
+    )
+    .expect("replays");
+    assert_eq!(
+        (cf[0].weight, cf[0].delay, cf[0].change),
+        (2, Some(2), Some(-2))
+    );
+}
+
 /// A request held back by a delay is re-sent meanwhile: the retry follows
 /// the held copy (a held-by-delay edge), which takes the wait.
 #[test]
@@ -563,8 +670,16 @@ fn a_retry_while_a_copy_is_held_back_follows_the_hold() {
             1
         ))
     );
-    let cf =
-        counterfactuals(&eval, &cfg, &run, &l.events, &l.annotation, (from, to)).expect("replays");
+    let cf = counterfactuals(
+        &eval,
+        &cfg,
+        &run,
+        &l.events,
+        &l.annotation,
+        (from, to),
+        &dedalus::eval::Cancel::never(),
+    )
+    .expect("replays");
     assert_eq!(
         cf[0].change,
         Some(-1),

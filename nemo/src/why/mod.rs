@@ -45,8 +45,11 @@ pub use answer::{Explained, ShownInput, ShownWitness, explain};
 /// The most candidate inputs answered exactly (2^16 sub-traces at most).
 pub const MAX_EXACT: usize = 16;
 
-/// Replays an exact answer may take before it falls back to lineage.
-pub const MAX_REPLAYS: usize = 1 << 14;
+/// Replays an exact answer may take before it falls back to lineage:
+/// enough for every sub-trace of [`MAX_EXACT`] candidates (replays are
+/// memoised, so no search over at most that many needs more; the cap
+/// guards the search's own bookkeeping).
+pub const MAX_REPLAYS: usize = 1 << MAX_EXACT;
 
 /// One input of a run.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -282,6 +282,27 @@ fn fifteen_inputs_with_a_notin_blocker_answer_exactly() {
     );
 }
 
+/// Through an aggregate, inputs have both polarities: closedness is then
+/// checked over their supertraces, and the answer is still exact.
+#[test]
+fn inputs_through_an_aggregate_are_answered_exactly() {
+    let mut src = String::from(
+        "seen(N, count<X>) :- v(N, X);\ngoal(N) :- seen(N, C), C >= 1, notin ban(N);\n\
+         ban(N) :- bad(N), notin pardon(N);\nbad(\"a\")@1;\npardon(\"a\")@1;\n",
+    );
+    for i in 0..8 {
+        src += &format!("v(\"a\", {i})@1;\n");
+    }
+    let run = run_src(&src, &["a"], 2);
+    let goal = tuple(&run, r#"goal("a")@1"#);
+    let answer = wat(&run, goal).unwrap();
+    assert!(answer.exact(), "{:?}", answer.approximation);
+    assert_eq!(answer.candidates.len(), 10);
+    let witnesses: Vec<Vec<Input>> = answer.witnesses.iter().map(|w| w.inputs.clone()).collect();
+    assert_eq!(witnesses, brute_force(&run, goal));
+    assert_eq!(witnesses.len(), 8, "a vote and the pardon, for each vote");
+}
+
 /// A fallback says why: more candidates than can be replayed exactly.
 #[test]
 fn a_fallback_names_its_reason() {

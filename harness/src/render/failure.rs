@@ -68,7 +68,7 @@ pub fn write(report: &Report) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// The lines a failed assertion adds to its message: where the files of
-/// [`write`] went (or why they could not be written).
+/// [`write()`] went (or why they could not be written).
 fn note(report: &Report) -> String {
     match write(report) {
         Ok(paths) => {

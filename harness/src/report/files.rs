@@ -1,6 +1,6 @@
 //! Where reports go and how every output file is written.
 //!
-//! [`write`] is the one way the library and the CLI put an output on disk
+//! [`write()`] is the one way the library and the CLI put an output on disk
 //! (`--report`, saved counterexamples, hunt and sweep outputs, the files a
 //! failed assertion leaves): through a fresh temporary file in the target
 //! folder renamed over the target, so a reader never sees half a file, and

@@ -474,7 +474,7 @@ fn every_argument_of_a_replay_line_is_shell_quoted() {
 
 #[cfg(unix)]
 #[test]
-fn save_replaces_a_symlink_at_the_report_path_instead_of_writing_through_it() {
+fn save_refuses_a_symlink_at_the_report_path_instead_of_writing_through_it() {
     let s = crate::cli::broadcast();
     s.write("victim.txt", "precious\n");
     std::fs::create_dir_all(s.path().join("reports")).unwrap();
@@ -497,14 +497,21 @@ fn save_replaces_a_symlink_at_the_report_path_instead_of_writing_through_it() {
             "--save",
         ],
     );
-    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    // The verdict is printed, then the save is refused: an error, the
+    // victim untouched, the link left for the user to look at.
+    assert_eq!(ran.code, 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("bcast-counterexample.yaml: refusing to write through a symbolic link"),
+        "{}",
+        ran.stderr
+    );
     assert_eq!(
         std::fs::read_to_string(s.path().join("victim.txt")).unwrap(),
         "precious\n"
     );
     let saved = s.path().join("reports/bcast-counterexample.yaml");
-    assert!(!saved.symlink_metadata().unwrap().is_symlink());
-    assert!(std::fs::read_to_string(saved).unwrap().contains("replay:"));
+    assert!(saved.symlink_metadata().unwrap().is_symlink());
 }
 
 #[test]

@@ -26,7 +26,7 @@ use dedalus::eval::{Evaluator, Run, RunConfig};
 use super::run::FaultFlags;
 use dedalus::provenance::{Origin, Time, TupleId};
 use dedalus::value::Value;
-use harness::{Budget, FaultSet, Spec, Strategy, Target};
+use harness::{Budget, FaultSet, Spec, Target};
 use nemo::temporal::{Cause, Counterfactual, Late, LateError, Sequencing, Via};
 use serde_json::{Value as Json, json};
 
@@ -460,7 +460,12 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
         interrupt: Some(super::interrupt_flag()),
         ..Budget::default()
     };
-    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let outcome = harness::search(
+        &target,
+        harness::Portfolio { smallest: true },
+        &budget,
+        &mut |_| {},
+    )?;
     let mut trees = Vec::new();
     let wanted = args.report.is_some().then_some(&mut trees);
     emit(&explain_outcome(&target, &outcome, args.format, wanted)?);
@@ -484,7 +489,12 @@ pub(super) fn explain_post(
     format: Format,
     budget: &Budget,
 ) -> Result<String, Failure> {
-    let outcome = harness::search(target, Strategy::Ldfi, budget, &mut |_| {})?;
+    let outcome = harness::search(
+        target,
+        harness::Portfolio { smallest: true },
+        budget,
+        &mut |_| {},
+    )?;
     explain_outcome(target, &outcome, format, None)
 }
 

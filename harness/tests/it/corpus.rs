@@ -143,6 +143,8 @@ harness::spec_tests! {
     spec_paxos => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos.yaml"),
     spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),
     spec_paxos_quorum1 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_quorum1.yaml"),
+    spec_paxos_5acc_bench => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_5acc_bench.yaml"),
+    spec_paxos_5acc_bench_q2 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_5acc_bench_q2.yaml"),
     spec_paxos_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_small.yaml"),
     spec_read_deadline_slack_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_slack_small.yaml"),
     spec_read_deadline_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_small.yaml"),

@@ -35,7 +35,9 @@ fn broadcast_is_caught_in_two_runs() {
     let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
     let o = harness::search(&t, Portfolio::default(), &Budget::default(), &mut |_| {}).unwrap();
     assert!(matches!(o.verdict, Verdict::Violated));
-    assert_eq!(o.runs, 2);
+    // The failure-free run, and the lineage member's (its own failure-free
+    // run and the one fault it proposed first).
+    assert_eq!(o.runs, 3);
     let cx = o.counterexample().unwrap();
     assert_eq!(cx.faults.len(), 1);
     assert!(
@@ -221,5 +223,36 @@ fn a_run_limit_says_what_ran_without_naming_flags() {
     assert_eq!(random, "stopped at the run limit (0 runs) after 0 runs");
     for r in [zero, one, random] {
         assert!(!r.contains("--"), "a library message names a flag: {r}");
+    }
+}
+
+/// The portfolio's members race, but what it reports does not depend on
+/// who was fastest: the same counterexample, runs and shrinking every time,
+/// and the counterexample is subset-minimal (dropping any fault makes the
+/// run good).
+#[test]
+fn the_portfolio_reports_the_same_minimal_counterexample_every_time() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    for name in ["async_primary_backup.yaml", "paxos_quorum1.yaml"] {
+        let spec = harness::Spec::load(&dir.join(name)).unwrap();
+        let t = harness::target_of(&spec).unwrap();
+        let once = || {
+            let o =
+                harness::search(&t, Portfolio::default(), &Budget::default(), &mut |_| {}).unwrap();
+            let cx = o.counterexample().expect("a counterexample");
+            (cx.faults.clone(), o.runs, o.shrink_runs)
+        };
+        let first = once();
+        for _ in 0..3 {
+            assert_eq!(once(), first, "{name}");
+        }
+        for f in first.0.iter() {
+            let fewer: harness::FaultSet = first.0.iter().filter(|g| *g != f).copied().collect();
+            let run = t.run(&fewer).unwrap();
+            assert!(
+                !matches!(t.judge(&run), harness::Judgement::Violated(_)),
+                "{name}: {f:?} is not needed"
+            );
+        }
     }
 }

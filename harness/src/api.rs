@@ -4,15 +4,16 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::faults::FaultSet;
+use crate::portfolio::Portfolio;
 use crate::report::Report;
 use crate::search::{Budget, Progress};
 use crate::spec::Spec;
-use crate::strategy::{SearchStrategy, Strategy};
+use crate::strategy::SearchStrategy;
 use crate::target::Target;
 use crate::verdict::Outcome;
 
-/// Searches `target` with `strategy` (a [`Strategy`] choice, or any
-/// [`SearchStrategy`]).
+/// Searches `target` with `strategy` (a built-in one such as
+/// [`Portfolio`], the default, or any [`SearchStrategy`]).
 pub fn search(
     target: &Target,
     strategy: impl SearchStrategy,
@@ -54,7 +55,7 @@ pub fn check(path: impl AsRef<Path>) -> Result<Report, Error> {
     let spec = Spec::load(path.as_ref())?;
     let target = target_of(&spec)?;
     let budget = Budget::default().within(spec.timeout);
-    let outcome = search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let outcome = search(&target, Portfolio { smallest: true }, &budget, &mut |_| {})?;
     let report = Report::new(&outcome).spec(&spec);
     Ok(match target.run(&FaultSet::none()) {
         Ok(good) if !report.counterexamples.is_empty() => report.good_run(&good),

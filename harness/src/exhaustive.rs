@@ -61,14 +61,24 @@ pub fn all_sets(space: &FaultSpace) -> Vec<FaultSet> {
     out
 }
 
-/// Every admissible fault set ([`search`]); its certificate says that
-/// every one was run.
+/// Spaces larger than this are refused: enumerating them would not finish.
+pub const MAX_COMBINATIONS: u64 = 2_000_000;
+
+/// Every admissible fault set, run in parallel chunks (results taken in
+/// order); its certificate says that every one was run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Exhaustive;
 
+/// The identity of [`Exhaustive`].
+pub const ID: StrategyId = StrategyId::new("exhaustive");
+
 impl SearchStrategy for Exhaustive {
     fn id(&self) -> StrategyId {
-        StrategyId::Exhaustive
+        ID
+    }
+
+    fn certifies(&self) -> bool {
+        true
     }
 
     fn search(
@@ -77,19 +87,16 @@ impl SearchStrategy for Exhaustive {
         budget: &Budget,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
-        search(target, budget, progress)
+        search(Searcher::new(target, ID, budget, Instant::now()), progress)
     }
 }
 
-/// Spaces larger than this are refused: enumerating them would not finish.
-pub const MAX_COMBINATIONS: u64 = 2_000_000;
-
-/// Runs every admissible fault set (in parallel chunks, results in order).
-pub fn search(
-    target: &Target,
-    budget: &Budget,
+/// Runs every admissible fault set with `s`'s bookkeeping.
+pub(crate) fn search(
+    mut s: Searcher<'_>,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Outcome, Error> {
+    let target = s.target();
     let size = target.space().combinations();
     if size.exact().is_none_or(|n| n > MAX_COMBINATIONS) {
         return Err(Error::TooManyCombinations {
@@ -97,7 +104,6 @@ pub fn search(
             max: MAX_COMBINATIONS,
         });
     }
-    let mut s = Searcher::new(target, StrategyId::Exhaustive, budget, Instant::now());
     let sets = all_sets(target.space());
     for chunk in sets.chunks(64) {
         if let Some(reason) = s.exhausted() {

@@ -36,16 +36,18 @@
 //!
 //! [`check()`] is [`Spec::load`] + [`target_of`] + [`search()`] +
 //! [`Report::new`]. A [`Target`] runs any [`FaultSet`] you build by hand,
-//! [`search()`] takes a [`Strategy`] (or any [`SearchStrategy`]), and a
+//! [`search()`] takes any [`SearchStrategy`] ([`Portfolio`], the default,
+//! composes [`Random`], [`Lineage`] and [`Symbolic`]; [`strategies`] lists
+//! them by name), and a
 //! [`Report`] is what every output format renders ([`report`]: text, JSON,
 //! the saved counterexample YAML):
 //!
 //! ```no_run
 //! # fn main() -> Result<(), harness::Error> {
-//! use harness::{Budget, Spec, Strategy};
+//! use harness::{Budget, Portfolio, Spec};
 //! let spec = Spec::load("specs/simple_broadcast.yaml".as_ref())?;
 //! let target = harness::target_of(&spec)?;
-//! let outcome = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+//! let outcome = harness::search(&target, Portfolio::default(), &Budget::default(), &mut |_| {})?;
 //! if let Some(cx) = outcome.counterexample() {
 //!     println!("{}", cx.faults.describe(&target.space().nodes));
 //!     println!("replay: {}", cx.replay);
@@ -90,7 +92,7 @@
 //! use harness::render::{adapt, write_report};
 //! let spec = harness::Spec::load("specs/async_primary_backup.yaml".as_ref())?;
 //! let target = harness::target_of(&spec)?;
-//! let outcome = harness::search(&target, harness::Strategy::Ldfi, &Default::default(), &mut |_| {})?;
+//! let outcome = harness::search(&target, harness::Portfolio::default(), &Default::default(), &mut |_| {})?;
 //! let view = adapt::check_view(&target, Some(&spec), &outcome, None)?;
 //! write_report("reports/apb".as_ref(), &view)?; // report.html and DOT files
 //! # Ok(()) }
@@ -110,6 +112,7 @@ pub mod exhaustive;
 pub mod faults;
 pub mod late;
 pub mod ldfi;
+pub mod portfolio;
 pub mod random;
 pub mod render;
 pub mod repair;
@@ -117,6 +120,7 @@ pub mod report;
 pub mod search;
 mod solver;
 pub mod spec;
+pub mod strategies;
 pub mod strategy;
 pub mod symbolic;
 pub mod target;
@@ -124,10 +128,15 @@ pub mod verdict;
 
 pub use api::{check, search, spec_files, target_of};
 pub use error::Error;
+pub use exhaustive::Exhaustive;
 pub use faults::{Fault, FaultSet, FaultSpace};
+pub use ldfi::Lineage;
+pub use portfolio::Portfolio;
+pub use random::Random;
 pub use report::Report;
 pub use search::{Budget, Observation, Observer, Phase, Progress, RunVerdict, SearchObserver};
 pub use spec::{Expect, Spec};
-pub use strategy::{SearchStrategy, Strategy, StrategyId};
+pub use strategy::{SearchStrategy, StrategyId};
+pub use symbolic::Symbolic;
 pub use target::{Judgement, Target};
 pub use verdict::{Counterexample, Outcome, Proof, Verdict};

@@ -62,16 +62,23 @@ pub fn sample(space: &FaultSpace, rng: &mut impl Rng) -> FaultSet {
     set
 }
 
-/// Random search from one seed ([`search`]): never certifies.
+/// Random search from one seed: never certifies.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Random {
     /// The seed of the generator.
     pub seed: u64,
 }
 
+/// The identity of [`Random`].
+pub const ID: StrategyId = StrategyId::new("random");
+
 impl SearchStrategy for Random {
     fn id(&self) -> StrategyId {
-        StrategyId::Random
+        ID
+    }
+
+    fn certifies(&self) -> bool {
+        false
     }
 
     fn seed(&self) -> Option<u64> {
@@ -84,29 +91,19 @@ impl SearchStrategy for Random {
         budget: &Budget,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
-        search(target, self.seed, budget, progress)
-    }
-}
-
-/// Random search with `seed`.
-pub fn search(
-    target: &Target,
-    seed: u64,
-    budget: &Budget,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<Outcome, Error> {
-    let mut budget = budget.clone();
-    budget.max_runs.get_or_insert(DEFAULT_RUNS);
-    let mut s = Searcher::new(target, StrategyId::Random, &budget, Instant::now());
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    loop {
-        if let Some(reason) = s.exhausted() {
-            return s.inconclusive(reason, progress);
-        }
-        let faults = sample(target.space(), &mut rng).normalized();
-        let run = target.run_until(&faults, &s.cancel());
-        if s.record(faults, run, &mut |_| {})? {
-            return s.finish(progress);
+        let mut budget = budget.clone();
+        budget.max_runs.get_or_insert(DEFAULT_RUNS);
+        let mut s = Searcher::new(target, ID, &budget, Instant::now());
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        loop {
+            if let Some(reason) = s.exhausted() {
+                return s.inconclusive(reason, progress);
+            }
+            let faults = sample(target.space(), &mut rng).normalized();
+            let run = target.run_until(&faults, &s.cancel());
+            if s.record(faults, run, &mut |_| {})? {
+                return s.finish(progress);
+            }
         }
     }
 }

@@ -32,7 +32,6 @@ use crate::Error;
 use crate::api::search;
 use crate::faults::FaultSet;
 use crate::search::{Budget, Observation, Observer, RunVerdict, SearchObserver};
-use crate::strategy::Strategy;
 use crate::target::{Judgement, Target};
 use crate::verdict::{Counterexample, Outcome, Verdict};
 
@@ -277,7 +276,12 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         observer: Some(Observer::from(kept.clone())),
         ..options.budget.clone()
     };
-    let outcome = search(target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let outcome = search(
+        target,
+        crate::portfolio::Portfolio { smallest: true },
+        &budget,
+        &mut |_| {},
+    )?;
     let mut out = Repairs {
         outcome,
         diagnosis: None,
@@ -396,10 +400,14 @@ fn check_candidate(
             Judgement::Violated(_) => return Err(Rejection::FailsWithoutFaults),
             Judgement::Correct => {}
         }
-        let outcome = search(&t, Strategy::Ldfi, budget, &mut |_| {}).map_err(|e| {
-            Rejection::Inconclusive {
-                detail: e.to_string(),
-            }
+        let outcome = search(
+            &t,
+            crate::portfolio::Portfolio::default(),
+            budget,
+            &mut |_| {},
+        )
+        .map_err(|e| Rejection::Inconclusive {
+            detail: e.to_string(),
         })?;
         checked.runs = outcome.runs;
         match (&outcome.verdict, outcome.counterexample()) {

@@ -182,6 +182,11 @@ impl Covered<'_> {
     }
 }
 
+/// How an inconclusive outcome says that a run under faults passed the
+/// runaway budget.
+const UNJUDGED: &str =
+    "a run under faults passed the runaway budget, so it can be neither judged nor replayed";
+
 /// `1 run`, `2 runs`.
 fn runs(n: usize) -> String {
     format!("{n} run{}", if n == 1 { "" } else { "s" })
@@ -197,9 +202,12 @@ pub(crate) struct Searcher<'t> {
     vacuous: usize,
     shrink_runs: usize,
     found: Vec<Counterexample>,
-    symbolic: Option<crate::symbolic::Stats>,
+    symbolic: Option<crate::solver::Stats>,
     /// A run gave up (deadline or interrupt): nothing may be certified.
     gave_up: bool,
+    /// Why a run under faults could not be judged (it passed the runaway
+    /// budget): nothing may be certified.
+    unjudged: Option<String>,
 }
 
 impl<'t> Searcher<'t> {
@@ -220,11 +228,58 @@ impl<'t> Searcher<'t> {
             found: Vec::new(),
             symbolic: None,
             gave_up: false,
+            unjudged: None,
+        }
+    }
+
+    /// The target searched.
+    pub fn target(&self) -> &'t Target {
+        self.target
+    }
+
+    /// The budget searched within.
+    pub fn budget(&self) -> &'t Budget {
+        self.budget
+    }
+
+    /// The counterexamples found so far.
+    pub fn found(&self) -> &[Counterexample] {
+        &self.found
+    }
+
+    /// When the search started.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
+    /// Takes over what another search of the same target found (a strategy
+    /// this one composes): its runs, counterexamples and solver cost. An
+    /// outcome that gave up leaves this search unable to certify.
+    pub fn adopt(&mut self, other: Outcome) {
+        self.runs += other.runs;
+        self.vacuous += other.vacuous;
+        self.shrink_runs += other.shrink_runs;
+        if other.symbolic.is_some() {
+            self.symbolic = other.symbolic;
+        }
+        for cx in other.counterexamples {
+            if !self.found.iter().any(|c| c.faults == cx.faults) {
+                self.found.push(cx);
+            }
+        }
+        match other.verdict {
+            Verdict::Interrupted => self.gave_up = true,
+            Verdict::Inconclusive { reason }
+                if self.unjudged.is_none() && reason.contains(UNJUDGED) =>
+            {
+                self.unjudged = Some(reason);
+            }
+            _ => {}
         }
     }
 
     /// Records what a symbolic check cost.
-    pub fn symbolic(&mut self, stats: crate::symbolic::Stats) {
+    pub fn symbolic(&mut self, stats: crate::solver::Stats) {
         self.symbolic = Some(stats);
     }
 
@@ -304,6 +359,17 @@ impl<'t> Searcher<'t> {
                 self.gave_up = true;
                 return Ok(true);
             }
+            // A run only faults make pass the runaway budget can be neither
+            // judged nor replayed: no certificate may cover it.
+            Err(Error::Eval(e @ EvalError::Runaway { .. })) if !faults.is_empty() => {
+                self.observe(&faults, RunVerdict::Failed, None);
+                self.runs += 1;
+                self.unjudged = Some(format!(
+                    "{UNJUDGED} ({}): {e}",
+                    faults.describe(&self.target.space().nodes)
+                ));
+                return Ok(true);
+            }
             // A runtime error only faults trigger is a finding, never
             // grounds for a certificate (without faults, a program error).
             Err(Error::Eval(e @ EvalError::Runtime { .. })) => {
@@ -340,7 +406,7 @@ impl<'t> Searcher<'t> {
                 Ok(false)
             }
             Judgement::Violated(_) => {
-                let (cx, extra) = self.target.shrink_until(faults, run, &self.cancel())?;
+                let (cx, extra) = self.shrink(faults, run)?;
                 self.shrink_runs += extra;
                 if !self.found.iter().any(|c| c.faults == cx.faults) {
                     self.found.push(cx);
@@ -348,6 +414,90 @@ impl<'t> Searcher<'t> {
                 Ok(!self.budget.all)
             }
         }
+    }
+
+    /// A violating fault set shrunk by replay to a subset-minimal one, and
+    /// checked: without any one of its faults the run does not violate the
+    /// specification (a one-pass shrink can leave a fault that a later
+    /// removal made redundant; the check finds it and shrinks again). With
+    /// the extra runs made. Stopped early by the deadline or an interrupt,
+    /// the set still violates but may not be minimal.
+    fn shrink(&self, faults: FaultSet, run: Run) -> Result<(Counterexample, usize), Error> {
+        let cancel = self.cancel();
+        let (faults, run, chunks) = self.halve(faults, run);
+        let (mut cx, mut extra) = self.target.shrink_until(faults, run, &cancel)?;
+        extra += chunks;
+        'check: loop {
+            for i in 0..cx.faults.len() {
+                if cancel.interrupted() || cancel.timed_out() {
+                    break 'check;
+                }
+                let fewer: FaultSet = cx
+                    .faults
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, f)| *f)
+                    .collect();
+                extra += 1;
+                let Ok(run) = self.target.run_until(&fewer, &cancel) else {
+                    continue;
+                };
+                if matches!(self.target.judge(&run), Judgement::Violated(_)) {
+                    let (smaller, more) = self.target.shrink_until(fewer, run, &cancel)?;
+                    (cx, extra) = (smaller, extra + more);
+                    continue 'check;
+                }
+            }
+            break;
+        }
+        Ok((cx, extra))
+    }
+
+    /// Delta debugging's coarse steps (Zeller and Hildebrandt, 2002): drops
+    /// whole chunks of a violating set while the run still violates,
+    /// halving the chunks when none can go, so that a large random set
+    /// shrinks in logarithmically many runs before the fault-by-fault pass.
+    /// With the runs made.
+    fn halve(&self, faults: FaultSet, run: Run) -> (FaultSet, Run, usize) {
+        let cancel = self.cancel();
+        let (mut faults, mut run) = (faults, run);
+        let mut runs = 0;
+        let mut parts = 2;
+        while faults.len() >= 4 && parts < faults.len() {
+            let all: Vec<_> = faults.iter().copied().collect();
+            let size = all.len().div_ceil(parts);
+            let mut dropped = None;
+            for chunk in 0..parts {
+                if cancel.interrupted() || cancel.timed_out() {
+                    return (faults, run, runs);
+                }
+                let rest: FaultSet = all
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i / size != chunk)
+                    .map(|(_, f)| *f)
+                    .collect();
+                if rest.len() == all.len() {
+                    continue;
+                }
+                runs += 1;
+                if let Ok(r) = self.target.run_until(&rest, &cancel)
+                    && matches!(self.target.judge(&r), Judgement::Violated(_))
+                {
+                    dropped = Some((rest, r));
+                    break;
+                }
+            }
+            match dropped {
+                Some((rest, r)) => {
+                    (faults, run) = (rest, r);
+                    parts = (parts - 1).max(2);
+                }
+                None => parts *= 2,
+            }
+        }
+        (faults, run, runs)
     }
 
     /// Tells the budget's observer, if any, about a run; whether it wants
@@ -391,7 +541,12 @@ impl<'t> Searcher<'t> {
     /// The search stopped at a counterexample, or ended without one and
     /// without a proof (which certifies nothing; a run that gave up makes it
     /// as [`Searcher::inconclusive`]).
-    pub fn finish(self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+    pub fn finish(mut self, progress: &mut dyn FnMut(&Progress)) -> Result<Outcome, Error> {
+        if let Some(reason) = self.unjudged.take()
+            && self.found.is_empty()
+        {
+            return self.inconclusive(reason, progress);
+        }
         if self.gave_up || self.budget.interrupted() {
             let reason = self
                 .exhausted()
@@ -418,6 +573,11 @@ impl<'t> Searcher<'t> {
         certificate: impl FnOnce(&Covered) -> String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
+        if let Some(reason) = self.unjudged.take()
+            && self.found.is_empty()
+        {
+            return self.inconclusive(reason, progress);
+        }
         if self.gave_up || self.budget.interrupted() {
             let reason = self
                 .exhausted()

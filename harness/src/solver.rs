@@ -49,3 +49,37 @@ pub(crate) fn interruptible<R: Send + Sync>(
         })
     })
 }
+
+/// The size of a formula.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Size {
+    /// Ground tuple-at-times.
+    pub ground_tuples: usize,
+    /// Ground rule instances.
+    pub instances: usize,
+    /// Tuples in the cone of the specification (encoded).
+    pub cone: usize,
+    /// Boolean and integer variables of the formula.
+    pub variables: usize,
+    /// Constraints asserted.
+    pub constraints: usize,
+}
+
+/// What a symbolic check cost.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// The size of the formula.
+    pub size: Size,
+    /// Time to ground the program.
+    pub ground: std::time::Duration,
+    /// Time to build the formula.
+    pub encode: std::time::Duration,
+    /// Time in the solver (the query and the minimisation).
+    pub solve: std::time::Duration,
+    /// Solver calls.
+    pub solver_calls: u32,
+    /// Some admissible run holds a `pre` tuple at EOT (decided exactly by
+    /// the solver when the specification holds; a certificate without one
+    /// is vacuous).
+    pub pre_reachable: bool,
+}

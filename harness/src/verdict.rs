@@ -111,7 +111,7 @@ pub enum Proof {
     /// Every admissible fault set was run.
     Exhaustive,
     /// The formula of every admissible run is unsatisfiable with a violation.
-    Symbolic(crate::symbolic::Stats),
+    Symbolic(crate::solver::Stats),
 }
 
 /// Everything a search found out.
@@ -125,7 +125,7 @@ pub struct Outcome {
     /// strategy that proved it (`None` for any other verdict).
     pub statement: Option<String>,
     /// What the symbolic check cost, where one ran.
-    pub symbolic: Option<crate::symbolic::Stats>,
+    pub symbolic: Option<crate::solver::Stats>,
     /// Counterexamples, in the order found (one unless `--all`).
     pub counterexamples: Vec<Counterexample>,
     /// The search space.

@@ -204,7 +204,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         note(&super::unaddressed_sends(run));
     }
     let mut progress = Progress::new();
-    let outcome = harness::search(&target, strategy, &budget, &mut |p| progress.show(p))?;
+    let outcome = harness::search(&target, &strategy, &budget, &mut |p| progress.show(p))?;
     progress.clear();
     let mut report = Report::new(&outcome).seed(strategy.seed());
     if let Some(spec) = &spec {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use harness::repair::Diagnosis;
-use harness::{Counterexample, Spec, Strategy, Target, Verdict};
+use harness::{Counterexample, Spec, Target, Verdict};
 use nemo::queries::{Frontier, RunGraphs, Trigger};
 use nemo::{Const, Graph};
 use serde_json::{Value as Json, json};
@@ -78,7 +78,12 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
         interrupt: Some(super::interrupt_flag()),
         ..harness::Budget::default()
     };
-    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let outcome = harness::search(
+        &target,
+        harness::Portfolio { smallest: true },
+        &budget,
+        &mut |_| {},
+    )?;
     let mut out = String::new();
     let mut json = json!({
         "spec": spec.as_ref().map(|s| s.path.display().to_string()),

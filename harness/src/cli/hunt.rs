@@ -137,7 +137,7 @@ pub(super) fn main(args: &HuntArgs) -> Result<i32, Failure> {
                 args.search.model(&mut target);
                 let budget = budget.within(spec.timeout);
                 let outcome =
-                    harness::search(&target, strategy, &budget, &mut |p| show.searching(p))?;
+                    harness::search(&target, &strategy, &budget, &mut |p| show.searching(p))?;
                 // The CI formats that show frontiers and patches: nemo's
                 // repairs, verified at the same bounds.
                 let repairs = if repairs_wanted && matches!(outcome.verdict, Verdict::Violated) {

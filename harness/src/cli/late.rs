@@ -18,7 +18,7 @@ use clap::Args;
 use dedalus::eval::{Cancel, Run, RunConfig};
 use dedalus::provenance::TupleId;
 use harness::late::{ExplainError, PostLate};
-use harness::{Budget, Spec, Strategy, Target};
+use harness::{Budget, Portfolio, Spec, Target};
 use nemo::temporal::LateError;
 use serde_json::Value as Json;
 
@@ -238,7 +238,7 @@ fn post(args: &LateArgs) -> Result<i32, Failure> {
             .map(|d| d.saturating_duration_since(Instant::now())),
         ..Budget::default()
     };
-    let outcome = harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {})?;
+    let outcome = harness::search(&target, Portfolio { smallest: true }, &budget, &mut |_| {})?;
     if matches!(outcome.verdict, harness::Verdict::Interrupted) {
         eprintln!("interrupted");
         return Ok(super::exit::INTERRUPTED);
@@ -295,7 +295,7 @@ pub(super) fn explain_post(
     format: Format,
     budget: &Budget,
 ) -> Result<String, Failure> {
-    let outcome = harness::search(target, Strategy::Ldfi, budget, &mut |_| {})?;
+    let outcome = harness::search(target, Portfolio { smallest: true }, budget, &mut |_| {})?;
     let answer = harness::late::post(target, &outcome, &Cancel::never())
         .map_err(|e| Failure::msg(e.to_string()))?;
     render_post(&answer, format)

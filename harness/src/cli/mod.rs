@@ -29,7 +29,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use harness::report::saved::SavedCounterexample;
-use harness::{Budget, Report, Strategy};
+use harness::{Budget, Report};
 
 /// Raised by the first Ctrl-C; a second one ends the process at once.
 static INTERRUPT: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
@@ -140,27 +140,29 @@ enum Format {
     Json,
 }
 
-/// A search strategy as named on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum StrategyName {
-    /// Lineage rounds for fast counterexamples, then an exact symbolic proof (the default)
-    Ldfi,
-    /// The symbolic encoding alone: bounded model checking (exact; certifies)
-    Symbolic,
-    /// Lineage-driven fault injection alone, Molly's method (never certifies)
-    Lineage,
-    /// Uniformly random fault sets from --seed (cannot certify)
-    Random,
-    /// Every admissible fault set (small bounds only; certifies)
-    Exhaustive,
+/// The registered strategies as command-line values (with their help and
+/// aliases).
+fn strategy_parser()
+-> impl clap::builder::TypedValueParser<Value = &'static harness::strategies::Entry> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(harness::strategies::ALL.iter().map(|e| {
+        PossibleValue::new(e.name)
+            .help(e.about)
+            .aliases(e.aliases.iter().copied())
+    }))
+    .map(|name| harness::strategies::named(&name).expect("a registered name"))
 }
 
 /// How to search: shared by `check` and `hunt`.
 #[derive(Args, Debug, Clone)]
 struct SearchArgs {
     /// Search strategy.
-    #[arg(long, value_enum, default_value = "ldfi")]
-    strategy: StrategyName,
+    #[arg(long, default_value = "portfolio", value_parser = strategy_parser())]
+    strategy: &'static harness::strategies::Entry,
+    /// Make the counterexample smallest by number of faults (the default
+    /// strategy; capped in time, else it stays subset-minimal and says so).
+    #[arg(long)]
+    smallest: bool,
     /// Seed of `--strategy random` (default 0; printed with the result).
     #[arg(long, value_name = "N")]
     seed: Option<u64>,
@@ -232,19 +234,22 @@ fn parse_limits(s: &str) -> Result<dedalus::eval::Limits, String> {
 }
 
 impl SearchArgs {
-    fn strategy(&self) -> Result<Strategy, Failure> {
-        match (self.strategy, self.seed) {
-            (StrategyName::Random, seed) => Ok(Strategy::Random {
-                seed: seed.unwrap_or(0),
-            }),
-            (_, Some(_)) => Err(Failure::msg(
+    fn strategy(&self) -> Result<Box<dyn harness::SearchStrategy>, Failure> {
+        let entry = self.strategy;
+        if self.seed.is_some() && !entry.seeded {
+            return Err(Failure::msg(
                 "--seed applies only to --strategy random (the other strategies are deterministic)",
-            )),
-            (StrategyName::Ldfi, None) => Ok(Strategy::Ldfi),
-            (StrategyName::Exhaustive, None) => Ok(Strategy::Exhaustive),
-            (StrategyName::Symbolic, None) => Ok(Strategy::Symbolic),
-            (StrategyName::Lineage, None) => Ok(Strategy::Lineage),
+            ));
         }
+        if self.smallest {
+            if entry.name != harness::portfolio::ID.name() {
+                return Err(Failure::msg(
+                    "--smallest applies only to the default strategy (symbolic counterexamples are smallest already)",
+                ));
+            }
+            return Ok(Box::new(harness::Portfolio { smallest: true }));
+        }
+        Ok(entry.strategy(self.seed.unwrap_or(0)))
     }
 
     /// `target` under the fault model these flags choose.

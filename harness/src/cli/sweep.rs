@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use harness::report::sweep::{Stop, Sweep, SweepRow};
-use harness::{Budget, Report, Spec, Strategy, Verdict};
+use harness::{Budget, Report, Spec, Verdict};
 
 use super::{Failure, Format, emit, exit, note};
 
@@ -105,8 +105,9 @@ pub(super) fn main(args: &SweepArgs) -> Result<i32, Failure> {
             interrupt: Some(super::interrupt_flag()),
             ..Budget::default()
         };
-        let checked = harness::target_of(&at)
-            .and_then(|target| harness::search(&target, Strategy::Ldfi, &budget, &mut |_| {}));
+        let checked = harness::target_of(&at).and_then(|target| {
+            harness::search(&target, harness::Portfolio::default(), &budget, &mut |_| {})
+        });
         let outcome = match checked {
             Ok(outcome) => outcome,
             // The first EOT is the spec's own: its error is the command's.

@@ -37,16 +37,14 @@ use rayon::prelude::*;
 use z3::ast::Bool;
 
 use crate::faults::FaultSet;
-use crate::search::{Budget, Covered, Progress, Searcher};
+use crate::search::{Budget, Progress, Searcher};
 use crate::strategy::{SearchStrategy, StrategyId};
-use crate::symbolic::Answer;
 use crate::target::Target;
-use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
 use crate::solver::{NoAnswer, interruptible};
 use encode::{Encoder, minimal_sets};
-use lineage::{Lineage, Refutations};
+use lineage::{Lineage as LineageGraph, Refutations};
 
 /// Fault sets solved for (and run in parallel) per round.
 const BATCH: usize = 8;
@@ -67,38 +65,23 @@ struct Context<'a> {
     fallible: bool,
 }
 
-/// The default search: the failure-free run, then the exact symbolic check
-/// ([`crate::symbolic`]); where that cannot answer (a grounding too large, a
-/// rule that may fail, the solver out of time), lineage rounds hunt for a
-/// counterexample, and the outcome without one is inconclusive.
-pub fn search(
-    target: &Target,
-    budget: &Budget,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<Outcome, Error> {
-    lineage_search(target, budget, progress, true)
-}
-
-/// Lineage alone (Molly's method): fast on shallow bugs and the basis of
-/// explanations, but it never certifies (a `notin` can turn true through a
-/// derivation no run has shown): when it runs out of candidates the outcome
-/// is inconclusive.
-pub fn search_lineage_only(
-    target: &Target,
-    budget: &Budget,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<Outcome, Error> {
-    lineage_search(target, budget, progress, false)
-}
-
-/// The default strategy ([`search`]): lineage rounds and the symbolic
-/// check; its certificate is the symbolic proof.
+/// Lineage-driven fault injection alone, Molly's method: fast on shallow
+/// bugs and the basis of explanations, but it never certifies (a `notin`
+/// can turn true through a derivation no run has shown): when it runs out of
+/// candidates the outcome is inconclusive.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Ldfi;
+pub struct Lineage;
 
-impl SearchStrategy for Ldfi {
+/// The identity of [`Lineage`].
+pub const ID: StrategyId = StrategyId::new("lineage");
+
+impl SearchStrategy for Lineage {
     fn id(&self) -> StrategyId {
-        StrategyId::Ldfi
+        ID
+    }
+
+    fn certifies(&self) -> bool {
+        false
     }
 
     fn search(
@@ -107,85 +90,55 @@ impl SearchStrategy for Ldfi {
         budget: &Budget,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
-        search(target, budget, progress)
+        let s = Searcher::new(target, ID, budget, Instant::now());
+        search(
+            s,
+            None,
+            progress,
+            "lineage alone proves nothing (use the default strategy for a proof)",
+        )
     }
 }
 
-/// Lineage alone ([`search_lineage_only`]): never certifies.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct LineageOnly;
+/// What lineage learned from the runs another strategy made (the
+/// failure-free run a composed search starts with), to start from.
+pub(crate) struct Learned(LineageGraph);
 
-impl SearchStrategy for LineageOnly {
-    fn id(&self) -> StrategyId {
-        StrategyId::Lineage
+impl Learned {
+    /// Nothing learned yet.
+    pub fn new(target: &Target) -> Learned {
+        Learned(LineageGraph::for_evaluator(target.evaluator()))
     }
 
-    fn search(
-        &self,
-        target: &Target,
-        budget: &Budget,
-        progress: &mut dyn FnMut(&Progress),
-    ) -> Result<Outcome, Error> {
-        search_lineage_only(target, budget, progress)
+    /// Learns the lineage of `run`.
+    pub fn learn(&mut self, run: &dedalus::eval::Run) {
+        self.0.learn(run);
     }
 }
 
-fn lineage_search(
-    target: &Target,
-    budget: &Budget,
+/// Lineage rounds with `s`'s bookkeeping, from the failure-free run on
+/// (`free`: its lineage, when `s` already made and recorded it);
+/// `no_proof` says, with an inconclusive outcome, why no proof is to be had.
+pub(crate) fn search(
+    mut s: Searcher<'_>,
+    free: Option<Learned>,
     progress: &mut dyn FnMut(&Progress),
-    prove: bool,
+    no_proof: &str,
 ) -> Result<Outcome, Error> {
-    let start = Instant::now();
-    let id = if prove {
-        StrategyId::Ldfi
-    } else {
-        StrategyId::Lineage
-    };
-    let mut s = Searcher::new(target, id, budget, start);
+    let target = s.target();
     let cancel = s.cancel();
     let none = FaultSet::none();
-    let run = target.run_until(&none, &cancel);
-    let mut lineage = Lineage::for_evaluator(target.evaluator());
-    if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
-        return s.finish(progress);
-    }
-    // Why no proof is to be had, said with any inconclusive outcome.
-    let mut no_proof =
-        String::from("lineage alone proves nothing (use the default strategy for a proof)");
-    if prove {
-        progress(&s.solving());
-        match crate::symbolic::decide(target, &cancel, budget.all)? {
-            Answer::Holds(stats) => {
-                // The certificate is the symbolic check's.
-                let statement = |covered: &Covered| crate::symbolic::certificate(covered, &stats);
-                return s.certify(Proof::Symbolic(stats.clone()), statement, progress);
+    let mut lineage = match free {
+        Some(Learned(lineage)) => lineage,
+        None => {
+            let mut lineage = LineageGraph::for_evaluator(target.evaluator());
+            let run = target.run_until(&none, &cancel);
+            if s.record(none.clone(), run, &mut |r| lineage.learn(r))? {
+                return s.finish(progress);
             }
-            Answer::Violated {
-                counterexamples,
-                complete,
-                stats,
-            } => {
-                s.symbolic(stats);
-                let mut stop = false;
-                for (faults, run) in counterexamples {
-                    stop |= s.record(faults, Ok(*run), &mut |r| lineage.learn(r))?;
-                }
-                // Asked for all and listed all: nothing is left to find.
-                if stop || complete {
-                    return s.finish(progress);
-                }
-                no_proof = format!(
-                    "the symbolic enumeration stopped after {} counterexamples",
-                    crate::symbolic::MAX_ALL
-                );
-            }
-            Answer::Unknown { reason, stats } => {
-                s.symbolic(stats);
-                no_proof = reason;
-            }
+            lineage
         }
-    }
+    };
     let program = target.evaluator().program();
     let reach = Reachability::of(program);
     let spec = program.spec().map_err(|_| Error::NoSpecification)?;
@@ -285,7 +238,7 @@ const MAX_SWEEP: usize = 50_000;
 /// need three.
 fn sweep(
     cx: &Context<'_>,
-    lineage: &Lineage,
+    lineage: &LineageGraph,
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
 ) -> Vec<FaultSet> {
@@ -335,7 +288,7 @@ fn sweep(
 /// negated atoms whose negative support the formulas used.
 fn propose(
     cx: &Context<'_>,
-    lineage: &Lineage,
+    lineage: &LineageGraph,
     refutations: &Refutations,
     tried: &BTreeSet<FaultSet>,
 ) -> Result<(Vec<FaultSet>, Vec<lineage::AbsentAtom>), NoAnswer> {

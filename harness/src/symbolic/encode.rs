@@ -24,20 +24,7 @@ use z3::ast::{Bool, Int};
 use crate::faults::formula::FaultVars;
 use crate::faults::{Envelope, Fault, FaultSpace};
 
-/// The size of an encoding.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Size {
-    /// Ground tuple-at-times.
-    pub ground_tuples: usize,
-    /// Ground rule instances.
-    pub instances: usize,
-    /// Tuples in the cone of the specification (encoded).
-    pub cone: usize,
-    /// Boolean and integer variables of the formula.
-    pub variables: usize,
-    /// Constraints asserted.
-    pub constraints: usize,
-}
+pub use crate::solver::Size;
 
 /// A tuple's definition: each source's condition and, for a deductive
 /// instance, its same-time premises (candidates for a positive cycle).
@@ -55,12 +42,14 @@ pub(crate) struct Encoder<'g> {
     instance: FxHashMap<InstanceId, Bool>,
     sent: FxHashMap<GroundMessageId, Bool>,
     binding: FxHashMap<(GroupId, usize), Bool>,
-    count: FxHashMap<GroupId, Int>,
     output: FxHashMap<(GroupId, u32), Bool>,
     /// The fault variables, created on first use.
     pub faults: FaultVars,
     pub constraints: Vec<Bool>,
     ranks: usize,
+    /// Some constraint is over integers (a sum, a rank): the formula is not
+    /// purely Boolean and pseudo-Boolean.
+    integers: bool,
 }
 
 impl<'g> Encoder<'g> {
@@ -74,11 +63,11 @@ impl<'g> Encoder<'g> {
             instance: FxHashMap::default(),
             sent: FxHashMap::default(),
             binding: FxHashMap::default(),
-            count: FxHashMap::default(),
             output: FxHashMap::default(),
             faults: FaultVars::default(),
             constraints: Vec::new(),
             ranks: 0,
+            integers: false,
         }
     }
 
@@ -148,18 +137,16 @@ impl<'g> Encoder<'g> {
                     let Value::Int(v) = v else {
                         unreachable!("counts are integers")
                     };
-                    let c = self
-                        .count
-                        .entry(group)
-                        .or_insert_with(|| {
-                            let ones: Vec<Int> = members
-                                .iter()
-                                .map(|m| m.ite(&Int::from_i64(1), &Int::from_i64(0)))
-                                .collect();
-                            Int::add(&ones)
-                        })
-                        .clone();
-                    all.push(c.eq(Int::from_i64(v)));
+                    // A pseudo-Boolean constraint, not a sum of if-then-elses:
+                    // bit-blasted (card2bv) rather than left to arithmetic.
+                    match i32::try_from(v) {
+                        Ok(k) => {
+                            let ones: Vec<(&Bool, i32)> = members.iter().map(|m| (m, 1)).collect();
+                            all.push(Bool::pb_eq(&ones, k));
+                        }
+                        // More members than an i32 counts: never, but exact.
+                        Err(_) => all.push(Bool::from_bool(false)),
+                    }
                 }
                 AggFn::Sum => {
                     let Value::Int(v) = v else {
@@ -177,6 +164,7 @@ impl<'g> Encoder<'g> {
                         })
                         .collect();
                     all.push(Int::add(&terms).eq(Int::from_i64(v)));
+                    self.integers = true;
                 }
                 AggFn::Min | AggFn::Max => {
                     let mut some = Vec::new();
@@ -317,6 +305,7 @@ impl<'g> Encoder<'g> {
             if cyclic[v] {
                 rank.insert(v, Int::new_const(format!("r{id}")));
                 self.ranks += 1;
+                self.integers = true;
             }
         }
         let defs = std::mem::take(&mut self.defs);
@@ -357,6 +346,12 @@ impl<'g> Encoder<'g> {
     fn admissible(&mut self) {
         let constraints = self.faults.admissibility(self.space);
         self.constraints.extend(constraints);
+    }
+
+    /// Whether the formula is Boolean and pseudo-Boolean only (no integer
+    /// sums or ranks): then a SAT-oriented tactic chain decides it.
+    pub fn boolean(&self) -> bool {
+        !self.integers
     }
 
     /// The size of the formula.

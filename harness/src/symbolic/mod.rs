@@ -13,12 +13,12 @@
 
 mod encode;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dedalus::eval::ground::GroundLimits;
 use dedalus::eval::{Cancel, Run};
 use z3::ast::Bool;
-use z3::{Params, SatResult, Solver};
+use z3::{Params, SatResult, Solver, Tactic};
 
 use crate::faults::{Fault, FaultSet, FaultSpace};
 use crate::search::{Budget, Covered, Progress, Searcher};
@@ -28,26 +28,7 @@ use crate::target::{Judgement, Target};
 use crate::verdict::Proof;
 use crate::{Error, Outcome};
 
-pub use encode::Size;
-
-/// What a symbolic check cost.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Stats {
-    /// The size of the formula.
-    pub size: Size,
-    /// Time to ground the program.
-    pub ground: Duration,
-    /// Time to build the formula.
-    pub encode: Duration,
-    /// Time in the solver (the query and the minimisation).
-    pub solve: Duration,
-    /// Solver calls.
-    pub solver_calls: u32,
-    /// Some admissible run holds a `pre` tuple at EOT (decided exactly by
-    /// the solver when the specification holds; a certificate without one
-    /// is vacuous).
-    pub pre_reachable: bool,
-}
+pub use crate::solver::Stats;
 
 /// The answer of a symbolic check.
 #[derive(Debug)]
@@ -97,11 +78,22 @@ impl dedalus::eval::ground::Channels for FaultSpace {
 /// At most this many counterexamples are enumerated when all are asked for.
 pub const MAX_ALL: usize = 1000;
 
+/// Which violating fault sets [`decide`] asks the solver for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// The solver's first model, as it comes (to be shrunk by replay).
+    First,
+    /// One set smallest by number of faults.
+    Smallest,
+    /// Every subset-minimal set (at most [`MAX_ALL`]), smallest first.
+    All,
+}
+
 /// Decides whether some admissible fault set violates `target`'s
-/// specification, giving up when `cancel` says so (Ctrl-C, the deadline).
-/// With `all`, enumerates every subset-minimal violating set (at most
-/// [`MAX_ALL`]), smallest first.
-pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Error> {
+/// specification, giving up when `cancel` says so (Ctrl-C, the deadline),
+/// with the violating sets `want` asks for.
+pub fn decide(target: &Target, cancel: &Cancel, want: Goal) -> Result<Answer, Error> {
+    let all = want == Goal::All;
     let mut stats = Stats::default();
     let space = target.space();
     let t0 = Instant::now();
@@ -137,7 +129,27 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
             goal.push(Bool::and(&[hp, hq.not()]));
         }
         enc.close();
-        let solver = Solver::new();
+        // A Boolean and pseudo-Boolean formula asked for one model (or a
+        // proof) goes to a SAT-oriented tactic chain (counts bit-blasted by
+        // card2bv); integer sums and ranks, and the minimisations (many
+        // incremental calls, which a tactic solver would redo from
+        // scratch), to z3's default solver.
+        let solver = if enc.boolean() && want == Goal::First {
+            [
+                "simplify",
+                "propagate-values",
+                "card2bv",
+                "bit-blast",
+                "sat",
+            ]
+            .into_iter()
+            .map(Tactic::new)
+            .reduce(|a, b| a.and_then(&b))
+            .expect("a non-empty chain")
+            .solver()
+        } else {
+            Solver::new()
+        };
         // Ctrl-C is ours (see `interruptible`), not z3's.
         let mut params = Params::new();
         params.set_bool("ctrl_c", false);
@@ -188,7 +200,11 @@ pub fn decide(target: &Target, cancel: &Cancel, all: bool) -> Result<Answer, Err
                 }
             }
             // An interrupted check may claim `sat` without a model: no answer.
-            let Some(set) = smallest(&solver, &vars, &mut stats, &stopped) else {
+            let model = match want {
+                Goal::First => decode(&solver, &vars),
+                Goal::Smallest | Goal::All => smallest(&solver, &vars, &mut stats, &stopped),
+            };
+            let Some(set) = model else {
                 if found.is_empty() {
                     return Err(interrupted());
                 }
@@ -328,14 +344,21 @@ pub(crate) fn certificate(covered: &Covered, st: &Stats) -> String {
     )
 }
 
-/// The symbolic encoding alone ([`search`]); its certificate is the
-/// unsatisfiable formula.
+/// The symbolic encoding alone: the failure-free run, then the formula;
+/// its certificate is the unsatisfiable formula.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Symbolic;
 
+/// The identity of [`Symbolic`].
+pub const ID: StrategyId = StrategyId::new("symbolic");
+
 impl SearchStrategy for Symbolic {
     fn id(&self) -> StrategyId {
-        StrategyId::Symbolic
+        ID
+    }
+
+    fn certifies(&self) -> bool {
+        true
     }
 
     fn search(
@@ -344,47 +367,43 @@ impl SearchStrategy for Symbolic {
         budget: &Budget,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Outcome, Error> {
-        search(target, budget, progress)
-    }
-}
-
-/// The symbolic strategy: the failure-free run, then the formula alone.
-pub fn search(
-    target: &Target,
-    budget: &Budget,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<Outcome, Error> {
-    let mut s = Searcher::new(target, StrategyId::Symbolic, budget, Instant::now());
-    let cancel = s.cancel();
-    let none = FaultSet::none();
-    let run = target.run_until(&none, &cancel);
-    if s.record(none, run, &mut |_| {})? {
-        return s.finish(progress);
-    }
-    progress(&s.solving());
-    match decide(target, &cancel, budget.all)? {
-        Answer::Holds(stats) => {
-            let statement = |covered: &Covered| certificate(covered, &stats);
-            s.certify(Proof::Symbolic(stats.clone()), statement, progress)
+        let mut s = Searcher::new(target, ID, budget, Instant::now());
+        let cancel = s.cancel();
+        let none = FaultSet::none();
+        let run = target.run_until(&none, &cancel);
+        if s.record(none, run, &mut |_| {})? {
+            return s.finish(progress);
         }
-        Answer::Violated {
-            counterexamples,
-            complete,
-            stats,
-        } => {
-            s.symbolic(stats);
-            for (faults, run) in counterexamples {
-                s.record(faults, Ok(*run), &mut |_| {})?;
+        progress(&s.solving());
+        let goal = if budget.all {
+            Goal::All
+        } else {
+            Goal::Smallest
+        };
+        match decide(target, &cancel, goal)? {
+            Answer::Holds(stats) => {
+                let statement = |covered: &Covered| certificate(covered, &stats);
+                s.certify(Proof::Symbolic(stats.clone()), statement, progress)
             }
-            if budget.all && !complete {
-                let reason = format!("stopped listing counterexamples after {MAX_ALL}");
-                return s.inconclusive(reason, progress);
+            Answer::Violated {
+                counterexamples,
+                complete,
+                stats,
+            } => {
+                s.symbolic(stats);
+                for (faults, run) in counterexamples {
+                    s.record(faults, Ok(*run), &mut |_| {})?;
+                }
+                if budget.all && !complete {
+                    let reason = format!("stopped listing counterexamples after {MAX_ALL}");
+                    return s.inconclusive(reason, progress);
+                }
+                s.finish(progress)
             }
-            s.finish(progress)
-        }
-        Answer::Unknown { reason, stats } => {
-            s.symbolic(stats);
-            s.inconclusive(reason, progress)
+            Answer::Unknown { reason, stats } => {
+                s.symbolic(stats);
+                s.inconclusive(reason, progress)
+            }
         }
     }
 }

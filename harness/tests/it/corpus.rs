@@ -3,14 +3,18 @@
 
 use std::path::{Path, PathBuf};
 
-use harness::{Budget, Spec, Strategy, Verdict};
+use harness::Exhaustive;
+use harness::{Budget, Portfolio, SearchStrategy, Spec, Symbolic, Verdict};
 
 fn specs_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
 }
 
 /// Verdict, runs, and the size of the first counterexample.
-fn verdict_of(spec: &Spec, strategy: Strategy) -> Result<(String, usize, Option<usize>), String> {
+fn verdict_of(
+    spec: &Spec,
+    strategy: &dyn SearchStrategy,
+) -> Result<(String, usize, Option<usize>), String> {
     let target = harness::target_of(spec).map_err(|e| format!("{}: {e}", spec.path.display()))?;
     let o = harness::search(&target, strategy, &Budget::default(), &mut |_| {})
         .map_err(|e| format!("{}: {e}", spec.path.display()))?;
@@ -41,14 +45,14 @@ fn ldfi_equals_exhaustive_on_small_bounds() {
             continue;
         }
         let spec = Spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        let (e, er, ef) = match verdict_of(&spec, Strategy::Exhaustive) {
+        let (e, er, ef) = match verdict_of(&spec, &Exhaustive) {
             Ok(v) => v,
             Err(m) => {
                 mismatches.push(m);
                 continue;
             }
         };
-        for strategy in [Strategy::Ldfi, Strategy::Symbolic] {
+        for strategy in [&Portfolio::default() as &dyn SearchStrategy, &Symbolic] {
             match verdict_of(&spec, strategy) {
                 Ok((l, lr, lf)) => {
                     eprintln!(
@@ -139,6 +143,8 @@ harness::spec_tests! {
     spec_paxos => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos.yaml"),
     spec_paxos_ignore_accepted => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_ignore_accepted.yaml"),
     spec_paxos_quorum1 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_quorum1.yaml"),
+    spec_paxos_5acc_bench => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_5acc_bench.yaml"),
+    spec_paxos_5acc_bench_q2 => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_5acc_bench_q2.yaml"),
     spec_paxos_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/paxos_small.yaml"),
     spec_read_deadline_slack_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_slack_small.yaml"),
     spec_read_deadline_small => concat!(env!("CARGO_MANIFEST_DIR"), "/../specs/read_deadline_small.yaml"),

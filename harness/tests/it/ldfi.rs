@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
-use harness::{Budget, FaultSpace, Strategy, Target, Verdict};
+use harness::{
+    Budget, Exhaustive, FaultSpace, Lineage, Portfolio, Random, SearchStrategy, Target, Verdict,
+};
 
 pub(crate) const BCAST: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -22,7 +24,7 @@ pub(crate) fn target(src: &str, nodes: &[&str], eot: u32, eff: u32, crashes: u32
     Target::new(vec![PathBuf::from("test.ded")], &program, space).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn verdict(t: &Target, s: Strategy) -> (String, usize) {
+fn verdict(t: &Target, s: impl SearchStrategy) -> (String, usize) {
     let o =
         harness::search(t, s, &Budget::default(), &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
     (o.verdict.name().to_string(), o.runs)
@@ -31,9 +33,11 @@ fn verdict(t: &Target, s: Strategy) -> (String, usize) {
 #[test]
 fn broadcast_is_caught_in_two_runs() {
     let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
-    let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    let o = harness::search(&t, Portfolio::default(), &Budget::default(), &mut |_| {}).unwrap();
     assert!(matches!(o.verdict, Verdict::Violated));
-    assert_eq!(o.runs, 2);
+    // The failure-free run, and the lineage member's (its own failure-free
+    // run and the one fault it proposed first).
+    assert_eq!(o.runs, 3);
     let cx = o.counterexample().unwrap();
     assert_eq!(cx.faults.len(), 1);
     assert!(
@@ -49,8 +53,8 @@ fn retry_broadcast_matches_exhaustive() {
     let retry = format!("{BCAST}\nbcast(N, P)@next :- bcast(N, P);");
     for (eot, eff, crashes) in [(4, 2, 0), (4, 2, 1), (4, 3, 1), (5, 3, 0)] {
         let t = target(&retry, &["a", "b", "c"], eot, eff, crashes);
-        let (l, runs) = verdict(&t, Strategy::Ldfi);
-        let (e, all) = verdict(&t, Strategy::Exhaustive);
+        let (l, runs) = verdict(&t, Portfolio::default());
+        let (e, all) = verdict(&t, Exhaustive);
         assert_eq!(
             l, e,
             "bounds {eot}/{eff}/{crashes}: ldfi {l} in {runs} runs, exhaustive {e} in {all}"
@@ -138,15 +142,21 @@ pub(crate) fn race(max_delay: u32) -> Target {
 fn delays_are_searched_like_exhaustive_search() {
     for (max_delay, expected) in [(1, "holds"), (2, "violated"), (3, "violated")] {
         let t = race(max_delay);
-        let (l, runs) = verdict(&t, Strategy::Ldfi);
-        let (e, all) = verdict(&t, Strategy::Exhaustive);
+        let (l, runs) = verdict(&t, Portfolio::default());
+        let (e, all) = verdict(&t, Exhaustive);
         assert_eq!(
             (l.as_str(), e.as_str()),
             (expected, expected),
             "max_delay {max_delay}: ldfi in {runs} runs, exhaustive in {all}"
         );
     }
-    let o = harness::search(&race(2), Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    let o = harness::search(
+        &race(2),
+        Portfolio::default(),
+        &Budget::default(),
+        &mut |_| {},
+    )
+    .unwrap();
     let cx = o.counterexample().unwrap();
     assert!(
         cx.replay.contains("--max-delay 2 --delay a,b,1,2"),
@@ -162,7 +172,7 @@ fn all_collects_every_minimal_counterexample() {
         all: true,
         ..Budget::default()
     };
-    let o = harness::search(&t, Strategy::Ldfi, &budget, &mut |_| {}).unwrap();
+    let o = harness::search(&t, Portfolio::default(), &budget, &mut |_| {}).unwrap();
     let mut found: Vec<String> = o
         .counterexamples
         .iter()
@@ -175,15 +185,14 @@ fn all_collects_every_minimal_counterexample() {
 #[test]
 fn exhaustive_search_refuses_spaces_it_cannot_finish() {
     let t = target(BCAST, &["a", "b", "c"], 11, 10, 1);
-    let err =
-        harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {}).unwrap_err();
+    let err = harness::search(&t, Exhaustive, &Budget::default(), &mut |_| {}).unwrap_err();
     assert!(err.to_string().contains("would not finish"), "{err}");
 }
 
 #[test]
 fn a_run_limit_says_what_ran_without_naming_flags() {
     let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
-    let reason = |strategy, max_runs| {
+    let reason = |strategy: &dyn SearchStrategy, max_runs| {
         let budget = Budget {
             max_runs: Some(max_runs),
             ..Budget::default()
@@ -197,22 +206,53 @@ fn a_run_limit_says_what_ran_without_naming_flags() {
         }
     };
     // Lineage makes the failure-free run even under a limit of 0.
-    let zero = reason(Strategy::Lineage, 0);
+    let zero = reason(&Lineage, 0);
     assert!(
         zero.starts_with(
             "stopped at the run limit (0 runs) after 1 run (the failure-free run is always made)"
         ),
         "{zero}"
     );
-    let one = reason(Strategy::Lineage, 1);
+    let one = reason(&Lineage, 1);
     assert!(
         one.starts_with("stopped at the run limit (1 run) after 1 run;"),
         "{one}"
     );
     // Random search makes no failure-free run first.
-    let random = reason(Strategy::Random { seed: 0 }, 0);
+    let random = reason(&Random { seed: 0 }, 0);
     assert_eq!(random, "stopped at the run limit (0 runs) after 0 runs");
     for r in [zero, one, random] {
         assert!(!r.contains("--"), "a library message names a flag: {r}");
+    }
+}
+
+/// The portfolio's members race, but what it reports does not depend on
+/// who was fastest: the same counterexample, runs and shrinking every time,
+/// and the counterexample is subset-minimal (dropping any fault makes the
+/// run good).
+#[test]
+fn the_portfolio_reports_the_same_minimal_counterexample_every_time() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs");
+    for name in ["async_primary_backup.yaml", "paxos_quorum1.yaml"] {
+        let spec = harness::Spec::load(&dir.join(name)).unwrap();
+        let t = harness::target_of(&spec).unwrap();
+        let once = || {
+            let o =
+                harness::search(&t, Portfolio::default(), &Budget::default(), &mut |_| {}).unwrap();
+            let cx = o.counterexample().expect("a counterexample");
+            (cx.faults.clone(), o.runs, o.shrink_runs)
+        };
+        let first = once();
+        for _ in 0..3 {
+            assert_eq!(once(), first, "{name}");
+        }
+        for f in first.0.iter() {
+            let fewer: harness::FaultSet = first.0.iter().filter(|g| *g != f).copied().collect();
+            let run = t.run(&fewer).unwrap();
+            assert!(
+                !matches!(t.judge(&run), harness::Judgement::Violated(_)),
+                "{name}: {f:?} is not needed"
+            );
+        }
     }
 }

@@ -8,7 +8,10 @@ use std::path::Path;
 use std::process::Command;
 
 use dedalus::faults::Envelope;
-use harness::{Budget, Fault, FaultSet, Spec, Strategy, Target, Verdict};
+use harness::{
+    Budget, Exhaustive, Fault, FaultSet, Lineage, Portfolio, Random, SearchStrategy, Spec,
+    Symbolic, Target, Verdict,
+};
 use rand::SeedableRng;
 
 fn spec(name: &str) -> Spec {
@@ -26,19 +29,19 @@ fn target(name: &str, omissions: bool) -> Target {
     harness::target_of(&spec).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn search(t: &Target, strategy: Strategy) -> harness::Outcome {
+fn search(t: &Target, strategy: &dyn SearchStrategy) -> harness::Outcome {
     harness::search(t, strategy, &Budget::default(), &mut |_| {})
         .unwrap_or_else(|e| panic!("{strategy:?}: {e}"))
 }
 
 const RACES: [&str; 2] = ["view_vote_race_small", "read_deadline_small"];
 const REPAIRS: [&str; 2] = ["view_vote_held_small", "read_deadline_slack_small"];
-const STRATEGIES: [Strategy; 5] = [
-    Strategy::Ldfi,
-    Strategy::Symbolic,
-    Strategy::Lineage,
-    Strategy::Exhaustive,
-    Strategy::Random { seed: 3 },
+const STRATEGIES: [&dyn SearchStrategy; 5] = [
+    &Portfolio { smallest: false },
+    &Symbolic,
+    &Lineage,
+    &Exhaustive,
+    &Random { seed: 3 },
 ];
 
 fn only_delays(faults: &FaultSet) -> bool {
@@ -49,7 +52,7 @@ fn only_delays(faults: &FaultSet) -> bool {
 fn every_strategy_finds_the_races_by_delays_alone() {
     for name in RACES {
         let t = target(name, false);
-        let exhaustive = search(&t, Strategy::Exhaustive);
+        let exhaustive = search(&t, &Exhaustive);
         assert!(matches!(exhaustive.verdict, Verdict::Violated), "{name}");
         let smallest = exhaustive.counterexample().unwrap().faults.len();
         assert_eq!(smallest, 1, "{name}: one late message is the race");
@@ -68,7 +71,7 @@ fn every_strategy_finds_the_races_by_delays_alone() {
             );
             assert!(cx.replay.contains("--delay "), "{}", cx.replay);
             assert!(!cx.replay.contains("--omit"), "{}", cx.replay);
-            if !matches!(strategy, Strategy::Random { .. }) {
+            if strategy.id() != harness::random::ID {
                 assert_eq!(cx.faults.len(), smallest, "{name} {strategy:?}");
             }
         }
@@ -79,7 +82,11 @@ fn every_strategy_finds_the_races_by_delays_alone() {
 fn the_repairs_hold_without_omissions_and_say_so() {
     for name in REPAIRS {
         let t = target(name, false);
-        for strategy in [Strategy::Ldfi, Strategy::Symbolic, Strategy::Exhaustive] {
+        for strategy in [
+            &Portfolio::default() as &dyn SearchStrategy,
+            &Symbolic,
+            &Exhaustive,
+        ] {
             let o = search(&t, strategy);
             assert!(
                 matches!(o.verdict, Verdict::Holds),
@@ -90,7 +97,7 @@ fn the_repairs_hold_without_omissions_and_say_so() {
             assert!(cert.contains("no omissions"), "{name}: {cert}");
             assert!(!o.vacuous(), "{name}");
         }
-        for strategy in [Strategy::Lineage, Strategy::Random { seed: 3 }] {
+        for strategy in [&Lineage as &dyn SearchStrategy, &Random { seed: 3 }] {
             let o = search(&t, strategy);
             assert!(
                 matches!(o.verdict, Verdict::Inconclusive { .. }),
@@ -108,7 +115,7 @@ fn the_repairs_hold_without_omissions_and_say_so() {
 fn the_repairs_fall_to_one_omission_under_the_full_model() {
     for name in REPAIRS {
         let t = target(name, true);
-        for strategy in [Strategy::Ldfi, Strategy::Exhaustive] {
+        for strategy in [&Portfolio::default() as &dyn SearchStrategy, &Exhaustive] {
             let o = search(&t, strategy);
             assert!(
                 matches!(o.verdict, Verdict::Violated),
@@ -132,7 +139,7 @@ fn the_repairs_fall_to_one_omission_under_the_full_model() {
 fn replay_lines_reproduce_the_races() {
     for name in RACES {
         let t = target(name, false);
-        let o = search(&t, Strategy::Ldfi);
+        let o = search(&t, &Portfolio::default());
         let replay = &o.counterexample().unwrap().replay;
         let args: Vec<&str> = replay.split_whitespace().collect();
         assert_eq!(args[0], "ldfi", "{replay}");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use harness::render::{self, adapt};
 use harness::repair::{RepairOptions, repair};
 use harness::report::Conclusion;
-use harness::{Budget, Expect, Spec, Strategy};
+use harness::{Budget, Expect, Portfolio, Spec};
 
 use crate::cli::{Scratch, ldfi};
 
@@ -26,8 +26,14 @@ fn spec_path(name: &str) -> PathBuf {
 fn check_view(name: &str) -> render::CheckView {
     let spec = Spec::load(&spec_path(name)).expect("spec loads");
     let target = harness::target_of(&spec).expect("target");
-    let outcome =
-        harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {}).expect("search");
+    // Smallest, as `harness::check` gives it.
+    let outcome = harness::search(
+        &target,
+        Portfolio { smallest: true },
+        &Budget::default(),
+        &mut |_| {},
+    )
+    .expect("search");
     adapt::check_view(&target, Some(&spec), &outcome, None).expect("view")
 }
 
@@ -231,8 +237,13 @@ fn every_text_is_escaped() {
 fn reports_are_byte_identical_for_identical_inputs() {
     let spec = Spec::load(&spec_path("async_primary_backup.yaml")).expect("spec");
     let target = harness::target_of(&spec).expect("target");
-    let outcome =
-        harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {}).expect("search");
+    let outcome = harness::search(
+        &target,
+        Portfolio { smallest: true },
+        &Budget::default(),
+        &mut |_| {},
+    )
+    .expect("search");
     let a = adapt::check_view(&target, Some(&spec), &outcome, None).expect("view");
     let b = adapt::check_view(&target, Some(&spec), &outcome, None).expect("view");
     assert_eq!(a, b);
@@ -328,8 +339,13 @@ fn hunt_rows(work: &Path) -> Vec<render::HuntRow> {
     let violated = adapt::hunt_row(&spec, &r.outcome, true, None, Some(&r));
     let spec2 = Spec::load(&spec_path("relay_broadcast_small.yaml")).expect("spec");
     let target = harness::target_of(&spec2).expect("target");
-    let outcome =
-        harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {}).expect("search");
+    let outcome = harness::search(
+        &target,
+        Portfolio::default(),
+        &Budget::default(),
+        &mut |_| {},
+    )
+    .expect("search");
     let holds = adapt::hunt_row(&spec2, &outcome, false, None, None);
     let error = adapt::hunt_error(
         "specs/a&b<\"c\">.yaml",

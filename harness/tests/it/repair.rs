@@ -442,7 +442,7 @@ fn a_search_reports_every_run_to_its_observer() {
         observer: Some(harness::Observer::from(log.clone())),
         ..harness::Budget::default()
     };
-    let o = harness::search(&target, harness::Strategy::Lineage, &budget, &mut |_| {}).unwrap();
+    let o = harness::search(&target, harness::Lineage, &budget, &mut |_| {}).unwrap();
     let log = log.lock().unwrap();
     assert_eq!(log.seen.len(), o.runs, "one report per run");
     assert!(log.seen[0].0.is_empty(), "the failure-free run comes first");
@@ -476,7 +476,7 @@ fn kept_runs_give_the_same_good_runs_as_running_them_again() {
         observer: Some(harness::Observer::from(kept.clone())),
         ..harness::Budget::default()
     };
-    let o = harness::search(&target, harness::Strategy::Ldfi, &budget, &mut |_| {}).unwrap();
+    let o = harness::search(&target, harness::Portfolio::default(), &budget, &mut |_| {}).unwrap();
     let cx = o.counterexample().unwrap();
     let mut kept = std::mem::take(&mut *kept.lock().unwrap());
     assert!(kept.get(&harness::faults::FaultSet::none()).is_some());

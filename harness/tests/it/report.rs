@@ -3,14 +3,14 @@
 
 use harness::report::saved::SavedCounterexample;
 use harness::report::{self, MessageFate, Report};
-use harness::{Budget, Expect, FaultSet, Strategy, StrategyId, Verdict};
+use harness::{Budget, Expect, FaultSet, Portfolio, Verdict};
 use serde_json::Value as Json;
 
 use crate::ldfi::{BCAST, target};
 
 fn violated() -> (harness::Target, harness::Outcome) {
     let t = target(BCAST, &["a", "b", "c"], 4, 2, 0);
-    let o = harness::search(&t, Strategy::Ldfi, &Budget::default(), &mut |_| {}).unwrap();
+    let o = harness::search(&t, Portfolio::default(), &Budget::default(), &mut |_| {}).unwrap();
     assert!(matches!(o.verdict, Verdict::Violated));
     (t, o)
 }
@@ -39,7 +39,7 @@ fn the_json_document_is_the_model_serialised() {
     for absent in ["spec", "expect", "met", "bounds", "strategy", "good"] {
         assert!(json.get(absent).is_none(), "{absent}: {json}");
     }
-    assert_eq!(r.strategy, StrategyId::Ldfi);
+    assert_eq!(r.strategy, harness::portfolio::ID);
     assert_eq!(r.bounds.nodes, ["a", "b", "c"]);
 }
 
@@ -83,7 +83,7 @@ fn text_shows_each_message_of_the_trace_and_the_replay_line() {
     let r = Report::new(&o);
     let text = report::text::outcome(&r);
     assert!(text.starts_with("VIOLATED: "), "{text}");
-    assert!(text.contains("strategy ldfi;"), "{text}");
+    assert!(text.contains("strategy portfolio;"), "{text}");
     let cx = &r.counterexamples[0];
     assert!(
         text.contains(&format!("counterexample: {}\n", cx.summary)),

@@ -314,13 +314,13 @@ fn searches_say_when_they_start_the_symbolic_check() {
     let s = corpus();
     let spec = harness::Spec::load(&s.path().join("specs/retry.yaml")).expect("loads");
     let target = harness::target_of(&spec).expect("a target");
-    let phases = |strategy: harness::Strategy| {
+    let phases = |strategy: &dyn harness::SearchStrategy| {
         let mut seen = Vec::new();
         let budget = harness::Budget::default();
         harness::search(&target, strategy, &budget, &mut |p| seen.push(p.phase)).expect("searches");
         seen
     };
-    assert!(phases(harness::Strategy::Ldfi).contains(&harness::Phase::Symbolic));
-    assert!(phases(harness::Strategy::Symbolic).contains(&harness::Phase::Symbolic));
-    assert!(!phases(harness::Strategy::Lineage).contains(&harness::Phase::Symbolic));
+    assert!(phases(&harness::Portfolio::default()).contains(&harness::Phase::Symbolic));
+    assert!(phases(&harness::Symbolic).contains(&harness::Phase::Symbolic));
+    assert!(!phases(&harness::Lineage).contains(&harness::Phase::Symbolic));
 }

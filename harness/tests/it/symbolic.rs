@@ -7,7 +7,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use harness::{Budget, FaultSpace, Strategy, Target, Verdict};
+use harness::{
+    Budget, Exhaustive, FaultSpace, Lineage, Portfolio, SearchStrategy, Symbolic, Target, Verdict,
+};
 use proptest::prelude::*;
 
 // The random program generator of the dedalus property tests (safe and
@@ -127,8 +129,8 @@ proptest! {
         let none = t.run(&harness::FaultSet::none()).unwrap();
         prop_assume!(t.judge(&none) == harness::Judgement::Correct);
 
-        let exhaustive = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {});
-        let symbolic = harness::search(&t, Strategy::Symbolic, &Budget::default(), &mut |_| {});
+        let exhaustive = harness::search(&t, Exhaustive, &Budget::default(), &mut |_| {});
+        let symbolic = harness::search(&t, Symbolic, &Budget::default(), &mut |_| {});
         let (e, s) = match (exhaustive, symbolic) {
             (Ok(e), Ok(s)) => (e, s),
             // A runtime error in some run: exhaustive reports it, and the
@@ -241,9 +243,9 @@ proptest! {
         let t = target(&src, eot, (eff, crashes, max_delay), omissions)
             .unwrap_or_else(|| panic!("{src}"));
         prop_assume!(t.space().combinations().exact().is_some_and(|n| n <= 30_000));
-        let e = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {})
+        let e = harness::search(&t, Exhaustive, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|err| panic!("{err}\n{src}"));
-        let s = harness::search(&t, Strategy::Symbolic, &Budget::default(), &mut |_| {})
+        let s = harness::search(&t, Symbolic, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|err| panic!("{err}\n{src}"));
         prop_assert_eq!(e.verdict.name(), s.verdict.name(), "on\n{}\nspace {:?}", src, t.space());
         if let (Some(ec), Some(sc)) = (e.counterexample(), s.counterexample()) {
@@ -286,7 +288,11 @@ fn three_losses_behind_a_count_threshold() {
         omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
-    for strategy in [Strategy::Ldfi, Strategy::Symbolic, Strategy::Exhaustive] {
+    for strategy in [
+        &Portfolio::default() as &dyn SearchStrategy,
+        &Symbolic,
+        &Exhaustive,
+    ] {
         let o = harness::search(&t, strategy, &Budget::default(), &mut |_| {}).unwrap();
         assert!(
             matches!(o.verdict, Verdict::Violated),
@@ -295,7 +301,7 @@ fn three_losses_behind_a_count_threshold() {
         );
         assert_eq!(o.counterexample().unwrap().faults.len(), 3, "{strategy:?}");
     }
-    let o = harness::search(&t, Strategy::Lineage, &Budget::default(), &mut |_| {}).unwrap();
+    let o = harness::search(&t, Lineage, &Budget::default(), &mut |_| {}).unwrap();
     assert!(
         !matches!(o.verdict, Verdict::Holds),
         "lineage alone must never certify"
@@ -329,8 +335,8 @@ fn positive_cycles_need_a_foundation() {
         omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
-    let e = harness::search(&t, Strategy::Exhaustive, &Budget::default(), &mut |_| {}).unwrap();
-    let s = harness::search(&t, Strategy::Symbolic, &Budget::default(), &mut |_| {})
+    let e = harness::search(&t, Exhaustive, &Budget::default(), &mut |_| {}).unwrap();
+    let s = harness::search(&t, Symbolic, &Budget::default(), &mut |_| {})
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(matches!(e.verdict, Verdict::Holds));
     assert!(matches!(s.verdict, Verdict::Holds), "{:?}", s.verdict);
@@ -350,7 +356,7 @@ fn agree(src: &str, nodes: &[&str], bounds: (u32, u32, u32, u32), verdict: &str,
         omissions: true,
     };
     let t = Target::new(vec![PathBuf::from("t.ded")], &program, space).unwrap();
-    for strategy in [Strategy::Exhaustive, Strategy::Symbolic] {
+    for strategy in [&Exhaustive as &dyn SearchStrategy, &Symbolic] {
         let o = harness::search(&t, strategy, &Budget::default(), &mut |_| {})
             .unwrap_or_else(|e| panic!("{strategy:?}: {e}"));
         assert_eq!(o.verdict.name(), verdict, "{strategy:?}");
@@ -444,7 +450,7 @@ fn all_minimal_counterexamples_equal_exhaustive() {
     ] {
         let spec = harness::Spec::load(&dir.join(name)).unwrap();
         let t = harness::target_of(&spec).unwrap();
-        let sets = |s: Strategy| {
+        let sets = |s: &dyn SearchStrategy| {
             let o = harness::search(&t, s, &budget, &mut |_| {}).unwrap();
             assert!(matches!(o.verdict, Verdict::Violated), "{name} {s:?}");
             o.counterexamples
@@ -452,8 +458,8 @@ fn all_minimal_counterexamples_equal_exhaustive() {
                 .map(|c| c.faults.clone())
                 .collect::<BTreeSet<_>>()
         };
-        let e = sets(Strategy::Exhaustive);
-        assert_eq!(sets(Strategy::Symbolic), e, "{name}");
-        assert_eq!(sets(Strategy::Ldfi), e, "{name}");
+        let e = sets(&Exhaustive);
+        assert_eq!(sets(&Symbolic), e, "{name}");
+        assert_eq!(sets(&Portfolio::default()), e, "{name}");
     }
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use dedalus::eval::{Evaluator, RunConfig};
 
-use harness::{Budget, Error, FaultSpace, Spec, Strategy, Target, Verdict};
+use harness::{Budget, Error, FaultSpace, Spec, Target, Verdict};
 
 /// One evaluation benchmark row.
 #[derive(Clone, Debug)]
@@ -197,12 +197,17 @@ pub(super) fn search_benchmarks(
     for name in specs {
         let spec = Spec::load(&specs_dir.join(name))?;
         let target = harness::target_of(&spec)?;
-        let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let o = harness::search(
+            &target,
+            harness::Portfolio::default(),
+            &Budget::default(),
+            &mut |_| {},
+        )?;
         let lineage_budget = Budget {
             timeout: Some(Duration::from_secs(10)),
             ..Budget::default()
         };
-        let l = harness::search(&target, Strategy::Lineage, &lineage_budget, &mut |_| {})?;
+        let l = harness::search(&target, harness::Lineage, &lineage_budget, &mut |_| {})?;
         let mut found = 0;
         let mut runs = 0usize;
         let mut time = Duration::ZERO;
@@ -211,7 +216,7 @@ pub(super) fn search_benchmarks(
             ..Budget::default()
         };
         for seed in 0..seeds {
-            let r = harness::search(&target, Strategy::Random { seed }, &budget, &mut |_| {})?;
+            let r = harness::search(&target, harness::Random { seed }, &budget, &mut |_| {})?;
             if matches!(r.verdict, Verdict::Violated) {
                 found += 1;
             }
@@ -271,7 +276,12 @@ pub(super) fn growth(
             omissions: true,
         };
         let target = Target::new(vec!["bench.ded".into()], program, space)?;
-        let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})?;
+        let o = harness::search(
+            &target,
+            harness::Portfolio::default(),
+            &Budget::default(),
+            &mut |_| {},
+        )?;
         out.push(GrowthRow {
             label: label(*eot, nodes.len()),
             verdict: o.verdict.name().to_string(),

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use harness::Verdict;
+use harness::repair::ladder::{Ladder, Mark};
 use harness::repair::{Checked, Rejection, RepairOptions, Repairs};
 use nemo::repair::Kind;
 use serde_json::{Value as Json, json};
@@ -171,13 +172,38 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
     }
+    if !r.ladder.steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nthe bug on the robustness ladder: {}",
+            r.ladder.marks()
+        );
+        let gone: Vec<&str> = r
+            .ladder
+            .steps
+            .iter()
+            .filter(|s| s.mark == Mark::Holds)
+            .map(|s| s.rung.dimension())
+            .collect();
+        if !gone.is_empty() {
+            let _ = writeln!(out, "  it vanishes with: {}", gone.join(", "));
+        }
+    }
     let proposed = r.verified.len() + r.rejected.len();
     let _ = writeln!(
         out,
-        "\n{proposed} candidate{} proposed, {} verified ({:.0} ms)",
+        "\n{proposed} candidate{} proposed, {} verified, {} robust ({:.0} ms; {} replays of known \
+         counterexamples, {} searches, {} solver calls)",
         if proposed == 1 { "" } else { "s" },
         r.verified.len(),
-        r.elapsed.as_secs_f64() * 1000.0
+        r.verified
+            .iter()
+            .filter(|c| c.ladder.holds_everywhere())
+            .count(),
+        r.elapsed.as_secs_f64() * 1000.0,
+        r.effort.replays,
+        r.effort.searches,
+        r.effort.solver_calls,
     );
     if r.verified.is_empty() {
         out.push_str(if proposed == 0 {
@@ -221,6 +247,7 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
                 c.elapsed.as_secs_f64() * 1000.0
             );
         }
+        ladder_text(&mut out, &c.ladder);
         let _ = writeln!(out, "  re-check: ldfi check {}", recheck(target, c));
         out.push_str(&c.patch.diff());
     }
@@ -251,6 +278,36 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
     out
 }
 
+/// A candidate's row of marks, its caveat, and each failed rung with its
+/// counterexample and replay line.
+fn ladder_text(out: &mut String, ladder: &Ladder) {
+    let _ = writeln!(out, "  ladder: {}", ladder.marks());
+    if let Some(caveat) = ladder.caveat() {
+        let _ = writeln!(out, "  caveat: {caveat}");
+    }
+    for s in ladder.failed() {
+        match &s.mark {
+            Mark::Broken { faults, replay, .. } => {
+                let _ = writeln!(
+                    out,
+                    "    {} ({}): broken by {faults}\n      replay: {replay}",
+                    s.rung.label(),
+                    s.bounds
+                );
+            }
+            Mark::Inconclusive { detail } => {
+                let _ = writeln!(
+                    out,
+                    "    {} ({}): undecided: {detail}",
+                    s.rung.label(),
+                    s.bounds
+                );
+            }
+            Mark::Holds => {}
+        }
+    }
+}
+
 /// The `ldfi check` arguments that re-verify a candidate's files.
 fn recheck(target: &harness::Target, c: &Checked) -> String {
     let s = target.space();
@@ -279,6 +336,10 @@ fn checked_json(c: &Checked) -> Json {
         "diff": c.patch.diff(),
         "files": c.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "runs": c.runs,
+        "ladder": c.ladder.steps,
+        "marks": c.ladder.marks(),
+        "robust": c.ladder.holds_everywhere(),
+        "caveat_bounds": c.ladder.caveat(),
         "elapsed_ms": c.elapsed.as_secs_f64() * 1000.0,
     });
     match &c.verdict {
@@ -297,6 +358,8 @@ fn json(target: &harness::Target, r: &Repairs) -> Json {
         "verified": r.verified.iter().map(checked_json).collect::<Vec<_>>(),
         "rejected": r.rejected.iter().map(checked_json).collect::<Vec<_>>(),
         "notes": r.notes,
+        "ladder": r.ladder.steps,
+        "effort": r.effort,
         "elapsed_ms": r.elapsed.as_secs_f64() * 1000.0,
     });
     if let Some(cx) = r.outcome.counterexample() {

@@ -12,12 +12,20 @@
 //! 2. it loads (the patched files are written under a work directory, which
 //!    is kept so that every replay line printed stays runnable);
 //! 3. non-vacuous — `pre` still holds in the patched program's failure-free run;
-//! 4. verified — the default search (exact) finds no counterexample.
+//! 4. verified — every counterexample known so far is replayed on it, and
+//!    if none breaks it the default search (exact) finds no counterexample
+//!    ([`ladder::Verifier`]);
+//! 5. robust — a verified candidate is re-checked on the [`ladder`] of
+//!    stress bounds derived from the spec's.
 //!
-//! When no single candidate is verified, every pair of candidates the
-//! search broke is tried together (each check is one exact query).
-//! Only candidates that pass all four are presented as repairs, smallest
-//! patch first; every other one is listed with why it was rejected.
+//! When no single candidate holds on every rung, pairs of candidates the
+//! search broke or the ladder faulted are tried together.
+//! Only candidates that pass the first four are presented as repairs, those
+//! holding on the most rungs first, then the smallest patch; every other
+//! one is listed with why it was rejected. The original program goes up
+//! the same ladder, which says which dimensions its bug lives in.
+
+pub mod ladder;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,7 +42,8 @@ use crate::faults::FaultSet;
 use crate::search::{Budget, Observation, Observer, RunVerdict, SearchObserver};
 use crate::strategy::Strategy;
 use crate::target::{Judgement, Target};
-use crate::verdict::{Counterexample, Outcome, Verdict};
+use crate::verdict::{Counterexample, Outcome};
+use ladder::{Ladder, Mark, Verification, Verifier};
 
 /// A run nemo may compare a counterexample with.
 #[derive(Debug)]
@@ -220,6 +229,9 @@ pub struct Checked {
     pub verdict: Result<String, Rejection>,
     /// Runs the verification made.
     pub runs: usize,
+    /// The robustness ladder: for a verified candidate every rung the
+    /// bounds allow, else only the spec's.
+    pub ladder: Ladder,
     /// Time the check took.
     pub elapsed: Duration,
 }
@@ -257,12 +269,18 @@ pub struct Repairs {
     pub outcome: Outcome,
     /// nemo's queries on its first counterexample (if any).
     pub diagnosis: Option<Diagnosis>,
-    /// Verified repairs, smallest patch first.
+    /// The original program on the robustness ladder: which dimensions
+    /// the bug lives in (empty when there is no counterexample).
+    pub ladder: Ladder,
+    /// Verified repairs, those holding on the most rungs first, then the
+    /// smallest patch.
     pub verified: Vec<Checked>,
     /// Rejected candidates, in the order proposed.
     pub rejected: Vec<Checked>,
     /// Candidates nemo could not build, and why.
     pub notes: Vec<String>,
+    /// What verifying the candidates cost.
+    pub effort: ladder::Effort,
     /// Time for everything.
     pub elapsed: Duration,
 }
@@ -281,9 +299,11 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
     let mut out = Repairs {
         outcome,
         diagnosis: None,
+        ladder: Ladder::default(),
         verified: Vec::new(),
         rejected: Vec::new(),
         notes: Vec::new(),
+        effort: ladder::Effort::default(),
         elapsed: Duration::ZERO,
     };
     let Some(cx) = out.outcome.counterexample() else {
@@ -309,29 +329,48 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         let program = target.evaluator().program();
         let (candidates, notes) = nemo::candidates(program, basis, &cx.run);
         out.notes = notes;
-        let mut broken = Vec::new();
-        for (k, candidate) in candidates.into_iter().enumerate() {
-            let dir = options.workdir.join((k + 1).to_string());
-            let checked = check_candidate(target, program, candidate, &dir, &options.budget)?;
+        let budget = Budget {
+            observer: None,
+            ..options.budget.clone()
+        };
+        let mut verifier = Verifier::default();
+        verifier.learn(&cx.faults);
+        let spec_mark = Mark::Broken {
+            faults: cx.faults.describe(&target.space().nodes),
+            replay: cx.replay.clone(),
+            replayed: false,
+        };
+        out.ladder = verifier.ladder(target, &target.files, program, spec_mark, &budget)?;
+        let mut partial = Vec::new();
+        let mut k = 0;
+        for candidate in candidates {
+            k += 1;
+            let dir = options.workdir.join(k.to_string());
+            let checked =
+                check_candidate(target, program, candidate, &dir, &budget, &mut verifier)?;
             if checked.verdict.is_ok() {
+                if !checked.ladder.holds_everywhere() {
+                    partial.push(checked.candidate.clone());
+                }
                 out.verified.push(checked);
             } else {
                 if matches!(checked.verdict, Err(Rejection::Counterexample { .. })) {
-                    broken.push(checked.candidate.clone());
+                    partial.push(checked.candidate.clone());
                 }
                 out.rejected.push(checked);
             }
         }
-        // No single candidate survives: try pairs of those the search broke
-        // (a correction plus retries, an ordering plus a retry).
-        if out.verified.is_empty() {
-            let mut k = out.rejected.len();
-            for (i, a) in broken.iter().enumerate() {
-                for b in &broken[i + 1..] {
+        // No single candidate holds on every rung: try pairs of those the
+        // search or the ladder broke (a correction plus retries, an
+        // ordering plus a retry).
+        if !out.verified.iter().any(|c| c.ladder.holds_everywhere()) {
+            for (i, a) in partial.iter().enumerate() {
+                for b in &partial[i + 1..] {
                     let Some(both) = a.combine(b) else { continue };
                     k += 1;
                     let dir = options.workdir.join(k.to_string());
-                    let checked = check_candidate(target, program, both, &dir, &options.budget)?;
+                    let checked =
+                        check_candidate(target, program, both, &dir, &budget, &mut verifier)?;
                     if checked.verdict.is_ok() {
                         out.verified.push(checked);
                     } else {
@@ -340,7 +379,9 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
                 }
             }
         }
-        out.verified.sort_by_key(|c| c.patch.size());
+        out.verified
+            .sort_by_key(|c| (std::cmp::Reverse(c.ladder.held()), c.patch.size()));
+        out.effort = verifier.effort;
     } else {
         out.notes.push(
             "no good run establishes `pre`: there is nothing to compare the failure with".into(),
@@ -358,6 +399,7 @@ fn check_candidate(
     candidate: Candidate,
     dir: &Path,
     budget: &Budget,
+    verifier: &mut Verifier,
 ) -> Result<Checked, Error> {
     let start = Instant::now();
     let patch = candidate.patch(program);
@@ -367,6 +409,7 @@ fn check_candidate(
         files: Vec::new(),
         verdict: Err(Rejection::Vacuous),
         runs: 0,
+        ladder: Ladder::default(),
         elapsed: Duration::ZERO,
     };
     checked.verdict = (|| {
@@ -396,21 +439,40 @@ fn check_candidate(
             Judgement::Violated(_) => return Err(Rejection::FailsWithoutFaults),
             Judgement::Correct => {}
         }
-        let outcome = search(&t, Strategy::Ldfi, budget, &mut |_| {}).map_err(|e| {
-            Rejection::Inconclusive {
+        let before = verifier.effort.runs;
+        let verification = verifier
+            .check(&t, budget)
+            .map_err(|e| Rejection::Inconclusive {
                 detail: e.to_string(),
+            })?;
+        checked.runs = verifier.effort.runs - before;
+        match verification {
+            Verification::Holds { certificate } => {
+                // Up the ladder; a rung that cannot be built is undecided.
+                checked.ladder = verifier
+                    .ladder(&t, &checked.files, &patched, Mark::Holds, budget)
+                    .unwrap_or_default();
+                checked.runs = verifier.effort.runs - before;
+                Ok(certificate)
             }
-        })?;
-        checked.runs = outcome.runs;
-        match (&outcome.verdict, outcome.counterexample()) {
-            (Verdict::Holds, _) => Ok(outcome.certificate()),
-            (Verdict::Violated, Some(cx)) => Err(Rejection::Counterexample {
-                faults: cx.faults.describe(&t.space().nodes),
-                replay: cx.replay.clone(),
-            }),
-            (v, _) => Err(Rejection::Inconclusive {
-                detail: v.name().to_string(),
-            }),
+            Verification::Broken(mark) => {
+                checked.ladder = Ladder {
+                    steps: vec![ladder::Step {
+                        rung: ladder::Rung::Spec,
+                        bounds: String::new(),
+                        mark: mark.clone(),
+                    }],
+                };
+                match mark {
+                    Mark::Broken { faults, replay, .. } => {
+                        Err(Rejection::Counterexample { faults, replay })
+                    }
+                    _ => Err(Rejection::Inconclusive {
+                        detail: "undecided".into(),
+                    }),
+                }
+            }
+            Verification::Inconclusive(detail) => Err(Rejection::Inconclusive { detail }),
         }
     })();
     checked.elapsed = start.elapsed();

@@ -11,7 +11,7 @@ use clap::Args;
 use harness::Verdict;
 use harness::repair::ladder::{Ladder, Mark};
 use harness::repair::{Checked, Rejection, RepairOptions, Repairs};
-use nemo::repair::Kind;
+use nemo::repair::retry;
 use serde_json::{Value as Json, json};
 
 use super::debug::{ProgramArgs, counterexample_json, diagnosis_json};
@@ -68,15 +68,18 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let mut options = RepairOptions {
         budget: harness::Budget {
             interrupt: Some(super::interrupt_flag()),
+            timeout: args.program.timeout(spec.as_ref()),
             ..harness::Budget::default()
         },
         ..RepairOptions::new()
     };
-    // Candidates beside the report, so that its replay lines stay runnable.
-    if let Some(dir) = &report_dir {
+    // Candidates beside the report or the written repairs, so that replay
+    // lines stay runnable; otherwise in a private directory removed on exit.
+    if let Some(dir) = report_dir.as_ref().or(args.out.as_ref()) {
         options.workdir = dir.join("candidates");
     }
-    let r = harness::repair::repair(&target, &options)?;
+    let chosen = args.program.chosen_counterexample(&target)?;
+    let r = harness::repair::repair_chosen(&target, &options, chosen)?;
     let program = target.evaluator().program();
     if let Some(dir) = &report_dir {
         let mut view = harness::render::adapt::check_view(
@@ -121,6 +124,7 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let code = match &r.outcome.verdict {
         Verdict::Holds => exit::OK,
         Verdict::Violated if !r.verified.is_empty() => exit::OK,
+        Verdict::Violated if r.exhausted => exit::ERROR,
         Verdict::Violated => exit::FAILED,
         Verdict::Interrupted => exit::INTERRUPTED,
         _ => exit::ERROR,
@@ -145,17 +149,31 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
         }
     };
     emit(&out);
+    if r.files_are_temporary() && !(r.verified.is_empty() && r.rejected.is_empty()) {
+        note(
+            "the candidates' files are removed on exit: pass --out DIR to keep them for the replay lines\n",
+        );
+    }
     Ok(code)
 }
 
 fn text(target: &harness::Target, r: &Repairs) -> String {
     let mut out = String::new();
     let Some(cx) = r.outcome.counterexample() else {
-        let _ = writeln!(
-            out,
-            "the specification holds: nothing to repair\n  {}",
-            r.outcome.certificate()
-        );
+        if r.outcome.verdict == Verdict::Holds {
+            let _ = writeln!(
+                out,
+                "the specification holds: nothing to repair\n  {}",
+                r.outcome.certificate()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "the search found no counterexample but proved nothing ({}): nothing was \
+                 repaired, and the program may still be broken",
+                r.outcome.verdict.name()
+            );
+        }
         return out;
     };
     match &r.diagnosis {
@@ -205,6 +223,12 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
         r.effort.searches,
         r.effort.solver_calls,
     );
+    if r.exhausted {
+        out.push_str(
+            "\nthe time budget ran out before every candidate was checked: the list below is \
+             incomplete\n",
+        );
+    }
     if r.verified.is_empty() {
         out.push_str(if proposed == 0 {
             "\nno repair found: no correction, retry or ordering applies (see the notes); this \
@@ -247,6 +271,9 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
                 c.elapsed.as_secs_f64() * 1000.0
             );
         }
+        if let Some(why) = nemo::repair::rationale(c.candidate.kind) {
+            let _ = writeln!(out, "  why this family: {why}");
+        }
         ladder_text(&mut out, &c.ladder);
         let _ = writeln!(out, "  re-check: ldfi check {}", recheck(target, c));
         out.push_str(&c.patch.diff());
@@ -262,8 +289,8 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
         if let Err(why) = &c.verdict {
             let _ = writeln!(out, "  {why}");
         }
-        match (&c.candidate.kind, &c.verdict) {
-            (Kind::Retry, Err(Rejection::Counterexample { .. })) => out.push_str(
+        match (c.candidate.kind, &c.verdict) {
+            (kind, Err(Rejection::Counterexample { .. })) if kind == retry::KIND => out.push_str(
                 "  retries cannot fix this bug: the search loses every retry (a crash of the \
                  sender, or losses before EFF) after `pre` already holds\n",
             ),

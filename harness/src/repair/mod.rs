@@ -143,6 +143,8 @@ pub struct Diagnosis {
     pub good: Vec<GoodRun>,
     /// The queries' answers; `None` when no good run established `pre`.
     pub debugging: Option<Debugging>,
+    /// The rules most likely to hold the bug, most likely first.
+    pub suspects: Vec<nemo::Suspect>,
 }
 
 /// Runs nemo's queries on a counterexample of `target`.
@@ -159,7 +161,32 @@ pub fn diagnose_kept(
     let good = good_runs_kept(target, cx, kept)?;
     let runs: Vec<&Run> = good.iter().map(|g| &g.run).collect();
     let debugging = nemo::debug(&cx.run, &runs);
-    Ok(Diagnosis { good, debugging })
+    let suspects = debugging
+        .as_ref()
+        .map(|d| nemo::suspects(&cx.run, runs[d.closest], d))
+        .unwrap_or_default();
+    Ok(Diagnosis {
+        good,
+        debugging,
+        suspects,
+    })
+}
+
+/// The run of `target` with `faults` as a counterexample, if it violates
+/// the specification (a run the user chose to explain); `None` if it does
+/// not.
+pub fn chosen(target: &Target, faults: &FaultSet) -> Result<Option<Counterexample>, Error> {
+    let run = target.run(faults)?;
+    Ok(match target.judge(&run) {
+        Judgement::Violated(violated) => Some(Counterexample {
+            faults: faults.clone(),
+            violated,
+            run,
+            replay: target.replay(faults),
+            error: None,
+        }),
+        Judgement::Correct | Judgement::Vacuous => None,
+    })
 }
 
 /// Why a candidate is not a repair.
@@ -242,16 +269,17 @@ pub struct RepairOptions {
     /// The budget of each search (the original and every verification).
     pub budget: Budget,
     /// Where candidate programs are written: `workdir/k/` for candidate k.
+    /// Empty: a private temporary directory, unique to the call, removed
+    /// when the [`Repairs`] are dropped (replay lines point into it).
     pub workdir: PathBuf,
 }
 
 impl RepairOptions {
-    /// The default budget; candidates under the system's temporary
-    /// directory, one folder per process.
+    /// The default budget; candidates in a private temporary directory.
     pub fn new() -> RepairOptions {
         RepairOptions {
             budget: Budget::default(),
-            workdir: std::env::temp_dir().join(format!("ldfi-repair-{}", std::process::id())),
+            workdir: PathBuf::new(),
         }
     }
 }
@@ -281,13 +309,37 @@ pub struct Repairs {
     pub notes: Vec<String>,
     /// What verifying the candidates cost.
     pub effort: ladder::Effort,
+    /// The time budget ran out before every candidate was checked.
+    pub exhausted: bool,
     /// Time for everything.
     pub elapsed: Duration,
+    /// The private directory of the candidates' files, when the options
+    /// named none (removed on drop).
+    scratch: Option<tempfile::TempDir>,
+}
+
+impl Repairs {
+    /// Whether the candidates' files (the replay lines' programs) live in
+    /// a temporary directory removed with these results.
+    pub fn files_are_temporary(&self) -> bool {
+        self.scratch.is_some()
+    }
 }
 
 /// Searches `target`; on a counterexample, diagnoses it and checks every
 /// candidate repair nemo proposes (see the module docs).
 pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error> {
+    repair_chosen(target, options, None)
+}
+
+/// [`repair`], diagnosing and repairing `chosen` (a counterexample the user
+/// picked, see [`chosen`]) instead of the search's first one; the search
+/// still runs, for the program's verdict.
+pub fn repair_chosen(
+    target: &Target,
+    options: &RepairOptions,
+    chosen: Option<Counterexample>,
+) -> Result<Repairs, Error> {
     let start = Instant::now();
     // The good runs nemo needs are mostly among the search's own runs.
     let kept = Arc::new(Mutex::new(KeptRuns::default()));
@@ -304,8 +356,13 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         rejected: Vec::new(),
         notes: Vec::new(),
         effort: ladder::Effort::default(),
+        exhausted: false,
         elapsed: Duration::ZERO,
+        scratch: None,
     };
+    if let Some(cx) = chosen {
+        out.outcome.counterexamples.insert(0, cx);
+    }
     let Some(cx) = out.outcome.counterexample() else {
         out.elapsed = start.elapsed();
         return Ok(out);
@@ -327,12 +384,28 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
             _ => &diagnosis.good[debugging.closest].run,
         };
         let program = target.evaluator().program();
+        let workdir = if options.workdir.as_os_str().is_empty() {
+            let dir = tempfile::Builder::new()
+                .prefix("ldfi-repair-")
+                .tempdir()
+                .map_err(|e| Error::Io {
+                    path: std::env::temp_dir(),
+                    source: e,
+                })?;
+            let path = dir.path().to_path_buf();
+            out.scratch = Some(dir);
+            path
+        } else {
+            options.workdir.clone()
+        };
         let (candidates, notes) = nemo::candidates(program, basis, &cx.run);
         out.notes = notes;
         let budget = Budget {
             observer: None,
             ..options.budget.clone()
         };
+        // `budget.timeout` bounds the whole repair, not each search.
+        let deadline = options.budget.timeout.map(|t| start + t);
         let mut verifier = Verifier::default();
         verifier.learn(&cx.faults);
         let spec_mark = Mark::Broken {
@@ -343,19 +416,29 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         out.ladder = verifier.ladder(target, &target.files, program, spec_mark, &budget)?;
         let mut partial = Vec::new();
         let mut k = 0;
+        // Two families (or a family and a pair) may propose the same edits.
+        let mut seen: Vec<Vec<nemo::Edit>> = Vec::new();
         for candidate in candidates {
+            if seen.contains(&candidate.edits) {
+                continue;
+            }
+            if out_of_time(deadline) {
+                out.exhausted = true;
+                break;
+            }
+            seen.push(candidate.edits.clone());
             k += 1;
-            let dir = options.workdir.join(k.to_string());
+            let dir = workdir.join(k.to_string());
             let checked =
                 check_candidate(target, program, candidate, &dir, &budget, &mut verifier)?;
             if checked.verdict.is_ok() {
                 if !checked.ladder.holds_everywhere() {
-                    partial.push(checked.candidate.clone());
+                    partial.push((checked.candidate.clone(), checked.ladder.held()));
                 }
                 out.verified.push(checked);
             } else {
                 if matches!(checked.verdict, Err(Rejection::Counterexample { .. })) {
-                    partial.push(checked.candidate.clone());
+                    partial.push((checked.candidate.clone(), 0));
                 }
                 out.rejected.push(checked);
             }
@@ -363,21 +446,40 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
         // No single candidate holds on every rung: try pairs of those the
         // search or the ladder broke (a correction plus retries, an
         // ordering plus a retry).
+        // A pair is shown only if it holds on more rungs than either part.
+        let mut redundant = 0;
         if !out.verified.iter().any(|c| c.ladder.holds_everywhere()) {
-            for (i, a) in partial.iter().enumerate() {
-                for b in &partial[i + 1..] {
+            for (i, (a, held_a)) in partial.iter().enumerate() {
+                for (b, held_b) in &partial[i + 1..] {
                     let Some(both) = a.combine(b) else { continue };
+                    if out_of_time(deadline) {
+                        out.exhausted = true;
+                        break;
+                    }
+                    if seen.contains(&both.edits) {
+                        continue;
+                    }
+                    seen.push(both.edits.clone());
                     k += 1;
-                    let dir = options.workdir.join(k.to_string());
+                    let dir = workdir.join(k.to_string());
                     let checked =
                         check_candidate(target, program, both, &dir, &budget, &mut verifier)?;
-                    if checked.verdict.is_ok() {
+                    if checked.verdict.is_err() {
+                        out.rejected.push(checked);
+                    } else if checked.ladder.held() > (*held_a).max(*held_b) {
                         out.verified.push(checked);
                     } else {
-                        out.rejected.push(checked);
+                        redundant += 1;
                     }
                 }
             }
+        }
+        if redundant > 0 {
+            out.notes.push(format!(
+                "{redundant} pair{} of candidates held on no more rungs than {} parts: not shown",
+                if redundant == 1 { "" } else { "s" },
+                if redundant == 1 { "its" } else { "their" }
+            ));
         }
         out.verified
             .sort_by_key(|c| (std::cmp::Reverse(c.ladder.held()), c.patch.size()));
@@ -390,6 +492,11 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
     out.diagnosis = Some(diagnosis);
     out.elapsed = start.elapsed();
     Ok(out)
+}
+
+/// Whether the repair's time budget is spent.
+fn out_of_time(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
 }
 
 /// Checks one candidate: scope, load, vacuity, search.

@@ -108,6 +108,63 @@ pub fn suspects(failed: &Run, good: &Run, d: &Debugging) -> Vec<Suspect> {
         }
     }
 
+    // 1b. Through `notin`: what blocked `post` in the failed run (a tuple
+    // its rules negate that holds there), what vanished on its way, and
+    // which rule established it.
+    let fprov = failed.provenance();
+    let mut blockers = Vec::new();
+    for rule in rules.iter().filter(|r| r.head.name.name == "post") {
+        for l in &rule.body {
+            if let dedalus::syntax::ast::Literal::Atom(b) = l
+                && b.negated
+                && b.atom.name.name != dedalus::program::CRASH
+                && let Some(rel) = program.relation(&b.atom.name.name)
+            {
+                blockers.extend(failed.rows(rel, failed.eot()).map(|t| t.id));
+            }
+        }
+    }
+    for &b in &blockers {
+        for t in fprov.lineage(b) {
+            let tup = failed.tuple(t);
+            let name = &program.relations()[tup.rel as usize].name;
+            if persisted.contains(name.as_str()) {
+                continue;
+            }
+            for &o in fprov.origins(t) {
+                let Origin::Firing(f) = o else { continue };
+                let rule = fprov.firing(f).rule;
+                let r = &rules[rule as usize];
+                if r.time != HeadTime::Now || is_persistence(r) {
+                    continue;
+                }
+                if let Some(at) = vanished_at(failed, tup.rel, tup.values, failed) {
+                    add(
+                        rule,
+                        format!(
+                            "`{name}` has no persistence rule: {} held at t={at} in the failed \
+                             run and was gone at t={}, which let `{}` block `post`",
+                            failed.show_atom(tup.rel, tup.values),
+                            at + 1,
+                            failed.show_tuple(b)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    for &b in &blockers {
+        for f in establishing(failed, b).1 {
+            add(
+                fprov.firing(f).rule,
+                format!(
+                    "established `{}`, which blocked `post` through `notin`",
+                    failed.show_tuple(b)
+                ),
+            );
+        }
+    }
+
     // 2. What established `pre`'s input, then what established that.
     let mut behind = Vec::new();
     for t in &d.pre_triggers {
@@ -126,7 +183,6 @@ pub fn suspects(failed: &Run, good: &Run, d: &Debugging) -> Vec<Suspect> {
             }
         }
     }
-    let fprov = failed.provenance();
     for f in fprov.firings() {
         if !behind.contains(&f.rule) {
             continue;

@@ -264,7 +264,11 @@ pub(super) fn text(target: &Target, cx: &Counterexample, d: &Diagnosis) -> Strin
     );
     out.push_str("suspects (most likely first):\n");
     if d.suspects.is_empty() {
-        out.push_str("  (none: no good run to compare with)\n");
+        out.push_str(if d.debugging.is_some() {
+            "  (none found)\n"
+        } else {
+            "  (none: no good run to compare with)\n"
+        });
     }
     for (i, s) in d.suspects.iter().enumerate() {
         let _ = writeln!(out, "  {}. {}  {}\n     {}", i + 1, s.rule, s.text, s.why);

@@ -545,3 +545,85 @@ fn kept_runs_give_the_same_good_runs_as_running_them_again() {
         assert_eq!(a.run.to_json(), b.run.to_json());
     }
 }
+
+#[test]
+fn debug_explains_a_chosen_run_and_names_the_suspects_first() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--omit",
+            "primary,r1,2",
+            "--omit",
+            "primary,r2,2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    assert_eq!(
+        j["counterexample"]["faults"],
+        "omit primary->r1@2, omit primary->r2@2"
+    );
+    // The early acknowledgement is among the first suspects.
+    let suspects = j["suspects"].as_array().unwrap();
+    assert!(
+        suspects[..3]
+            .iter()
+            .any(|s| s["text"] == "ack(C, P, V)@async :- request(P, C, V);"),
+        "{suspects:?}"
+    );
+    assert!(suspects[0]["rule"].as_str().unwrap().contains(".ded:"));
+    // A chosen run that does not fail is an error, said plainly.
+    let fine = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--omit",
+            "primary,r1,2",
+        ],
+    );
+    assert_eq!(fine.code, 2, "{}", fine.stdout);
+    assert!(fine.stderr.contains("does not violate the specification"));
+}
+
+#[test]
+fn repair_json_has_the_ladder_of_every_verified_candidate_and_of_the_bug() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    let ladder = j["verified"][0]["ladder"].as_array().unwrap();
+    let rungs: Vec<&str> = ladder.iter().map(|s| s["rung"].as_str().unwrap()).collect();
+    assert_eq!(
+        rungs,
+        [
+            "spec",
+            "eff_at_eot",
+            "longer_run",
+            "more_crashes",
+            "longer_delay"
+        ]
+    );
+    assert_eq!(ladder[1]["mark"]["mark"], "holds");
+    // The failed rung carries its counterexample and replay line.
+    assert_eq!(ladder[3]["mark"]["mark"], "broken");
+    assert!(
+        ladder[3]["mark"]["replay"]
+            .as_str()
+            .unwrap()
+            .starts_with("ldfi run ")
+    );
+    assert_eq!(j["ladder"][0]["mark"]["mark"], "broken");
+    assert!(j["effort"]["replays"].as_u64().unwrap() > 0);
+}

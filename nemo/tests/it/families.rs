@@ -215,3 +215,47 @@ fn fallback_aborts_on_the_deadline() {
         ["decision(C, \"abort\") :- timeout(C), notin voted(C);"]
     );
 }
+
+/// A retried increment keyed by its attempt number: applied twice when the
+/// first attempt's acknowledgement is lost.
+const COUNTER: &str = r#"
+target(C, R)@next :- target(C, R);
+issued(C, Op, A)@next :- issued(C, Op, A);
+acked(C, Op)@next :- acked(C, Op);
+ledger(R, Op, Att, A)@next :- ledger(R, Op, Att, A);
+incr(R, C, Op, 1, A)@async :- first(C), issued(C, Op, A), target(C, R);
+incr(R, C, Op, 2, A)@async :- again(C), issued(C, Op, A), target(C, R), notin acked(C, Op);
+ledger(R, Op, Att, A) :- incr(R, _, Op, Att, A);
+done(C, Op)@async :- incr(R, C, Op, _, _);
+acked(C, Op) :- done(C, Op);
+value(R, sum<A>) :- ledger(R, Op, Att, A);
+intended(C, sum<A>) :- issued(C, Op, A);
+target("app", "ctr")@1; issued("app", "o1", 5)@1; first("app")@1; again("app")@3;
+pre(R, V) :- value(R, V);
+post(R, V) :- value(R, V), intended(C, I), V <= I;
+"#;
+
+#[test]
+fn idempotence_keys_the_ledger_without_the_attempt() {
+    let c = proposed(
+        COUNTER,
+        &["app", "ctr"],
+        6,
+        &[F::Omit("ctr", "app", 2)],
+        "idempotence",
+    );
+    assert_eq!(
+        c.len(),
+        1,
+        "{:?}",
+        c.iter().map(|c| &c.summary).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        c[0].rules(),
+        [
+            "ledger(R, Op, A)@next :- ledger(R, Op, A);",
+            "ledger(R, Op, A) :- incr(R, _, Op, Att, A);",
+            "value(R, sum<A>) :- ledger(R, Op, A);",
+        ]
+    );
+}

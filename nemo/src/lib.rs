@@ -11,6 +11,8 @@
 //!   triggers of `pre` and `post`, the hazard window;
 //! - [`repair`]: candidate corrections as edits of the program's syntax
 //!   tree, printed back to Dedalus and shown as unified diffs;
+//! - [`suspects`]: the rules most likely to hold the bug, ranked, read off
+//!   the queries' answers through positive and negated premises;
 //! - [`temporal`]: temporal provenance (the Zeno method): why an event
 //!   happened when it did, with delay annotations that add up.
 //! - [`why`]: the wat-provenance of a tuple: the minimal sub-traces of the
@@ -24,9 +26,11 @@
 pub mod graph;
 pub mod queries;
 pub mod repair;
+pub mod suspects;
 pub mod temporal;
 pub mod why;
 
 pub use graph::{Const, Graph, Key, RuleKind, Vertex, VertexId};
 pub use queries::{Debugging, debug};
 pub use repair::{Candidate, Edit, Patch, candidates};
+pub use suspects::{Suspect, suspects};

@@ -11,12 +11,13 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use harness::repair::Diagnosis;
-use harness::{Counterexample, Spec, Target, Verdict};
+use harness::{Counterexample, FaultSet, Portfolio, Spec, Target, Verdict};
 use nemo::queries::{Frontier, RunGraphs, Trigger};
 use nemo::{Const, Graph};
 use serde_json::{Value as Json, json};
 
 use super::check::TargetArgs;
+use super::run::{FaultFlags, read_saved};
 use super::{Failure, Format, LimitArgs, emit, exit};
 
 pub(super) const EXAMPLES: &str = "\
@@ -42,12 +43,68 @@ pub(super) struct ProgramArgs {
     program: TargetArgs,
     #[command(flatten)]
     limits: LimitArgs,
+    /// Explain (and repair) the run with these faults instead of the
+    /// search's first counterexample.
+    #[command(flatten)]
+    faults: FaultFlags,
+    /// Explain (and repair) the run of a saved counterexample (`check
+    /// --save`, `hunt`) on this program and bounds.
+    #[arg(long, value_name = "FILE")]
+    counterexample: Option<PathBuf>,
+    /// Give up after this many seconds (a spec's `timeout:` that is shorter wins).
+    #[arg(long, value_name = "SECS", value_parser = super::parse_timeout)]
+    timeout: Option<std::time::Duration>,
 }
 
 impl ProgramArgs {
     /// The name reports are written under: the spec's or first file's stem.
     pub(super) fn stem(&self) -> String {
         self.program.stem()
+    }
+
+    /// The fault set the user chose (`--omit`, `--crash`, `--delay`,
+    /// `--counterexample`), resolved against `target`; `None` if none.
+    pub(super) fn chosen(&self, target: &Target) -> Result<Option<FaultSet>, Failure> {
+        let flags = self.faults.resolve(target.evaluator())?;
+        let faults = match &self.counterexample {
+            Some(path) => {
+                if !flags.is_empty() {
+                    return Err(Failure::msg(
+                        "--counterexample cannot be combined with fault flags".to_string(),
+                    ));
+                }
+                FaultFlags::saved(read_saved(path)?.faults).resolve(target.evaluator())?
+            }
+            None => flags,
+        };
+        Ok((!faults.is_empty()).then_some(faults))
+    }
+
+    /// The counterexample of the run the user chose, if any; an error if it
+    /// does not violate the specification.
+    pub(super) fn chosen_counterexample(
+        &self,
+        target: &Target,
+    ) -> Result<Option<Counterexample>, Failure> {
+        let Some(faults) = self.chosen(target)? else {
+            return Ok(None);
+        };
+        match harness::repair::chosen(target, &faults)? {
+            Some(cx) => Ok(Some(cx)),
+            None => Err(Failure::msg(format!(
+                "the run with {} does not violate the specification: there is nothing to \
+                 explain",
+                faults.describe(&target.space().nodes)
+            ))),
+        }
+    }
+
+    /// The time budget: `--timeout`, or the spec's `timeout:` if shorter.
+    pub(super) fn timeout(&self, spec: Option<&Spec>) -> Option<std::time::Duration> {
+        match (self.timeout, spec.and_then(|s| s.timeout)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// The target and, for a spec file, the spec.
@@ -76,14 +133,15 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
     let (target, spec) = args.program.target()?;
     let budget = harness::Budget {
         interrupt: Some(super::interrupt_flag()),
+        timeout: args.program.timeout(spec.as_ref()),
         ..harness::Budget::default()
     };
-    let outcome = harness::search(
-        &target,
-        harness::Portfolio { smallest: true },
-        &budget,
-        &mut |_| {},
-    )?;
+    let chosen = args.program.chosen_counterexample(&target)?;
+    let mut outcome = harness::search(&target, Portfolio { smallest: true }, &budget, &mut |_| {})?;
+    if let Some(cx) = chosen {
+        // The user's run is explained; the search still gives the verdict.
+        outcome.counterexamples.insert(0, cx);
+    }
     let mut out = String::new();
     let mut json = json!({
         "spec": spec.as_ref().map(|s| s.path.display().to_string()),
@@ -97,10 +155,11 @@ pub(super) fn main(args: &DebugArgs) -> Result<i32, Failure> {
         out.push('\n');
     }
     let code = match (&outcome.verdict, outcome.counterexample()) {
-        (Verdict::Violated, Some(cx)) => {
+        (_, Some(cx)) => {
             let diagnosis = harness::repair::diagnose(&target, cx)?;
             out.push_str(&text(&target, cx, &diagnosis));
             json["counterexample"] = counterexample_json(&target, cx);
+            json["suspects"] = serde_json::to_value(&diagnosis.suspects).unwrap_or(Json::Null);
             json["debugging"] = diagnosis_json(&target, &diagnosis);
             if let Some(dir) = &args.dot {
                 write_dot(dir, cx, &diagnosis)?;
@@ -203,6 +262,17 @@ pub(super) fn text(target: &Target, cx: &Counterexample, d: &Diagnosis) -> Strin
         cx.faults.describe(&target.space().nodes),
         cx.replay
     );
+    out.push_str("suspects (most likely first):\n");
+    if d.suspects.is_empty() {
+        out.push_str(if d.debugging.is_some() {
+            "  (none found)\n"
+        } else {
+            "  (none: no good run to compare with)\n"
+        });
+    }
+    for (i, s) in d.suspects.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}  {}\n     {}", i + 1, s.rule, s.text, s.why);
+    }
     let Some(q) = &d.debugging else {
         out.push_str(
             "no good run establishes `pre`: there is nothing to compare the failure with\n",

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 use harness::Verdict;
+use harness::repair::ladder::{Ladder, Mark};
 use harness::repair::{Checked, Rejection, RepairOptions, Repairs};
-use nemo::repair::Kind;
+use nemo::repair::retry;
 use serde_json::{Value as Json, json};
 
 use super::debug::{ProgramArgs, counterexample_json, diagnosis_json};
@@ -67,15 +68,18 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let mut options = RepairOptions {
         budget: harness::Budget {
             interrupt: Some(super::interrupt_flag()),
+            timeout: args.program.timeout(spec.as_ref()),
             ..harness::Budget::default()
         },
         ..RepairOptions::new()
     };
-    // Candidates beside the report, so that its replay lines stay runnable.
-    if let Some(dir) = &report_dir {
+    // Candidates beside the report or the written repairs, so that replay
+    // lines stay runnable; otherwise in a private directory removed on exit.
+    if let Some(dir) = report_dir.as_ref().or(args.out.as_ref()) {
         options.workdir = dir.join("candidates");
     }
-    let r = harness::repair::repair(&target, &options)?;
+    let chosen = args.program.chosen_counterexample(&target)?;
+    let r = harness::repair::repair_chosen(&target, &options, chosen)?;
     let program = target.evaluator().program();
     if let Some(dir) = &report_dir {
         let mut view = harness::render::adapt::check_view(
@@ -120,6 +124,7 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
     let code = match &r.outcome.verdict {
         Verdict::Holds => exit::OK,
         Verdict::Violated if !r.verified.is_empty() => exit::OK,
+        Verdict::Violated if r.exhausted => exit::ERROR,
         Verdict::Violated => exit::FAILED,
         Verdict::Interrupted => exit::INTERRUPTED,
         _ => exit::ERROR,
@@ -144,17 +149,31 @@ pub(super) fn main(args: &RepairArgs) -> Result<i32, Failure> {
         }
     };
     emit(&out);
+    if r.files_are_temporary() && !(r.verified.is_empty() && r.rejected.is_empty()) {
+        note(
+            "the candidates' files are removed on exit: pass --out DIR to keep them for the replay lines\n",
+        );
+    }
     Ok(code)
 }
 
 fn text(target: &harness::Target, r: &Repairs) -> String {
     let mut out = String::new();
     let Some(cx) = r.outcome.counterexample() else {
-        let _ = writeln!(
-            out,
-            "the specification holds: nothing to repair\n  {}",
-            r.outcome.certificate()
-        );
+        if r.outcome.verdict == Verdict::Holds {
+            let _ = writeln!(
+                out,
+                "the specification holds: nothing to repair\n  {}",
+                r.outcome.certificate()
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "the search found no counterexample but proved nothing ({}): nothing was \
+                 repaired, and the program may still be broken",
+                r.outcome.verdict.name()
+            );
+        }
         return out;
     };
     match &r.diagnosis {
@@ -171,14 +190,45 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
     for n in &r.notes {
         let _ = writeln!(out, "note: {n}");
     }
+    if !r.ladder.steps.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nthe bug on the robustness ladder: {}",
+            r.ladder.marks()
+        );
+        let gone: Vec<&str> = r
+            .ladder
+            .steps
+            .iter()
+            .filter(|s| s.mark == Mark::Holds)
+            .map(|s| s.rung.dimension())
+            .collect();
+        if !gone.is_empty() {
+            let _ = writeln!(out, "  it vanishes with: {}", gone.join(", "));
+        }
+    }
     let proposed = r.verified.len() + r.rejected.len();
     let _ = writeln!(
         out,
-        "\n{proposed} candidate{} proposed, {} verified ({:.0} ms)",
+        "\n{proposed} candidate{} proposed, {} verified, {} robust ({:.0} ms; {} replays of known \
+         counterexamples, {} searches, {} solver calls)",
         if proposed == 1 { "" } else { "s" },
         r.verified.len(),
-        r.elapsed.as_secs_f64() * 1000.0
+        r.verified
+            .iter()
+            .filter(|c| c.ladder.holds_everywhere())
+            .count(),
+        r.elapsed.as_secs_f64() * 1000.0,
+        r.effort.replays,
+        r.effort.searches,
+        r.effort.solver_calls,
     );
+    if r.exhausted {
+        out.push_str(
+            "\nthe time budget ran out before every candidate was checked: the list below is \
+             incomplete\n",
+        );
+    }
     if r.verified.is_empty() {
         out.push_str(if proposed == 0 {
             "\nno repair found: no correction, retry or ordering applies (see the notes); this \
@@ -221,6 +271,10 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
                 c.elapsed.as_secs_f64() * 1000.0
             );
         }
+        if let Some(why) = nemo::repair::rationale(c.candidate.kind) {
+            let _ = writeln!(out, "  why this family: {why}");
+        }
+        ladder_text(&mut out, &c.ladder);
         let _ = writeln!(out, "  re-check: ldfi check {}", recheck(target, c));
         out.push_str(&c.patch.diff());
     }
@@ -235,8 +289,8 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
         if let Err(why) = &c.verdict {
             let _ = writeln!(out, "  {why}");
         }
-        match (&c.candidate.kind, &c.verdict) {
-            (Kind::Retry, Err(Rejection::Counterexample { .. })) => out.push_str(
+        match (c.candidate.kind, &c.verdict) {
+            (kind, Err(Rejection::Counterexample { .. })) if kind == retry::KIND => out.push_str(
                 "  retries cannot fix this bug: the search loses every retry (a crash of the \
                  sender, or losses before EFF) after `pre` already holds\n",
             ),
@@ -249,6 +303,36 @@ fn text(target: &harness::Target, r: &Repairs) -> String {
         out.push_str(&c.patch.diff());
     }
     out
+}
+
+/// A candidate's row of marks, its caveat, and each failed rung with its
+/// counterexample and replay line.
+fn ladder_text(out: &mut String, ladder: &Ladder) {
+    let _ = writeln!(out, "  ladder: {}", ladder.marks());
+    if let Some(caveat) = ladder.caveat() {
+        let _ = writeln!(out, "  caveat: {caveat}");
+    }
+    for s in ladder.failed() {
+        match &s.mark {
+            Mark::Broken { faults, replay, .. } => {
+                let _ = writeln!(
+                    out,
+                    "    {} ({}): broken by {faults}\n      replay: {replay}",
+                    s.rung.label(),
+                    s.bounds
+                );
+            }
+            Mark::Inconclusive { detail } => {
+                let _ = writeln!(
+                    out,
+                    "    {} ({}): undecided: {detail}",
+                    s.rung.label(),
+                    s.bounds
+                );
+            }
+            Mark::Holds => {}
+        }
+    }
 }
 
 /// The `ldfi check` arguments that re-verify a candidate's files.
@@ -279,6 +363,10 @@ fn checked_json(c: &Checked) -> Json {
         "diff": c.patch.diff(),
         "files": c.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>(),
         "runs": c.runs,
+        "ladder": c.ladder.steps,
+        "marks": c.ladder.marks(),
+        "robust": c.ladder.holds_everywhere(),
+        "caveat_bounds": c.ladder.caveat(),
         "elapsed_ms": c.elapsed.as_secs_f64() * 1000.0,
     });
     match &c.verdict {
@@ -297,6 +385,8 @@ fn json(target: &harness::Target, r: &Repairs) -> Json {
         "verified": r.verified.iter().map(checked_json).collect::<Vec<_>>(),
         "rejected": r.rejected.iter().map(checked_json).collect::<Vec<_>>(),
         "notes": r.notes,
+        "ladder": r.ladder.steps,
+        "effort": r.effort,
         "elapsed_ms": r.elapsed.as_secs_f64() * 1000.0,
     });
     if let Some(cx) = r.outcome.counterexample() {

@@ -501,7 +501,29 @@ fn patch_view(c: &Checked) -> PatchView {
             }
         })
         .collect();
+    let ladder = c
+        .ladder
+        .steps
+        .iter()
+        .map(|s| {
+            use crate::repair::ladder::Mark;
+            let (holds, counterexample) = match &s.mark {
+                Mark::Holds => (Some(true), None),
+                Mark::Broken { faults, replay, .. } => {
+                    (Some(false), Some((faults.clone(), replay.clone())))
+                }
+                Mark::Inconclusive { .. } => (None, None),
+            };
+            super::model::RungView {
+                rung: s.rung.label().to_string(),
+                bounds: s.bounds.clone(),
+                holds,
+                counterexample,
+            }
+        })
+        .collect();
     PatchView {
+        ladder,
         kind: c.candidate.kind.name().to_string(),
         summary: c.candidate.summary.clone(),
         diff: c.patch.diff(),

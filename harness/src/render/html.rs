@@ -354,6 +354,35 @@ fn patch(s: &mut String, k: usize, p: &PatchView) {
             let _ = write!(s, "<p>{}</p>", xml(reason));
         }
     }
+    if p.ladder.len() > 1 {
+        s.push_str("<p>Robustness ladder:");
+        for r in &p.ladder {
+            let (mark, colour) = match r.holds {
+                Some(true) => ("✓", "#1e7b34"),
+                Some(false) => ("✗", "#c0392b"),
+                None => ("?", "#5f6b7a"),
+            };
+            let _ = write!(
+                s,
+                " <span title=\"{}\" style=\"color:{colour}\">{mark} {}</span>",
+                xml(&r.bounds),
+                xml(&r.rung)
+            );
+        }
+        s.push_str("</p>");
+        for r in &p.ladder {
+            if let Some((faults, replay)) = &r.counterexample {
+                let _ = write!(
+                    s,
+                    "<p>{} ({}): broken by {}. Replay:</p><pre>{}</pre>",
+                    xml(&r.rung),
+                    xml(&r.bounds),
+                    xml(faults),
+                    xml(replay)
+                );
+            }
+        }
+    }
     s.push_str(&diff_html(&p.diff));
     s.push_str("</div></div>");
 }

@@ -290,6 +290,21 @@ pub struct PatchView {
     pub runs: usize,
     /// The same change as line replacements per file (for SARIF fixes).
     pub edits: Vec<FileEdit>,
+    /// The robustness ladder, one mark per rung (empty: not climbed).
+    pub ladder: Vec<RungView>,
+}
+
+/// One rung of a candidate's robustness ladder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RungView {
+    /// The rung (`EFF=EOT`, `EOT+3`, ...).
+    pub rung: String,
+    /// Its bounds.
+    pub bounds: String,
+    /// Whether the candidate holds there (`None`: undecided).
+    pub holds: Option<bool>,
+    /// For a failed rung: the counterexample, and its replay line.
+    pub counterexample: Option<(String, String)>,
 }
 
 /// What the search made of a candidate.

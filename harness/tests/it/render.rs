@@ -204,6 +204,12 @@ fn every_text_is_escaped() {
                 replay: nasty.into(),
             },
             runs: 1,
+            ladder: vec![render::RungView {
+                rung: nasty.into(),
+                bounds: nasty.into(),
+                holds: Some(false),
+                counterexample: Some((nasty.into(), nasty.into())),
+            }],
             edits: vec![],
         }],
         notes: vec![nasty.into()],

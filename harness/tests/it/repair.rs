@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use harness::Spec;
 use harness::repair::{Rejection, RepairOptions};
-use nemo::repair::Kind;
+use nemo::repair::{Kind, correction, ordering, persistence, retry};
 
 fn spec(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -26,8 +26,13 @@ fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
     let target = harness::target_of(&spec).unwrap();
     let opts = options("apb");
     let r = harness::repair::repair(&target, &opts).unwrap();
-    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
-    assert!(r.notes[1].starts_with("no ordering candidate"));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("no ordering candidate")),
+        "{:?}",
+        r.notes
+    );
     // The good runs: failure-free and each single omission removed.
     let d = r.diagnosis.as_ref().unwrap();
     assert_eq!(d.good.len(), 3);
@@ -41,7 +46,7 @@ fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
     // The correction is verified, and its patched files are complete programs.
     assert_eq!(r.verified.len(), 1);
     let fix = &r.verified[0];
-    assert_eq!(fix.candidate.kind, Kind::Correction);
+    assert_eq!(fix.candidate.kind, correction::KIND);
     assert!(
         fix.verdict
             .as_ref()
@@ -51,11 +56,23 @@ fn async_primary_backup_is_repaired_by_log_acks_and_not_by_retries() {
     let text = std::fs::read_to_string(&fix.files[0]).unwrap();
     assert!(text.contains("log_ack(Src, R, V)@async :- replicate(R, Src, V);"));
     assert!(fix.files[0].ends_with("1/async_primary_backup.ded"));
+    // The correction holds on every rung of the ladder but one more crash
+    // (which takes both backups).
+    assert_eq!(
+        fix.ladder.marks(),
+        "✓ spec  ✓ EFF=EOT  ✓ EOT+3  ✗ crash+1  ✓ delay+1"
+    );
+    assert_eq!(
+        fix.ladder.caveat().as_deref(),
+        Some("holds only because no more nodes crash")
+    );
+    // The bug itself shows on every rung.
+    assert_eq!(r.ladder.held(), 0);
+    assert_eq!(r.ladder.steps.len(), 5);
     // Retries alone are rejected with the counterexample that beats them:
     // the primary crashes once the client holds its ack.
-    assert_eq!(r.rejected.len(), 1);
     let retry = &r.rejected[0];
-    assert_eq!(retry.candidate.kind, Kind::Retry);
+    assert_eq!(retry.candidate.kind, retry::KIND);
     let Err(Rejection::Counterexample { faults, replay }) = &retry.verdict else {
         panic!("{:?}", retry.verdict)
     };
@@ -104,12 +121,17 @@ fn cli_repair_writes_verified_repairs_that_check_and_apply() {
     assert!(ran.stdout.contains(
         "replicate(\"r1\", \"primary\", \"v1\"): the message from primary never arrived"
     ));
-    assert!(ran.stdout.contains("2 candidates proposed, 1 verified"));
+    assert!(
+        ran.stdout.contains("4 candidates proposed, 1 verified"),
+        "{}",
+        ran.stdout
+    );
     assert!(
         ran.stdout
             .contains("repair 1 (correction, 7 changed lines)")
     );
-    assert!(ran.stdout.contains("rejected (retry, 3 changed lines)"));
+    assert!(ran.stdout.contains("rejected (retry, 4 changed lines)"));
+    assert!(ran.stdout.contains("  ladder: ✓ spec  ✓ EFF=EOT"));
     assert!(ran.stdout.contains("retries cannot fix this bug"));
     // DIR/1/ holds the complete patched program; ldfi check certifies it.
     let fixed = dir.join("1/async_primary_backup.ded");
@@ -277,9 +299,13 @@ fn schema_data_race_is_repaired_by_ordering() {
     let target = harness::target_of(&spec).unwrap();
     let opts = options("race");
     let r = harness::repair::repair(&target, &opts).unwrap();
-    assert_eq!(r.verified.len(), 1, "{:?}", r.rejected);
-    let fix = &r.verified[0];
-    assert_eq!(fix.candidate.kind, Kind::Ordering);
+    // Buffering `data` by ordering, or persisting it: both verified.
+    assert_eq!(r.verified.len(), 2, "{:?}", r.rejected);
+    let fix = r
+        .verified
+        .iter()
+        .find(|c| c.candidate.kind == ordering::KIND)
+        .unwrap();
     assert_eq!(
         fix.candidate.rules(),
         [
@@ -303,8 +329,25 @@ fn container_expiry_is_a_logic_bug_with_no_repair() {
     let spec = Spec::load(&spec("container_expiry.yaml")).unwrap();
     let target = harness::target_of(&spec).unwrap();
     let r = harness::repair::repair(&target, &options("expiry")).unwrap();
-    assert!(r.verified.is_empty() && r.rejected.is_empty());
-    assert_eq!(r.notes.len(), 4, "{:?}", r.notes);
+    // Only persistence applies, and the search breaks every candidate.
+    assert!(r.verified.is_empty());
+    for c in &r.rejected {
+        assert!(
+            [persistence::KIND, Kind::COMBINATION].contains(&c.candidate.kind),
+            "{}",
+            c.candidate.summary
+        );
+        assert!(c.verdict.is_err());
+    }
+    // The suspects name the rule that sends the lost report.
+    let d = r.diagnosis.as_ref().unwrap();
+    assert!(
+        d.suspects
+            .iter()
+            .any(|s| s.text.starts_with("running(R, N, C)@async")),
+        "{:?}",
+        d.suspects
+    );
     let q = r.diagnosis.as_ref().unwrap().debugging.as_ref().unwrap();
     // DiffC: post's rule did not fire (its `notin killed` turned true) ...
     assert!(q.diff[0].why.contains("notin killed(N, C)"), "{:?}", q.diff);
@@ -334,7 +377,7 @@ fn commit_attempts_obvious_correction_is_rejected_as_vacuous() {
     let correction = r
         .rejected
         .iter()
-        .find(|c| c.candidate.kind == Kind::Correction)
+        .find(|c| c.candidate.kind == correction::KIND)
         .expect("a correction is proposed");
     assert_eq!(correction.verdict, Err(Rejection::Vacuous));
     assert!(correction
@@ -359,7 +402,16 @@ fn bootstrap_fallback_gets_no_repair_and_no_location_that_is_not_a_node() {
     // Correction, retries, and the two together: each broken by a run the
     // search found, none out of scope (every location is a node).
     let kinds: Vec<Kind> = r.rejected.iter().map(|c| c.candidate.kind).collect();
-    assert_eq!(kinds, [Kind::Correction, Kind::Retry, Kind::Combination]);
+    assert_eq!(
+        kinds,
+        [
+            correction::KIND,
+            retry::KIND,
+            persistence::KIND,
+            Kind::COMBINATION,
+            Kind::COMBINATION
+        ]
+    );
     for c in &r.rejected {
         assert!(
             matches!(c.verdict, Err(Rejection::Counterexample { .. })),
@@ -389,11 +441,11 @@ fn leader_epoch_race_success_requires_the_sent_state() {
     // smallest counterexample the search reports (here the lost
     // `recorded`, whose retry races the ack again and is rejected).
     let kinds: Vec<Kind> = r.verified.iter().map(|c| c.candidate.kind).collect();
-    assert!(kinds.contains(&Kind::Correction), "{kinds:?}");
+    assert!(kinds.contains(&correction::KIND), "{kinds:?}");
     let correction = r
         .verified
         .iter()
-        .find(|c| c.candidate.kind == Kind::Correction)
+        .find(|c| c.candidate.kind == correction::KIND)
         .unwrap();
     assert_eq!(
         correction.candidate.rules(),
@@ -492,4 +544,86 @@ fn kept_runs_give_the_same_good_runs_as_running_them_again() {
         assert_eq!(a.faults, b.faults);
         assert_eq!(a.run.to_json(), b.run.to_json());
     }
+}
+
+#[test]
+fn debug_explains_a_chosen_run_and_names_the_suspects_first() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--omit",
+            "primary,r1,2",
+            "--omit",
+            "primary,r2,2",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    assert_eq!(
+        j["counterexample"]["faults"],
+        "omit primary->r1@2, omit primary->r2@2"
+    );
+    // The early acknowledgement is among the first suspects.
+    let suspects = j["suspects"].as_array().unwrap();
+    assert!(
+        suspects[..3]
+            .iter()
+            .any(|s| s["text"] == "ack(C, P, V)@async :- request(P, C, V);"),
+        "{suspects:?}"
+    );
+    assert!(suspects[0]["rule"].as_str().unwrap().contains(".ded:"));
+    // A chosen run that does not fail is an error, said plainly.
+    let fine = ldfi(
+        &repo(),
+        &[
+            "debug",
+            "specs/async_primary_backup.yaml",
+            "--omit",
+            "primary,r1,2",
+        ],
+    );
+    assert_eq!(fine.code, 2, "{}", fine.stdout);
+    assert!(fine.stderr.contains("does not violate the specification"));
+}
+
+#[test]
+fn repair_json_has_the_ladder_of_every_verified_candidate_and_of_the_bug() {
+    let ran = ldfi(
+        &repo(),
+        &[
+            "repair",
+            "specs/async_primary_backup.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let j = ran.json();
+    let ladder = j["verified"][0]["ladder"].as_array().unwrap();
+    let rungs: Vec<&str> = ladder.iter().map(|s| s["rung"].as_str().unwrap()).collect();
+    assert_eq!(
+        rungs,
+        [
+            "spec",
+            "eff_at_eot",
+            "longer_run",
+            "more_crashes",
+            "longer_delay"
+        ]
+    );
+    assert_eq!(ladder[1]["mark"]["mark"], "holds");
+    // The failed rung carries its counterexample and replay line.
+    assert_eq!(ladder[3]["mark"]["mark"], "broken");
+    assert!(
+        ladder[3]["mark"]["replay"]
+            .as_str()
+            .unwrap()
+            .starts_with("ldfi run ")
+    );
+    assert_eq!(j["ladder"][0]["mark"]["mark"], "broken");
+    assert!(j["effort"]["replays"].as_u64().unwrap() > 0);
 }

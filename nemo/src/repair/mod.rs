@@ -7,27 +7,11 @@
 //! must and keeps every comment; [`Patch::diff`] is a unified diff that
 //! `git apply` accepts.
 //!
-//! Candidates, from the provenance of a good run and a failed one:
-//!
-//! - **correction** ("make `pre` harder"): find the fork — the node whose
-//!   one event (the *trigger*) sends both the message on `pre`'s path and
-//!   the messages that establish what `post` reads on other nodes. Each of
-//!   those nodes acknowledges the event it established (a new `@async` ack
-//!   relation, persisted at the fork); the fork remembers its trigger (a
-//!   persisted copy) and sends `pre`'s message only once no expected
-//!   acknowledgement is missing (a new relation of the missing ones, joined
-//!   by `notin`). Real variables, real joins; no placeholders.
-//!   When what `post` reads is established on the node that establishes
-//!   what `pre` reads (DepsA, local case), that rule additionally requires
-//!   it, reading a buffered copy of its one-time message so that it can
-//!   wait.
-//! - **retries**: every `@async` rule whose message the failed run lost
-//!   re-sends from a persisted copy of its one-time trigger;
-//! - **ordering** for races: a rule on `post`'s path that joined a message
-//!   with another event in the good run, while in the failed run the
-//!   message arrived and the rule never derived its head (the other event
-//!   came too late), reads a buffered (persisted) copy of the message
-//!   instead, so it fires whenever the raced event arrives.
+//! Candidates come from repair families ([`RepairFamily`]), one module
+//! each, registered in [`families`]: given the program, a good run and the
+//! failed run ([`Evidence`]), a family proposes candidates or says why it
+//! does not apply. A new family is one new file and one line in
+//! [`families`].
 //!
 //! Nothing here certifies a candidate: [`Candidate::scope`] rejects edits of
 //! the specification, and the harness runs the search on the rest.
@@ -40,8 +24,55 @@ use dedalus::syntax::ast::{Arg, Expr, HeadTime, Literal, Rule};
 use dedalus::{Program, RuleId};
 use serde::Serialize;
 
+pub mod correction;
+pub mod fallback;
+pub mod grouping;
+pub mod idempotence;
+mod lineage;
+pub mod ordering;
+pub mod pairs;
+pub mod persistence;
+pub mod retry;
 mod syntax;
-mod synthesis;
+pub mod threshold;
+
+/// What a family proposes from: the program, a good run that established
+/// the violated `pre` tuple with its `post`, and the failed run.
+#[derive(Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The program.
+    pub program: &'a Program,
+    /// A good run.
+    pub good: &'a Run,
+    /// The failed run.
+    pub failed: &'a Run,
+}
+
+/// A class of bugs and the repairs it calls for.
+pub trait RepairFamily: Sync {
+    /// The family's name (`retry`, `persistence`, ...).
+    fn name(&self) -> &'static str;
+    /// Why this family fits a bug, in one line.
+    fn rationale(&self) -> &'static str;
+    /// Candidates for the failed run, or why the family does not apply.
+    fn propose(&self, evidence: &Evidence<'_>) -> Result<Vec<Candidate>, String>;
+}
+
+/// Every registered family, in the order their candidates are proposed.
+pub fn families() -> &'static [&'static dyn RepairFamily] {
+    &[
+        &correction::Correction,
+        &correction::LocalCorrection,
+        &retry::Retry,
+        &ordering::Ordering,
+        &persistence::Persistence,
+        &threshold::Threshold,
+        &grouping::Grouping,
+        &idempotence::Idempotence,
+        &fallback::Fallback,
+        &pairs::Pairs,
+    ]
+}
 
 /// One change to the program.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,29 +93,23 @@ pub enum Edit {
     },
 }
 
-/// What a candidate tries.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// Make `pre` wait for acknowledgements of what establishes `post`.
-    Correction,
-    /// Re-send the messages the failed run lost.
-    Retry,
-    /// Make a message's consumer wait for (buffer it until) the event it raced.
-    Ordering,
-    /// Two candidates together.
-    Combination,
-}
+/// What a candidate tries: the name of the family that proposed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Kind(&'static str);
 
 impl Kind {
+    /// Two candidates together ([`Candidate::combine`]).
+    pub const COMBINATION: Kind = Kind::new("combination");
+
+    /// The kind named `name`.
+    pub const fn new(name: &'static str) -> Kind {
+        Kind(name)
+    }
+
     /// The kind's name.
     pub fn name(self) -> &'static str {
-        match self {
-            Kind::Correction => "correction",
-            Kind::Retry => "retry",
-            Kind::Ordering => "ordering",
-            Kind::Combination => "combination",
-        }
+        self.0
     }
 }
 
@@ -349,7 +374,7 @@ impl Candidate {
             }
         }
         Some(Candidate {
-            kind: Kind::Combination,
+            kind: Kind::COMBINATION,
             summary: format!("{}; and {}", self.summary, other.summary),
             edits,
             caveat: None,
@@ -367,27 +392,29 @@ fn body_relations(rule: &Rule) -> BTreeSet<&str> {
         .collect()
 }
 
+/// The one-line rationale of the family that proposes candidates of `kind`.
+pub fn rationale(kind: Kind) -> Option<&'static str> {
+    families()
+        .iter()
+        .find(|f| f.name() == kind.name())
+        .map(|f| f.rationale())
+}
+
 /// Every candidate for the failed run, given a good run that established
-/// the same `pre` tuple; with each candidate that could not be built, why.
+/// the same `pre` tuple; with each family that did not apply, why.
 pub fn candidates(program: &Program, good: &Run, failed: &Run) -> (Vec<Candidate>, Vec<String>) {
+    let evidence = Evidence {
+        program,
+        good,
+        failed,
+    };
     let mut out = Vec::new();
     let mut notes = Vec::new();
-    use synthesis::{correction, local_correction, ordering, retries};
-    match correction(program, good, failed) {
-        Ok(c) => out.push(c),
-        Err(why) => notes.push(format!("no correction: {why}")),
-    }
-    match local_correction(program, good, failed) {
-        Ok(c) => out.push(c),
-        Err(why) => notes.push(format!("no local correction: {why}")),
-    }
-    match retries(program, good, failed) {
-        Ok(c) => out.push(c),
-        Err(why) => notes.push(format!("no retry candidate: {why}")),
-    }
-    match ordering(program, good, failed) {
-        Ok(c) => out.push(c),
-        Err(why) => notes.push(format!("no ordering candidate: {why}")),
+    for family in families() {
+        match family.propose(&evidence) {
+            Ok(cs) => out.extend(cs),
+            Err(why) => notes.push(format!("no {} candidate: {why}", family.name())),
+        }
     }
     (out, notes)
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the nemo crate: graphs and their algebra, queries,
 //! repairs, wat-provenance.
 
+mod families;
 mod fixtures;
 mod graph;
 mod queries;

@@ -1,78 +1,62 @@
-//! Synthesis of candidates from the provenance of a good and a failed run
-//! (see the parent module's docs for what each candidate does).
+//! Corrections ("make `pre` harder", Nemo §3.4.3): `pre` waits for what
+//! `post` needs. The remote case acknowledges what establishes `post`'s
+//! input back to the node that sends `pre`'s message (the fork); the local
+//! case makes the rule establishing `pre`'s input also require what `post`
+//! reads on the same node.
 
 use std::collections::BTreeSet;
 
+use dedalus::Program;
 use dedalus::eval::Run;
-use dedalus::provenance::{Fate, FiringId, Origin, TupleId};
+use dedalus::provenance::{FiringId, Origin, TupleId};
 use dedalus::syntax::ast::{Arg, Expr, HeadTime, Literal, eq_ignoring_spans};
 use dedalus::value::Value;
-use dedalus::{Program, RuleId};
 
+use super::lineage::*;
 use super::syntax::*;
-use super::{Candidate, Edit, Kind};
+use super::{Candidate, Edit, Evidence, Kind, RepairFamily};
 
-// ---- lineage walks ----
+/// The remote correction: acknowledgements back to the fork.
+pub struct Correction;
 
-/// The `pre` tuple violated in `failed`, and the ids of it and of its
-/// `post` in `good` (at EOT).
-fn spec_tuples(good: &Run, failed: &Run) -> Result<(TupleId, TupleId), String> {
-    let row = failed
-        .violations()
-        .unwrap_or_default()
-        .into_iter()
-        .next()
-        .ok_or("the failed run violates nothing")?;
-    let shown: Vec<String> = row.iter().map(|&v| failed.show_value(v)).collect();
-    let pre = good.program().relation("pre").ok_or("no `pre`")?;
-    let post = good.program().relation("post").ok_or("no `post`")?;
-    let values = good
-        .rows(pre, good.eot())
-        .find(|t| {
-            t.values
-                .iter()
-                .map(|&v| good.show_value(v))
-                .eq(shown.iter().cloned())
-        })
-        .map(|t| t.values.to_vec())
-        .ok_or("the good run does not establish the violated `pre` tuple")?;
-    let pre_t = good.find(pre, &values, good.eot()).ok_or("no pre")?;
-    let post_t = good
-        .find(post, &values, good.eot())
-        .ok_or("the good run does not establish `post` either")?;
-    Ok((pre_t, post_t))
-}
+/// The kind of every correction.
+pub const KIND: Kind = Kind::new("correction");
 
-/// The messages a tuple's lineage rests on, with their sending firings.
-fn messages_of(run: &Run, lineage: &[TupleId]) -> Vec<(u32, FiringId)> {
-    let prov = run.provenance();
-    let mut out = Vec::new();
-    for &t in lineage {
-        for &o in prov.origins(t) {
-            if let Origin::Message(m) = o {
-                for &f in prov.senders(prov.message(m)) {
-                    out.push((m, f));
-                }
-            }
-        }
+impl RepairFamily for Correction {
+    fn name(&self) -> &'static str {
+        "correction"
     }
-    out.sort_unstable();
-    out.dedup();
-    out
+
+    fn rationale(&self) -> &'static str {
+        "`pre` was established before what `post` needs was safe: make the node that sends \
+         `pre`'s message wait for acknowledgements of it"
+    }
+
+    fn propose(&self, e: &Evidence<'_>) -> Result<Vec<Candidate>, String> {
+        correction(e.program, e.good, e.failed).map(|c| vec![c])
+    }
 }
 
-/// The relation names of the program plus those a candidate adds.
-fn relation_names(program: &Program) -> BTreeSet<String> {
-    program.relations().iter().map(|r| r.name.clone()).collect()
+/// The local correction: `pre`'s input also requires `post`'s on its node.
+pub struct LocalCorrection;
+
+impl RepairFamily for LocalCorrection {
+    fn name(&self) -> &'static str {
+        "local correction"
+    }
+
+    fn rationale(&self) -> &'static str {
+        "what `post` reads is established on the node of `pre`'s input: require it there"
+    }
+
+    fn propose(&self, e: &Evidence<'_>) -> Result<Vec<Candidate>, String> {
+        local_correction(e.program, e.good, e.failed).map(|c| vec![c])
+    }
 }
 
 /// Make `pre` harder, local case: the rule establishing what `pre` reads
 /// also requires what `post` reads on the same node (see the module docs).
-pub(super) fn local_correction(
-    program: &Program,
-    good: &Run,
-    failed: &Run,
-) -> Result<Candidate, String> {
+fn local_correction(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
     let prov = good.provenance();
     let (pre_t, post_t) = spec_tuples(good, failed)?;
     let first = |t: TupleId| -> Vec<FiringId> {
@@ -188,7 +172,7 @@ pub(super) fn local_correction(
             },
         );
         return Ok(Candidate {
-            kind: Kind::Correction,
+            kind: KIND,
             summary: format!(
                 "make `pre` harder: `{}` on {} also requires `{name}`, which `post` reads there",
                 p_rule.head.name.name,
@@ -202,7 +186,7 @@ pub(super) fn local_correction(
 }
 
 /// Make `pre` harder: see the module docs.
-pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
+fn correction(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
     let prov = good.provenance();
     let (pre_t, post_t) = spec_tuples(good, failed)?;
     let pre_lineage = prov.lineage(pre_t);
@@ -386,7 +370,7 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
     let fork_id = prov.firing(fp).rule;
     let pre_msg = program.rules()[fork_id as usize].head.name.name.clone();
     Ok(Candidate {
-        kind: Kind::Correction,
+        kind: KIND,
         summary: format!(
             "make `pre` harder: {fork_node} sends `{pre_msg}` only once every node it sent \
              `{}` has acknowledged `{base}` (`{ack}`), remembering its `{trig}` until then",
@@ -420,174 +404,4 @@ pub(super) fn correction(program: &Program, good: &Run, failed: &Run) -> Result<
         ],
         caveat: None,
     })
-}
-
-/// Retries: every `@async` rule whose message the failed run lost, and
-/// which lies on the good run's `pre` or `post` path, re-sends from a
-/// persisted copy of its one-time trigger.
-pub(super) fn retries(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
-    let prov = good.provenance();
-    let (pre_t, post_t) = spec_tuples(good, failed)?;
-    let mut lineage = prov.lineage(pre_t);
-    lineage.extend(prov.lineage(post_t));
-    let on_path: BTreeSet<RuleId> = messages_of(good, &lineage)
-        .into_iter()
-        .map(|(_, f)| prov.firing(f).rule)
-        .collect();
-    let fprov = failed.provenance();
-    let mut lost: BTreeSet<RuleId> = BTreeSet::new();
-    for m in failed.messages() {
-        if matches!(m.fate, Fate::Omitted | Fate::Crashed(_)) {
-            for &f in fprov.senders(m) {
-                lost.insert(fprov.firing(f).rule);
-            }
-        }
-    }
-    let mut rels = relation_names(program);
-    let mut edits = Vec::new();
-    let mut retried = Vec::new();
-    for &r in lost.intersection(&on_path) {
-        // The firing of r in the good run, and its first premise that holds
-        // only at that time (a one-time event).
-        let Some(f) = prov.firings().iter().find(|f| f.rule == r) else {
-            continue;
-        };
-        let rule_ast = &program.rules()[r as usize];
-        let one_time = prov.firing_premises(f).iter().position(|&t| {
-            let tup = good.tuple(t);
-            good.find(tup.rel, tup.values, tup.time + 1).is_none()
-        });
-        let Some(i) = one_time else { continue };
-        let Some(k) = positive_literal(rule_ast, i) else {
-            continue;
-        };
-        let trig = body_atom(rule_ast, k);
-        if trig.time.is_some() {
-            continue;
-        }
-        let Held {
-            name: held, rules, ..
-        } = super::syntax::held(&trig.atom, rule_ast, &mut rels).ok_or("aggregate in a body")?;
-        for rule in rules {
-            edits.push(Edit::Insert { after: r, rule });
-        }
-        edits.push(Edit::Insert {
-            after: r,
-            rule: reading(rule_ast, k, &held),
-        });
-        retried.push(format!("`{}`", rule_ast.head.name.name));
-    }
-    if edits.is_empty() {
-        return Err("no lost message on `pre`'s or `post`'s path has a one-time trigger".into());
-    }
-    Ok(Candidate {
-        kind: Kind::Retry,
-        summary: format!(
-            "retry {} at every step (from a persisted trigger)",
-            retried.join(", ")
-        ),
-        edits,
-        caveat: Some(
-            "retries survive losses before EFF but not a crash of the sender: if the sender \
-             can crash after `pre` is established, no number of retries fixes this bug"
-                .into(),
-        ),
-    })
-}
-
-/// Whether `rel(values)` of run `a` holds in run `b` at some time.
-fn holds_in(a: &Run, rel: dedalus::RelId, values: &[Value], b: &Run) -> bool {
-    let name = &a.program().relations()[rel as usize].name;
-    let Some(r) = b.program().relation(name) else {
-        return false;
-    };
-    let shown: Vec<String> = values.iter().map(|&v| a.show_value(v)).collect();
-    (1..=b.eot()).any(|t| {
-        b.rows(r, t).any(|row| {
-            row.values
-                .iter()
-                .map(|&v| b.show_value(v))
-                .eq(shown.iter().cloned())
-        })
-    })
-}
-
-/// Ordering: see the module docs.
-pub(super) fn ordering(program: &Program, good: &Run, failed: &Run) -> Result<Candidate, String> {
-    let prov = good.provenance();
-    let (_, post_t) = spec_tuples(good, failed)?;
-    for t in prov.lineage(post_t) {
-        for &o in prov.origins(t) {
-            let Origin::Firing(f) = o else { continue };
-            let firing = prov.firing(f);
-            let rule_ast = &program.rules()[firing.rule as usize];
-            let premises = prov.firing_premises(firing);
-            if premises.len() < 2 || rule_ast.time != HeadTime::Now {
-                continue;
-            }
-            let head = good.tuple(t);
-            if holds_in(good, head.rel, head.values, failed) {
-                continue;
-            }
-            for (i, &p) in premises.iter().enumerate() {
-                let msg = good.tuple(p);
-                let arrived = prov
-                    .origins(p)
-                    .iter()
-                    .any(|o| matches!(o, Origin::Message(_)));
-                let one_time = good.find(msg.rel, msg.values, msg.time + 1).is_none();
-                if !arrived || !one_time || !holds_in(good, msg.rel, msg.values, failed) {
-                    continue;
-                }
-                let Some(k) = positive_literal(rule_ast, i) else {
-                    continue;
-                };
-                let trig = body_atom(rule_ast, k);
-                if trig.time.is_some() {
-                    continue;
-                }
-                let name = trig.atom.name.name.clone();
-                let mut rels = relation_names(program);
-                let held = fresh(&format!("{name}_buffered"), &mut rels);
-                let mut taken = names(rule_ast);
-                let args: Vec<Expr> = exprs(&trig.atom)
-                    .ok_or("aggregate in a body")?
-                    .into_iter()
-                    .map(|e| match e {
-                        Expr::Wildcard(_) => var(&fresh("X", &mut taken)),
-                        e => e,
-                    })
-                    .collect();
-                let node = good.node_name(firing.location);
-                return Ok(Candidate {
-                    kind: Kind::Ordering,
-                    summary: format!(
-                        "order: {node} buffers `{name}` until the rest of `{}`'s body holds (in \
-                         the failed run `{name}` arrived first and was never used)",
-                        rule_ast.head.name.name
-                    ),
-                    edits: vec![
-                        Edit::Replace {
-                            rule: firing.rule,
-                            with: reading(rule_ast, k, &held),
-                        },
-                        Edit::Insert {
-                            after: firing.rule,
-                            rule: rule(
-                                atom(&held, args.clone()),
-                                HeadTime::Now,
-                                vec![positive(atom(&name, args.clone()))],
-                            ),
-                        },
-                        Edit::Insert {
-                            after: firing.rule,
-                            rule: persistence(&held, &args),
-                        },
-                    ],
-                    caveat: None,
-                });
-            }
-        }
-    }
-    Err("no rule on `post`'s path missed a message that did arrive in the failed run".into())
 }

@@ -12,12 +12,20 @@
 //! 2. it loads (the patched files are written under a work directory, which
 //!    is kept so that every replay line printed stays runnable);
 //! 3. non-vacuous — `pre` still holds in the patched program's failure-free run;
-//! 4. verified — the default search (exact) finds no counterexample.
+//! 4. verified — every counterexample known so far is replayed on it, and
+//!    if none breaks it the default search (exact) finds no counterexample
+//!    ([`ladder::Verifier`]);
+//! 5. robust — a verified candidate is re-checked on the [`ladder`] of
+//!    stress bounds derived from the spec's.
 //!
-//! When no single candidate is verified, every pair of candidates the
-//! search broke is tried together (each check is one exact query).
-//! Only candidates that pass all four are presented as repairs, smallest
-//! patch first; every other one is listed with why it was rejected.
+//! When no single candidate holds on every rung, pairs of candidates the
+//! search broke or the ladder faulted are tried together.
+//! Only candidates that pass the first four are presented as repairs, those
+//! holding on the most rungs first, then the smallest patch; every other
+//! one is listed with why it was rejected. The original program goes up
+//! the same ladder, which says which dimensions its bug lives in.
+
+pub mod ladder;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -33,7 +41,8 @@ use crate::api::search;
 use crate::faults::FaultSet;
 use crate::search::{Budget, Observation, Observer, RunVerdict, SearchObserver};
 use crate::target::{Judgement, Target};
-use crate::verdict::{Counterexample, Outcome, Verdict};
+use crate::verdict::{Counterexample, Outcome};
+use ladder::{Ladder, Mark, Verification, Verifier};
 
 /// A run nemo may compare a counterexample with.
 #[derive(Debug)]
@@ -133,6 +142,8 @@ pub struct Diagnosis {
     pub good: Vec<GoodRun>,
     /// The queries' answers; `None` when no good run established `pre`.
     pub debugging: Option<Debugging>,
+    /// The rules most likely to hold the bug, most likely first.
+    pub suspects: Vec<nemo::Suspect>,
 }
 
 /// Runs nemo's queries on a counterexample of `target`.
@@ -149,7 +160,32 @@ pub fn diagnose_kept(
     let good = good_runs_kept(target, cx, kept)?;
     let runs: Vec<&Run> = good.iter().map(|g| &g.run).collect();
     let debugging = nemo::debug(&cx.run, &runs);
-    Ok(Diagnosis { good, debugging })
+    let suspects = debugging
+        .as_ref()
+        .map(|d| nemo::suspects(&cx.run, runs[d.closest], d))
+        .unwrap_or_default();
+    Ok(Diagnosis {
+        good,
+        debugging,
+        suspects,
+    })
+}
+
+/// The run of `target` with `faults` as a counterexample, if it violates
+/// the specification (a run the user chose to explain); `None` if it does
+/// not.
+pub fn chosen(target: &Target, faults: &FaultSet) -> Result<Option<Counterexample>, Error> {
+    let run = target.run(faults)?;
+    Ok(match target.judge(&run) {
+        Judgement::Violated(violated) => Some(Counterexample {
+            faults: faults.clone(),
+            violated,
+            run,
+            replay: target.replay(faults),
+            error: None,
+        }),
+        Judgement::Correct | Judgement::Vacuous => None,
+    })
 }
 
 /// Why a candidate is not a repair.
@@ -219,6 +255,9 @@ pub struct Checked {
     pub verdict: Result<String, Rejection>,
     /// Runs the verification made.
     pub runs: usize,
+    /// The robustness ladder: for a verified candidate every rung the
+    /// bounds allow, else only the spec's.
+    pub ladder: Ladder,
     /// Time the check took.
     pub elapsed: Duration,
 }
@@ -229,16 +268,17 @@ pub struct RepairOptions {
     /// The budget of each search (the original and every verification).
     pub budget: Budget,
     /// Where candidate programs are written: `workdir/k/` for candidate k.
+    /// Empty: a private temporary directory, unique to the call, removed
+    /// when the [`Repairs`] are dropped (replay lines point into it).
     pub workdir: PathBuf,
 }
 
 impl RepairOptions {
-    /// The default budget; candidates under the system's temporary
-    /// directory, one folder per process.
+    /// The default budget; candidates in a private temporary directory.
     pub fn new() -> RepairOptions {
         RepairOptions {
             budget: Budget::default(),
-            workdir: std::env::temp_dir().join(format!("ldfi-repair-{}", std::process::id())),
+            workdir: PathBuf::new(),
         }
     }
 }
@@ -256,19 +296,49 @@ pub struct Repairs {
     pub outcome: Outcome,
     /// nemo's queries on its first counterexample (if any).
     pub diagnosis: Option<Diagnosis>,
-    /// Verified repairs, smallest patch first.
+    /// The original program on the robustness ladder: which dimensions
+    /// the bug lives in (empty when there is no counterexample).
+    pub ladder: Ladder,
+    /// Verified repairs, those holding on the most rungs first, then the
+    /// smallest patch.
     pub verified: Vec<Checked>,
     /// Rejected candidates, in the order proposed.
     pub rejected: Vec<Checked>,
     /// Candidates nemo could not build, and why.
     pub notes: Vec<String>,
+    /// What verifying the candidates cost.
+    pub effort: ladder::Effort,
+    /// The time budget ran out before every candidate was checked.
+    pub exhausted: bool,
     /// Time for everything.
     pub elapsed: Duration,
+    /// The private directory of the candidates' files, when the options
+    /// named none (removed on drop).
+    scratch: Option<tempfile::TempDir>,
+}
+
+impl Repairs {
+    /// Whether the candidates' files (the replay lines' programs) live in
+    /// a temporary directory removed with these results.
+    pub fn files_are_temporary(&self) -> bool {
+        self.scratch.is_some()
+    }
 }
 
 /// Searches `target`; on a counterexample, diagnoses it and checks every
 /// candidate repair nemo proposes (see the module docs).
 pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error> {
+    repair_chosen(target, options, None)
+}
+
+/// [`repair`], diagnosing and repairing `chosen` (a counterexample the user
+/// picked, see [`chosen`]) instead of the search's first one; the search
+/// still runs, for the program's verdict.
+pub fn repair_chosen(
+    target: &Target,
+    options: &RepairOptions,
+    chosen: Option<Counterexample>,
+) -> Result<Repairs, Error> {
     let start = Instant::now();
     // The good runs nemo needs are mostly among the search's own runs.
     let kept = Arc::new(Mutex::new(KeptRuns::default()));
@@ -285,11 +355,18 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
     let mut out = Repairs {
         outcome,
         diagnosis: None,
+        ladder: Ladder::default(),
         verified: Vec::new(),
         rejected: Vec::new(),
         notes: Vec::new(),
+        effort: ladder::Effort::default(),
+        exhausted: false,
         elapsed: Duration::ZERO,
+        scratch: None,
     };
+    if let Some(cx) = chosen {
+        out.outcome.counterexamples.insert(0, cx);
+    }
     let Some(cx) = out.outcome.counterexample() else {
         out.elapsed = start.elapsed();
         return Ok(out);
@@ -311,40 +388,106 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
             _ => &diagnosis.good[debugging.closest].run,
         };
         let program = target.evaluator().program();
+        let workdir = if options.workdir.as_os_str().is_empty() {
+            let dir = tempfile::Builder::new()
+                .prefix("ldfi-repair-")
+                .tempdir()
+                .map_err(|e| Error::Io {
+                    path: std::env::temp_dir(),
+                    source: e,
+                })?;
+            let path = dir.path().to_path_buf();
+            out.scratch = Some(dir);
+            path
+        } else {
+            options.workdir.clone()
+        };
         let (candidates, notes) = nemo::candidates(program, basis, &cx.run);
         out.notes = notes;
-        let mut broken = Vec::new();
-        for (k, candidate) in candidates.into_iter().enumerate() {
-            let dir = options.workdir.join((k + 1).to_string());
-            let checked = check_candidate(target, program, candidate, &dir, &options.budget)?;
+        let budget = Budget {
+            observer: None,
+            ..options.budget.clone()
+        };
+        // `budget.timeout` bounds the whole repair, not each search.
+        let deadline = options.budget.timeout.map(|t| start + t);
+        let mut verifier = Verifier::default();
+        verifier.learn(&cx.faults);
+        let spec_mark = Mark::Broken {
+            faults: cx.faults.describe(&target.space().nodes),
+            replay: cx.replay.clone(),
+            replayed: false,
+        };
+        out.ladder = verifier.ladder(target, &target.files, program, spec_mark, &budget)?;
+        let mut partial = Vec::new();
+        let mut k = 0;
+        // Two families (or a family and a pair) may propose the same edits.
+        let mut seen: Vec<Vec<nemo::Edit>> = Vec::new();
+        for candidate in candidates {
+            if seen.contains(&candidate.edits) {
+                continue;
+            }
+            if out_of_time(deadline) {
+                out.exhausted = true;
+                break;
+            }
+            seen.push(candidate.edits.clone());
+            k += 1;
+            let dir = workdir.join(k.to_string());
+            let checked =
+                check_candidate(target, program, candidate, &dir, &budget, &mut verifier)?;
             if checked.verdict.is_ok() {
+                if !checked.ladder.holds_everywhere() {
+                    partial.push((checked.candidate.clone(), checked.ladder.held()));
+                }
                 out.verified.push(checked);
             } else {
                 if matches!(checked.verdict, Err(Rejection::Counterexample { .. })) {
-                    broken.push(checked.candidate.clone());
+                    partial.push((checked.candidate.clone(), 0));
                 }
                 out.rejected.push(checked);
             }
         }
-        // No single candidate survives: try pairs of those the search broke
-        // (a correction plus retries, an ordering plus a retry).
-        if out.verified.is_empty() {
-            let mut k = out.rejected.len();
-            for (i, a) in broken.iter().enumerate() {
-                for b in &broken[i + 1..] {
+        // No single candidate holds on every rung: try pairs of those the
+        // search or the ladder broke (a correction plus retries, an
+        // ordering plus a retry).
+        // A pair is shown only if it holds on more rungs than either part.
+        let mut redundant = 0;
+        if !out.verified.iter().any(|c| c.ladder.holds_everywhere()) {
+            for (i, (a, held_a)) in partial.iter().enumerate() {
+                for (b, held_b) in &partial[i + 1..] {
                     let Some(both) = a.combine(b) else { continue };
+                    if out_of_time(deadline) {
+                        out.exhausted = true;
+                        break;
+                    }
+                    if seen.contains(&both.edits) {
+                        continue;
+                    }
+                    seen.push(both.edits.clone());
                     k += 1;
-                    let dir = options.workdir.join(k.to_string());
-                    let checked = check_candidate(target, program, both, &dir, &options.budget)?;
-                    if checked.verdict.is_ok() {
+                    let dir = workdir.join(k.to_string());
+                    let checked =
+                        check_candidate(target, program, both, &dir, &budget, &mut verifier)?;
+                    if checked.verdict.is_err() {
+                        out.rejected.push(checked);
+                    } else if checked.ladder.held() > (*held_a).max(*held_b) {
                         out.verified.push(checked);
                     } else {
-                        out.rejected.push(checked);
+                        redundant += 1;
                     }
                 }
             }
         }
-        out.verified.sort_by_key(|c| c.patch.size());
+        if redundant > 0 {
+            out.notes.push(format!(
+                "{redundant} pair{} of candidates held on no more rungs than {} parts: not shown",
+                if redundant == 1 { "" } else { "s" },
+                if redundant == 1 { "its" } else { "their" }
+            ));
+        }
+        out.verified
+            .sort_by_key(|c| (std::cmp::Reverse(c.ladder.held()), c.patch.size()));
+        out.effort = verifier.effort;
     } else {
         out.notes.push(
             "no good run establishes `pre`: there is nothing to compare the failure with".into(),
@@ -355,6 +498,11 @@ pub fn repair(target: &Target, options: &RepairOptions) -> Result<Repairs, Error
     Ok(out)
 }
 
+/// Whether the repair's time budget is spent.
+fn out_of_time(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|d| Instant::now() >= d)
+}
+
 /// Checks one candidate: scope, load, vacuity, search.
 fn check_candidate(
     target: &Target,
@@ -362,6 +510,7 @@ fn check_candidate(
     candidate: Candidate,
     dir: &Path,
     budget: &Budget,
+    verifier: &mut Verifier,
 ) -> Result<Checked, Error> {
     let start = Instant::now();
     let patch = candidate.patch(program);
@@ -371,6 +520,7 @@ fn check_candidate(
         files: Vec::new(),
         verdict: Err(Rejection::Vacuous),
         runs: 0,
+        ladder: Ladder::default(),
         elapsed: Duration::ZERO,
     };
     checked.verdict = (|| {
@@ -400,25 +550,40 @@ fn check_candidate(
             Judgement::Violated(_) => return Err(Rejection::FailsWithoutFaults),
             Judgement::Correct => {}
         }
-        let outcome = search(
-            &t,
-            crate::portfolio::Portfolio::default(),
-            budget,
-            &mut |_| {},
-        )
-        .map_err(|e| Rejection::Inconclusive {
-            detail: e.to_string(),
-        })?;
-        checked.runs = outcome.runs;
-        match (&outcome.verdict, outcome.counterexample()) {
-            (Verdict::Holds, _) => Ok(outcome.certificate()),
-            (Verdict::Violated, Some(cx)) => Err(Rejection::Counterexample {
-                faults: cx.faults.describe(&t.space().nodes),
-                replay: cx.replay.clone(),
-            }),
-            (v, _) => Err(Rejection::Inconclusive {
-                detail: v.name().to_string(),
-            }),
+        let before = verifier.effort.runs;
+        let verification = verifier
+            .check(&t, budget)
+            .map_err(|e| Rejection::Inconclusive {
+                detail: e.to_string(),
+            })?;
+        checked.runs = verifier.effort.runs - before;
+        match verification {
+            Verification::Holds { certificate } => {
+                // Up the ladder; a rung that cannot be built is undecided.
+                checked.ladder = verifier
+                    .ladder(&t, &checked.files, &patched, Mark::Holds, budget)
+                    .unwrap_or_default();
+                checked.runs = verifier.effort.runs - before;
+                Ok(certificate)
+            }
+            Verification::Broken(mark) => {
+                checked.ladder = Ladder {
+                    steps: vec![ladder::Step {
+                        rung: ladder::Rung::Spec,
+                        bounds: String::new(),
+                        mark: mark.clone(),
+                    }],
+                };
+                match mark {
+                    Mark::Broken { faults, replay, .. } => {
+                        Err(Rejection::Counterexample { faults, replay })
+                    }
+                    _ => Err(Rejection::Inconclusive {
+                        detail: "undecided".into(),
+                    }),
+                }
+            }
+            Verification::Inconclusive(detail) => Err(Rejection::Inconclusive { detail }),
         }
     })();
     checked.elapsed = start.elapsed();

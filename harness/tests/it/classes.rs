@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use harness::{Budget, Spec, Strategy, Verdict};
+use harness::{Budget, Portfolio, Spec, Verdict};
 
 fn spec(name: &str) -> Spec {
     let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,7 +24,7 @@ fn spec(name: &str) -> Spec {
 /// The verdict of the default search on `spec`, as its name.
 fn verdict(spec: &Spec) -> &'static str {
     let target = harness::target_of(spec).unwrap_or_else(|e| panic!("{e}"));
-    let o = harness::search(&target, Strategy::Ldfi, &Budget::default(), &mut |_| {})
+    let o = harness::search(&target, Portfolio::default(), &Budget::default(), &mut |_| {})
         .unwrap_or_else(|e| panic!("{}: {e}", spec.path.display()));
     if let Verdict::Inconclusive { reason } = &o.verdict {
         panic!("{}: inconclusive: {reason}", spec.path.display());

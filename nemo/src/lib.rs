@@ -11,7 +11,7 @@
 //!   triggers of `pre` and `post`, the hazard window;
 //! - [`repair`]: candidate corrections as edits of the program's syntax
 //!   tree, printed back to Dedalus and shown as unified diffs;
-//! - [`suspects`]: the rules most likely to hold the bug, ranked, read off
+//! - [`mod@suspects`]: the rules most likely to hold the bug, ranked, read off
 //!   the queries' answers through positive and negated premises;
 //! - [`temporal`]: temporal provenance (the Zeno method): why an event
 //!   happened when it did, with delay annotations that add up.

@@ -24,8 +24,13 @@ fn spec(name: &str) -> Spec {
 /// The verdict of the default search on `spec`, as its name.
 fn verdict(spec: &Spec) -> &'static str {
     let target = harness::target_of(spec).unwrap_or_else(|e| panic!("{e}"));
-    let o = harness::search(&target, Portfolio::default(), &Budget::default(), &mut |_| {})
-        .unwrap_or_else(|e| panic!("{}: {e}", spec.path.display()));
+    let o = harness::search(
+        &target,
+        Portfolio::default(),
+        &Budget::default(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", spec.path.display()));
     if let Verdict::Inconclusive { reason } = &o.verdict {
         panic!("{}: inconclusive: {reason}", spec.path.display());
     }

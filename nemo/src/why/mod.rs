@@ -54,7 +54,7 @@ pub const MAX_REPLAYS: usize = 1 << MAX_EXACT;
 /// One input of a run.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Input {
-    /// The fact at this index of [`Program::facts`].
+    /// The fact at this index of [`dedalus::Program::facts`].
     Fact(usize),
     /// One message delivered in the run between different nodes.
     Message(Delivered),

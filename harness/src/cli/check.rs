@@ -195,7 +195,7 @@ pub(super) fn main(args: &CheckArgs) -> Result<i32, Failure> {
         .within(spec.as_ref().and_then(|s| s.timeout));
     target.limits = args.search.limits.limits();
     args.search.model(&mut target);
-    note(&super::unplaced_facts(
+    note(&super::lint_warnings(
         target.evaluator().program(),
         &target.space().nodes,
     ));

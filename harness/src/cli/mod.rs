@@ -390,7 +390,7 @@ fn diagnostics(d: &dedalus::Diagnostics) -> Failure {
 /// not a node, rules that can never fire, aggregates that count
 /// combinations. A mistake of this kind makes a spec fail without faults,
 /// or meet its expectation, for the wrong reason.
-fn unplaced_facts(program: &dedalus::Program, nodes: &[String]) -> String {
+fn lint_warnings(program: &dedalus::Program, nodes: &[String]) -> String {
     dedalus::lint::lints(program, nodes)
         .iter()
         .map(|l| l.render(program.sources()))

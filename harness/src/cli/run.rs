@@ -438,7 +438,7 @@ pub(super) fn main(args: &RunArgs) -> Result<i32, Failure> {
                 .join(", ")
         )));
     }
-    super::note(&super::unplaced_facts(&program, &args.nodes));
+    super::note(&super::lint_warnings(&program, &args.nodes));
     let evaluator = Evaluator::new(&program, &args.nodes)?;
     cfg.faults = args.faults(&evaluator)?;
     let cancel = dedalus::eval::Cancel {

@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::program::RelId;
+use crate::program::{RelId, RuleId};
 use crate::provenance::{NodeId, Time, TupleId};
 use crate::syntax::ast::{AggFn, HeadTime};
 use crate::value::{Interner, Value};
@@ -364,14 +364,7 @@ impl Grounder<'_> {
             return self.aggregate(t, rule, found);
         }
         for f in found {
-            let i = self.g.instances.len() as InstanceId;
-            self.g.instances.push(Instance {
-                rule: rule.id,
-                time: t,
-                location: f.loc,
-                pos: f.pos,
-                neg: f.neg,
-            });
+            let i = self.record_instance(rule.id, t, f.loc, f.pos, f.neg);
             let certain = self.instance_certain(i);
             match rule.time {
                 HeadTime::Now => {
@@ -485,6 +478,26 @@ impl Grounder<'_> {
 
     /// Groups the bindings of an aggregate rule and records every output
     /// each group may yield (§7).
+    /// Records one rule instance (a firing that may happen) and returns its id.
+    fn record_instance(
+        &mut self,
+        rule: RuleId,
+        time: Time,
+        location: NodeId,
+        pos: Box<[TupleId]>,
+        neg: Box<[TupleId]>,
+    ) -> InstanceId {
+        let i = self.g.instances.len() as InstanceId;
+        self.g.instances.push(Instance {
+            rule,
+            time,
+            location,
+            pos,
+            neg,
+        });
+        i
+    }
+
     fn aggregate(&mut self, t: Time, rule: &Rule, found: Vec<Found>) -> Result<(), GroundError> {
         let sh = self.sh;
         let funs: Box<[(AggFn, usize)]> = rule
@@ -499,14 +512,7 @@ impl Grounder<'_> {
         let mut groups: Vec<Gathering> = Vec::new();
         let mut group_of: FxHashMap<Vec<Value>, usize> = FxHashMap::default();
         for f in found {
-            let i = self.g.instances.len() as InstanceId;
-            self.g.instances.push(Instance {
-                rule: rule.id,
-                time: t,
-                location: f.loc,
-                pos: f.pos,
-                neg: f.neg,
-            });
+            let i = self.record_instance(rule.id, t, f.loc, f.pos, f.neg);
             let g = *group_of.entry(f.head.clone()).or_insert_with(|| {
                 groups.push((f.head, Vec::new(), FxHashMap::default()));
                 groups.len() - 1
